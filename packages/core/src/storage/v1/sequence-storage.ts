@@ -1,0 +1,75 @@
+import type { Message } from '../../message/v1/message';
+import type { MessageLogQuery, ModelCallQuery, Page, RewardQuery, RunQuery, RunSummary, StageResultQuery } from './queries';
+import type {
+  CacheEntry,
+  ExperimentRecord,
+  ExportRecord,
+  MessageLogRecord,
+  ModelCallRecord,
+  RewardRecord,
+  RunRecord,
+  StageKey,
+  StageResultRecord,
+  WorkStateRecord,
+} from './records';
+
+export interface StorageCapabilities {
+  /** Two processes may write to the same store at once. */
+  readonly multiProcess: boolean;
+  /** Records survive the process. */
+  readonly persistent: boolean;
+}
+
+/**
+ * Everything an experiment keeps. Every write is an upsert by key, so a resumed run rewrites what it
+ * redoes instead of duplicating it. Implementations: in-memory (core), SQLite, Firestore; all pass the
+ * conformance suite in `@codemonkeys/core/testkit`.
+ */
+export interface SequenceStorage {
+  readonly name: string;
+  readonly capabilities: StorageCapabilities;
+
+  putExperiment(record: ExperimentRecord): Promise<void>;
+  getExperiment(id: string): Promise<ExperimentRecord | undefined>;
+  listExperiments(): Promise<ExperimentRecord[]>;
+
+  putRun(record: RunRecord): Promise<void>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  queryRuns(query?: RunQuery): Promise<Page<RunRecord>>;
+
+  putStageResults(records: readonly StageResultRecord[]): Promise<void>;
+  getStageResult(key: StageKey): Promise<StageResultRecord | undefined>;
+  queryStageResults(query: StageResultQuery): Promise<Page<StageResultRecord>>;
+
+  putRewards(records: readonly RewardRecord[]): Promise<void>;
+  queryRewards(query: RewardQuery): Promise<Page<RewardRecord>>;
+
+  putMessageLogs(records: readonly MessageLogRecord[]): Promise<void>;
+  queryMessageLogs(query: MessageLogQuery): Promise<Page<MessageLogRecord>>;
+
+  putModelCalls(records: readonly ModelCallRecord[]): Promise<void>;
+  queryModelCalls(query: ModelCallQuery): Promise<Page<ModelCallRecord>>;
+
+  /** The response cache (model responses, embeddings, per-file judgments): content-addressed, never expires. */
+  getCacheEntry(key: string): Promise<CacheEntry | undefined>;
+  putCacheEntries(entries: readonly CacheEntry[]): Promise<void>;
+
+  getWorkState(runId: string, instanceId: string, key: string): Promise<WorkStateRecord | undefined>;
+  putWorkState(record: WorkStateRecord): Promise<void>;
+
+  summarizeRun(runId: string): Promise<RunSummary>;
+
+  /** Every record of a run (its experiment first), for `codemonkeys runs export`. */
+  exportRun(runId: string): AsyncIterable<ExportRecord>;
+  /** Writes exported records (idempotent); returns how many were written. */
+  importRecords(records: AsyncIterable<ExportRecord> | Iterable<ExportRecord>): Promise<number>;
+
+  /** Convenience over `putMessageLogs` for code experiments: `storage.writer(instanceId).logMessages(messages)`. */
+  writer(instanceId: string, labels?: { runId?: string; stage?: string; sample?: number }): SequenceWriter;
+
+  close(): Promise<void>;
+}
+
+export interface SequenceWriter {
+  logMessages(messages: readonly Message[], labels?: { stage?: string; sample?: number }): Promise<void>;
+}

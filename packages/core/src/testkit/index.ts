@@ -1,0 +1,10 @@
+export { describeWhenAvailable, isCI, probeTcp, type Availability } from './availability';
+export { locateSharedData, sharedDataDirectory, sharedDataEnvironmentVariable, type SharedDataFiles } from './shared-data';
+export {
+  runSequenceStorageConformance,
+  sampleExperiment,
+  sampleModelCall,
+  sampleRun,
+  sampleStageResult,
+  type SequenceStorageFactory,
+} from './sequence-storage-conformance';

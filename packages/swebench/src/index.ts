@@ -1,0 +1,1 @@
+export { packageMeta } from './package-meta';
