@@ -1,4 +1,15 @@
 #!/usr/bin/env node
-import { packageMeta } from './package-meta';
+import { CodemonkeysError } from '@codemonkeys/core';
+import { exitCodes } from './exit-codes';
+import { createProgram } from './program';
 
-process.stdout.write(`${packageMeta.name} ${packageMeta.version}\n`);
+try {
+  await createProgram().parseAsync(process.argv);
+} catch (error) {
+  if (CodemonkeysError.isInstance(error)) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exitCode = exitCodes.failure;
+  } else {
+    throw error;
+  }
+}

@@ -1,1 +1,3 @@
 export { packageMeta } from './package-meta';
+export { createProgram } from './program';
+export { exitCodes } from './exit-codes';

@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/** Adds one subcommand to the program. */
+export type CommandRegistration = (program: Command) => void;
+
+/** Every subcommand of `codemonkeys`; each issue adds its own line. */
+export const commandRegistrations: CommandRegistration[] = [];
