@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import { registerPluginsCommand } from './plugins-command';
 
 /** Adds one subcommand to the program. */
 export type CommandRegistration = (program: Command) => void;
 
 /** Every subcommand of `codemonkeys`; each issue adds its own line. */
-export const commandRegistrations: CommandRegistration[] = [];
+export const commandRegistrations: CommandRegistration[] = [
+  registerPluginsCommand,
+];

@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { CodemonkeysError, parseWithSchema } from '@codemonkeys/core';
+import { ExperimentConfigSchema, type ExperimentConfig } from './experiment-config';
+
+/**
+ * Reads and validates an experiment config (JSON). Errors name the file and every invalid path.
+ * Relative paths in the config (dataset, output, local repositories, sqlite storage) are relative to the file.
+ */
+export function loadExperimentConfig(file: string): ExperimentConfig {
+  const absolute = path.resolve(file);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(absolute, 'utf8'));
+  } catch (error) {
+    throw new CodemonkeysError(`Experiment config ${file} cannot be read as JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const config = parseWithSchema(ExperimentConfigSchema, raw, `Experiment config ${file}`, 'See the runner README for every field.');
+  return resolveConfigPaths(config, path.dirname(absolute));
+}
+
+/** Makes the config's relative paths absolute against `base`. */
+export function resolveConfigPaths(config: ExperimentConfig, base: string): ExperimentConfig {
+  const resolveLocal = (value: string) => (/^[a-z]+:\/\//i.test(value) ? value : path.resolve(base, value));
+  return {
+    ...config,
+    dataset: { ...config.dataset, path: path.resolve(base, config.dataset.path) },
+    output: path.resolve(base, config.output),
+    repositories: Object.fromEntries(Object.entries(config.repositories).map(([repo, location]) => [repo, resolveLocal(location)])),
+    storage: config.storage.startsWith('sqlite:') ? `sqlite:${path.resolve(base, config.storage.slice('sqlite:'.length))}` : config.storage,
+  };
+}
