@@ -1,1 +1,2 @@
 export { packageMeta } from './package-meta';
+export { GitCommandError } from './git/git-command-error';

@@ -1,0 +1,8 @@
+export {
+  createFixtureRepository,
+  fixtureInstanceNames,
+  type FixtureCandidate,
+  type FixtureInstanceName,
+  type FixtureRepository,
+  type FixtureRepositoryOptions,
+} from './create-fixture-repository';
