@@ -1,1 +1,2 @@
 export { packageMeta } from './package-meta';
+export { EndpointConfigSchema, defaultEndpointName, type EndpointConfig, type ResolvedEndpointConfig } from './endpoint/endpoint-config';
