@@ -1,2 +1,48 @@
 export { packageMeta } from './package-meta';
 export { GitCommandError } from './git/git-command-error';
+
+// Datasets and predictions
+export { loadDataset, detectDatasetFormat, parseSweBenchRecord, type DatasetFormat, type LoadDatasetOptions } from './dataset/load-dataset';
+export { filterInstances, InstanceFilterSchema, type InstanceFilter } from './dataset/instance-filter';
+export { formatPredictionsJsonl, loadPredictions, PredictionSchema, writePredictions, type Prediction } from './dataset/predictions';
+
+// Diffs
+export type { DiffHunk, DiffLine, FileDiff, FileDiffStatus } from './diff/file-diff';
+export { parseUnifiedDiff, unquoteGitPath } from './diff/parse-unified-diff';
+export { goldLines, goldLinesByFile, type FileGoldLines, type InsertionAnchorMode } from './diff/gold-lines';
+export { changedLines, changedLinesText, normalizeWhitespace, type ChangedLine, type ChangedLinesOptions, type WhitespaceMode } from './diff/changed-lines';
+export { normalizeDiff, type NormalizeDiffOptions } from './diff/normalize-diff';
+export { applyPatch, patchApplyCommands, type ApplyPatchOptions, type ApplyPatchResult } from './diff/apply-patch';
+export { assertPatchStaysInRepository } from './diff/patch-path-safety';
+export { PatchApplyError } from './diff/patch-apply-error';
+
+// Log parsers and grading
+export { TestStatusSchema, testStatuses, type TestStatus, type TestStatusMap } from './grading/test-status';
+export { LogParserNameSchema, logParserByRepo, logParsers, parseTestLog, type LogParser, type LogParserName } from './grading/log-parsers';
+export { parseDjangoLog } from './grading/django-log-parser';
+export { parseSympyLog } from './grading/sympy-log-parser';
+export { parseMatplotlibLog, parsePytestLog, parsePytestOptionsLog, parsePytestV2Log, parseSeabornLog } from './grading/pytest-log-parsers';
+export { evaluationLogMarkers, extractTestOutput, type TestOutputExtraction } from './grading/evaluation-log-markers';
+export {
+  gradeTests,
+  resolutionStatus,
+  ResolutionStatusSchema,
+  testFailed,
+  testPassed,
+  TestsStatusSchema,
+  type ResolutionStatus,
+  type TestsStatus,
+} from './grading/grade-tests';
+export {
+  gradeEvaluation,
+  InfrastructureFailureKindSchema,
+  InfrastructureFailureSchema,
+  InstanceReportFileSchema,
+  InstanceReportSchema,
+  type GradedEvaluation,
+  type GradeEvaluationOptions,
+  type InfrastructureFailure,
+  type InfrastructureFailureKind,
+  type InstanceReport,
+} from './grading/instance-report';
+export { createRunReport, RunReportSchema, type RunReport, type RunReportOptions } from './grading/run-report';
