@@ -22,8 +22,10 @@ export const EndpointConfigSchema = z.object({
   apiKey: z.string().min(1).optional(),
   /** Name of the environment variable holding the key (read when the client is created). */
   apiKeyEnv: z.string().min(1).optional(),
-  /** Model used when a request names none. */
+  /** Model used when a chat request names none. */
   defaultModel: z.string().min(1).optional(),
+  /** Model used when an embedding request names none (falls back to `defaultModel`). */
+  defaultEmbeddingModel: z.string().min(1).optional(),
   /** Extra headers sent with every request (their values are redacted from records and errors too). */
   headers: z.record(z.string(), z.string()).optional(),
   /** OpenAI-compatible only: the body field for `maxTokens`. OpenAI's reasoning models want `max_completion_tokens`. */

@@ -306,7 +306,7 @@ export async function startLoopbackModelServer(options: LoopbackModelServerOptio
       latency = next;
     },
     endpoint(overrides = {}) {
-      return { kind: 'openai', baseUrl: `${url}/v1`, defaultModel: model, ...(options.apiKey ? { apiKey: options.apiKey } : {}), ...overrides };
+      return { kind: 'openai', baseUrl: `${url}/v1`, defaultModel: model, defaultEmbeddingModel: embeddingModel, ...(options.apiKey ? { apiKey: options.apiKey } : {}), ...overrides };
     },
     anthropicEndpoint(overrides = {}) {
       return { kind: 'anthropic', baseUrl: url, defaultModel: model, ...(options.apiKey ? { apiKey: options.apiKey } : {}), ...overrides };

@@ -1,0 +1,39 @@
+import { ChatChoiceSchema, UsageSchema } from '@codemonkeys/core';
+import { z } from 'zod';
+
+/** What the call that produced a cached value cost, so that a replay can rewrite that call's record exactly. */
+export const CallOriginSchema = z.object({
+  recordId: z.string(),
+  costUsd: z.number().min(0),
+  latencyMs: z.number().min(0),
+  retries: z.number().int().min(0),
+  createdAt: z.string(),
+});
+export type CallOrigin = z.output<typeof CallOriginSchema>;
+
+export const CachedChatSchema = z.object({
+  kind: z.literal('chat'),
+  id: z.string().optional(),
+  model: z.string(),
+  choices: z.array(ChatChoiceSchema),
+  usage: UsageSchema,
+  origin: CallOriginSchema,
+});
+export type CachedChat = z.output<typeof CachedChatSchema>;
+
+export const CachedEmbeddingSchema = z.object({
+  kind: z.literal('embedding'),
+  model: z.string(),
+  embedding: z.array(z.number()),
+  /** Prompt tokens of this text as the endpoint billed them (shared out over a batch when only a total was given). */
+  tokens: z.number().min(0),
+});
+export type CachedEmbedding = z.output<typeof CachedEmbeddingSchema>;
+
+export const CachedEmbeddingCallSchema = z.object({
+  kind: z.literal('embedding-call'),
+  model: z.string(),
+  usage: UsageSchema,
+  origin: CallOriginSchema,
+});
+export type CachedEmbeddingCall = z.output<typeof CachedEmbeddingCallSchema>;
