@@ -1,0 +1,310 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { NotFoundError } from '@codemonkeys/core';
+import { GitCommandError } from '../git/git-command-error';
+import { runGit } from '../git/run-git';
+import { GitObjectReader } from './git-object-reader';
+import { KeyedMutex } from './keyed-mutex';
+
+export interface RepositoryCacheOptions {
+  /** Folder for the bare mirrors and worktrees. Default: `<tmp>/codemonkeys-repositories`. Shared safely by concurrent processes. */
+  directory?: string;
+  /**
+   * Where to clone each repository from (`owner/name` → URL or local path of a clone). Repositories not
+   * listed come from `https://github.com/<owner/name>.git`.
+   */
+  repositorySources?: Readonly<Record<string, string>>;
+  /** Idle writable worktrees kept per repository for reuse (default 4). */
+  maxIdleWorktrees?: number;
+  /** Fetch from the source when a commit is missing from the mirror (default true). */
+  fetchMissingCommits?: boolean;
+}
+
+/** A private checkout of a commit; give it back with `release()`. */
+export interface WorktreeLease {
+  readonly repo: string;
+  readonly commit: string;
+  /** Absolute path of the checkout. */
+  readonly root: string;
+  /** Cleans the checkout and returns it to the pool (or removes it). */
+  release(): Promise<void>;
+}
+
+export interface ArchiveOptions {
+  /** Only these paths (files or folders) of the commit. */
+  paths?: readonly string[];
+  /** Prefix every entry, e.g. `testbed/`. */
+  prefix?: string;
+}
+
+/**
+ * Bare mirrors of repositories (each cloned once, from a URL or a local path), private worktrees at
+ * any commit (pooled and cleaned), blob reads without checkout, and `git archive` streams.
+ */
+export interface RepositoryCache {
+  readonly directory: string;
+  /** The URL or path a repository is cloned from. */
+  sourceOf(repo: string): string;
+  /** The bare mirror of a repository, cloned on first use. */
+  mirror(repo: string): Promise<string>;
+  /** The full hash of a commit of the repository, fetched from the source when missing. */
+  resolveCommit(repo: string, revision: string): Promise<string>;
+  /** Every regular file of a commit (path → mode), sorted by path. Symlinks are listed apart. */
+  listTree(repo: string, commit: string): Promise<{ files: Map<string, string>; symlinks: Map<string, string> }>;
+  /** A blob of a commit, or undefined when the path is not a file there. */
+  readBlob(repo: string, commit: string, path: string): Promise<Buffer | undefined>;
+  /** A private worktree at `commit`, from the pool when one is idle. */
+  checkout(repo: string, commit: string): Promise<WorktreeLease>;
+  /** A tar stream of the commit's files (`git archive`), e.g. to put into a container. */
+  archive(repo: string, commit: string, options?: ArchiveOptions): AsyncIterable<Uint8Array>;
+  /** Removes this cache's worktrees and stops its git processes. Mirrors stay for the next run. */
+  close(): Promise<void>;
+}
+
+const repoPattern = /^[\w.-]+\/[\w.-]+$/;
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+export function createRepositoryCache(options: RepositoryCacheOptions = {}): RepositoryCache {
+  const directory = path.resolve(options.directory ?? path.join(os.tmpdir(), 'codemonkeys-repositories'));
+  const mirrorsDirectory = path.join(directory, 'mirrors');
+  // Each cache instance keeps its worktrees in a folder named after its process, so that a crashed
+  // process's leftovers can be recognised (dead pid) and removed by the next one.
+  const sessionName = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const worktreesDirectory = path.join(directory, 'worktrees', sessionName);
+  const maxIdle = options.maxIdleWorktrees ?? 4;
+  const fetchMissing = options.fetchMissingCommits ?? true;
+  const repositoryLocks = new KeyedMutex();
+  const mirrors = new Map<string, Promise<string>>();
+  const readers = new Map<string, GitObjectReader>();
+  const trees = new Map<string, Promise<{ files: Map<string, string>; symlinks: Map<string, string> }>>();
+  const idle = new Map<string, string[]>();
+  const leased = new Set<string>();
+  let reaped: Promise<void> | undefined;
+  let closed = false;
+
+  const sourceOf = (repo: string): string => {
+    const source = options.repositorySources?.[repo];
+    if (source) return /^[a-z][\w+.-]*:\/\//i.test(source) || source.startsWith('git@') ? source : path.resolve(source);
+    return `https://github.com/${repo}.git`;
+  };
+  const assertRepo = (repo: string): void => {
+    if (!repoPattern.test(repo)) throw new NotFoundError(`"${repo}" is not a repository name; expected "owner/name".`);
+    if (closed) throw new Error('The repository cache is closed.');
+  };
+
+  const reapLeftovers = async (): Promise<void> => {
+    const parent = path.join(directory, 'worktrees');
+    await fs.mkdir(parent, { recursive: true });
+    for (const entry of await fs.readdir(parent)) {
+      const pid = Number(entry.split('-')[0]);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid)) await fs.rm(path.join(parent, entry), { recursive: true, force: true });
+    }
+  };
+
+  const mirror = (repo: string): Promise<string> => {
+    assertRepo(repo);
+    let pending = mirrors.get(repo);
+    if (!pending) {
+      pending = (async () => {
+        reaped ??= reapLeftovers();
+        await reaped;
+        const target = path.join(mirrorsDirectory, `${repo.replace('/', '__')}.git`);
+        try {
+          await fs.access(path.join(target, 'HEAD'));
+        } catch {
+          await fs.mkdir(mirrorsDirectory, { recursive: true });
+          // Clone beside the target and rename: a concurrent process cloning the same repository
+          // cannot leave a half-written mirror behind, and the loser simply discards its copy.
+          const temporary = `${target}.${sessionName}.tmp`;
+          await fs.rm(temporary, { recursive: true, force: true });
+          await runGit(['clone', '--mirror', '--quiet', sourceOf(repo), temporary], {
+            cwd: mirrorsDirectory,
+            hint: `Check that ${sourceOf(repo)} is reachable, or map "${repo}" to a local clone with repositorySources.`,
+          });
+          try {
+            await fs.rename(temporary, target);
+          } catch {
+            await fs.rm(temporary, { recursive: true, force: true });
+          }
+        }
+        await runGit(['worktree', 'prune'], { cwd: target, env: { GIT_DIR: target } });
+        return target;
+      })();
+      pending.catch(() => mirrors.delete(repo));
+      mirrors.set(repo, pending);
+    }
+    return pending;
+  };
+
+  const git = async (repo: string, args: readonly string[]): Promise<string> => {
+    const gitDirectory = await mirror(repo);
+    return runGit(['--git-dir', gitDirectory, ...args], { cwd: gitDirectory });
+  };
+
+  const resolveCommit = async (repo: string, revision: string): Promise<string> => {
+    const gitDirectory = await mirror(repo);
+    const lookup = async (): Promise<string | undefined> => {
+      try {
+        return (await runGit(['--git-dir', gitDirectory, 'rev-parse', '--verify', '--quiet', `${revision}^{commit}`], { cwd: gitDirectory })).trim();
+      } catch {
+        return undefined;
+      }
+    };
+    const found = await lookup();
+    if (found) return found;
+    if (fetchMissing) {
+      await repositoryLocks.run(repo, async () => {
+        if (await lookup()) return;
+        await runGit(['--git-dir', gitDirectory, 'remote', 'set-url', 'origin', sourceOf(repo)], { cwd: gitDirectory });
+        await runGit(['--git-dir', gitDirectory, 'fetch', '--quiet', '--prune', 'origin'], { cwd: gitDirectory, allowFailure: true });
+        if (!(await lookup()) && /^[0-9a-f]{40}$/i.test(revision)) {
+          await runGit(['--git-dir', gitDirectory, 'fetch', '--quiet', 'origin', revision], { cwd: gitDirectory, allowFailure: true });
+        }
+      });
+      const fetched = await lookup();
+      if (fetched) return fetched;
+    }
+    throw new NotFoundError(`Commit ${revision} is not in ${repo} (source: ${sourceOf(repo)}). Check the instance's base_commit and the repository source.`);
+  };
+
+  const listTree = (repo: string, commit: string): Promise<{ files: Map<string, string>; symlinks: Map<string, string> }> => {
+    const key = `${repo}@${commit}`;
+    let pending = trees.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const resolved = await resolveCommit(repo, commit);
+        const output = await git(repo, ['ls-tree', '-r', '-z', '--full-tree', resolved]);
+        const files = new Map<string, string>();
+        const symlinks = new Map<string, string>();
+        for (const entry of output.split('\0')) {
+          const tab = entry.indexOf('\t');
+          if (tab === -1) continue;
+          const [mode, type] = entry.slice(0, tab).split(' ');
+          const filePath = entry.slice(tab + 1);
+          if (type !== 'blob') continue; // submodules (commit entries) have no content here
+          (mode === '120000' ? symlinks : files).set(filePath, mode!);
+        }
+        return { files: new Map([...files].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))), symlinks };
+      })();
+      pending.catch(() => trees.delete(key));
+      trees.set(key, pending);
+    }
+    return pending;
+  };
+
+  const readBlob = async (repo: string, commit: string, filePath: string): Promise<Buffer | undefined> => {
+    const gitDirectory = await mirror(repo);
+    let reader = readers.get(repo);
+    if (!reader) {
+      reader = new GitObjectReader(gitDirectory);
+      readers.set(repo, reader);
+    }
+    return reader.read(`${commit}:${filePath}`);
+  };
+
+  const checkout = async (repo: string, commit: string): Promise<WorktreeLease> => {
+    const resolved = await resolveCommit(repo, commit);
+    const gitDirectory = await mirror(repo);
+    const root = await repositoryLocks.run(repo, async () => {
+      const pool = idle.get(repo) ?? [];
+      const reused = pool.pop();
+      if (reused) {
+        await runGit(['checkout', '--quiet', '--detach', '--force', resolved], { cwd: reused });
+        await runGit(['clean', '-fdxq'], { cwd: reused });
+        return reused;
+      }
+      const location = path.join(worktreesDirectory, repo.replace('/', '__'), randomUUID().slice(0, 12));
+      await fs.mkdir(path.dirname(location), { recursive: true });
+      await runGit(['--git-dir', gitDirectory, 'worktree', 'add', '--quiet', '--detach', location, resolved], { cwd: gitDirectory });
+      return location;
+    });
+    leased.add(root);
+    let released = false;
+    return {
+      repo,
+      commit: resolved,
+      root,
+      async release() {
+        if (released) return;
+        released = true;
+        leased.delete(root);
+        await repositoryLocks.run(repo, async () => {
+          const pool = idle.get(repo) ?? [];
+          if (!closed && pool.length < maxIdle) {
+            try {
+              await runGit(['reset', '--quiet', '--hard'], { cwd: root });
+              await runGit(['clean', '-fdxq'], { cwd: root });
+              pool.push(root);
+              idle.set(repo, pool);
+              return;
+            } catch {
+              // a broken checkout is removed below
+            }
+          }
+          await runGit(['--git-dir', gitDirectory, 'worktree', 'remove', '--force', root], { cwd: gitDirectory, allowFailure: true });
+          await fs.rm(root, { recursive: true, force: true });
+        });
+      },
+    };
+  };
+
+  async function* archive(repo: string, commit: string, archiveOptions: ArchiveOptions = {}): AsyncIterable<Uint8Array> {
+    const resolved = await resolveCommit(repo, commit);
+    const gitDirectory = await mirror(repo);
+    const args = ['--git-dir', gitDirectory, 'archive', '--format=tar', ...(archiveOptions.prefix ? [`--prefix=${archiveOptions.prefix}`] : []), resolved, ...(archiveOptions.paths ? ['--', ...archiveOptions.paths] : [])];
+    const child = spawn('git', args, { cwd: gitDirectory, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exit = new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    try {
+      for await (const chunk of child.stdout) yield chunk as Uint8Array;
+      const code = await exit;
+      if (code !== 0) throw new GitCommandError({ command: ['git', ...args], cwd: gitDirectory, exitCode: code, stderr });
+    } finally {
+      if (child.exitCode === null) child.kill();
+    }
+  }
+
+  return {
+    directory,
+    sourceOf,
+    mirror,
+    resolveCommit,
+    listTree,
+    readBlob,
+    checkout,
+    archive,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const reader of readers.values()) reader.close();
+      readers.clear();
+      const repos = new Set([...idle.keys()]);
+      for (const repo of repos) {
+        const gitDirectory = await mirrors.get(repo)?.catch(() => undefined);
+        for (const root of idle.get(repo) ?? []) {
+          if (gitDirectory) await runGit(['--git-dir', gitDirectory, 'worktree', 'remove', '--force', root], { cwd: gitDirectory, allowFailure: true });
+        }
+      }
+      idle.clear();
+      await fs.rm(worktreesDirectory, { recursive: true, force: true });
+      for (const pending of mirrors.values()) {
+        const gitDirectory = await pending.catch(() => undefined);
+        if (gitDirectory) await runGit(['worktree', 'prune'], { cwd: gitDirectory, env: { GIT_DIR: gitDirectory }, allowFailure: true });
+      }
+    },
+  };
+}
