@@ -46,3 +46,42 @@ export {
   type InstanceReport,
 } from './grading/instance-report';
 export { createRunReport, RunReportSchema, type RunReport, type RunReportOptions } from './grading/run-report';
+
+// Outline and skeleton (tree-sitter, Python)
+export { outlinePython } from './outline/python-outline';
+export { skeletonPython, type Skeleton, type SkeletonOptions } from './outline/python-skeleton';
+export { isPythonPath } from './outline/python-parser';
+
+// Repositories and workspaces
+export { createRepositoryCache, type ArchiveOptions, type RepositoryCache, type RepositoryCacheOptions, type WorktreeLease } from './repository/repository-cache';
+export { openRepositoryWorkspace, type RepositoryWorkspace, type RepositoryWorkspaceOptions } from './repository/repository-workspace';
+export { createWorkspaceProvider, type WorkspaceProvider, type WorkspaceProviderOptions } from './repository/workspace-provider';
+
+// Environment specs
+export {
+  DebianEnvironmentSpecSchema,
+  DebianSuiteSchema,
+  EnvironmentSpecSchema,
+  environmentImageKey,
+  environmentWorkdir,
+  pythonVersionOfSuite,
+  SpecValidationSchema,
+  SweBenchImageSpecSchema,
+  sweBenchImageName,
+  TestSelectionSchema,
+  type DebianEnvironmentSpec,
+  type DebianSuite,
+  type EnvironmentSpec,
+  type EnvironmentSpecInput,
+  type SweBenchImageSpec,
+  type TestSelection,
+} from './environment/environment-spec';
+export {
+  builtInEnvironmentSpecs,
+  expandCommand,
+  findEnvironmentSpec,
+  parseEnvironmentSpecs,
+  testCommandFor,
+  type FindEnvironmentSpecOptions,
+} from './environment/find-environment-spec';
+export { shellQuote, testTargetsOf } from './environment/test-targets';

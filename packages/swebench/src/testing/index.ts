@@ -6,3 +6,4 @@ export {
   type FixtureRepository,
   type FixtureRepositoryOptions,
 } from './create-fixture-repository';
+export { fixtureEnvironmentSpec } from './fixture-environment-spec';
