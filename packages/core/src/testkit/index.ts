@@ -8,3 +8,4 @@ export {
   sampleStageResult,
   type SequenceStorageFactory,
 } from './sequence-storage-conformance';
+export { runSandboxConformance, type SandboxConformanceFactory } from './sandbox-conformance';

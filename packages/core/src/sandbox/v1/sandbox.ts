@@ -9,6 +9,11 @@ export const ExecResultSchema = z.object({
   durationMs: z.number().min(0),
   /** Output over the cap was cut in the middle (head and tail kept). */
   truncated: z.boolean(),
+  /**
+   * The command (or a process it started) was killed because the sandbox ran out of memory. Absent when
+   * the implementation cannot tell.
+   */
+  oomKilled: z.boolean().optional(),
 });
 export type ExecResult = z.output<typeof ExecResultSchema>;
 
@@ -53,6 +58,8 @@ export interface SandboxSpec {
 export interface SandboxSession {
   readonly id: string;
   readonly workdir: string;
+  /** The limits this session runs under, when the sandbox enforces limits (`capabilities.limits`). */
+  readonly limits?: SandboxLimits;
   exec(command: string | readonly string[], options?: ExecOptions): Promise<ExecResult>;
   putFiles(files: readonly SandboxFile[]): Promise<void>;
   /** Unpacks a tar archive (bytes or a stream of chunks) into `destination`. */
