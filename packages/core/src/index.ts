@@ -57,6 +57,14 @@ export {
   type SandboxSession,
   type SandboxSpec,
 } from './sandbox/v1/sandbox';
+export {
+  InstanceSandboxPoolSettingsSchema,
+  createInstanceSandboxPool,
+  type InstanceSandboxPool,
+  type InstanceSandboxPoolOptions,
+  type InstanceSandboxPoolSettings,
+  type InstanceSandboxPoolStatistics,
+} from './sandbox/instance-sandbox-pool';
 
 // Storage
 export * from './storage/v1/records';
