@@ -99,8 +99,9 @@ export class UndiciModelClient implements LlmModelClient {
   private readonly tokenCounterOption: ((model: string) => TokenCounter | undefined) | undefined;
   private readonly tokenCounters = new Map<string, TokenCounter>();
   private readonly inFlight = new Map<string, Promise<CachedChat>>();
-  private readonly chatUrl: string;
-  private readonly embeddingsUrl: string;
+  private readonly origin: string;
+  private readonly chatPath: string;
+  private readonly embeddingsPath: string;
   private closed = false;
   private readonly counters: ModelClientTotals = { calls: 0, failedCalls: 0, cacheHits: 0, endpointRequests: 0, retries: 0, usage: emptyUsage(), costUsd: 0 };
 
@@ -131,9 +132,12 @@ export class UndiciModelClient implements LlmModelClient {
     this.tokenCounterOption = options.tokenCounter;
     this.shared = acquireSharedEndpoint(this.endpoint, options.limits, this.logger);
 
-    const base = options.endpoint.baseUrl.replace(/\/+$/, '');
-    this.chatUrl = this.kind === 'anthropic' ? `${base.endsWith('/v1') ? base : `${base}/v1`}/messages` : `${base}/chat/completions`;
-    this.embeddingsUrl = `${base}/embeddings`;
+    const baseUrl = new URL(options.endpoint.baseUrl);
+    this.origin = baseUrl.origin;
+    const basePath = baseUrl.pathname.replace(/\/+$/, '');
+    const query = baseUrl.search; // e.g. Azure's ?api-version=...
+    this.chatPath = this.kind === 'anthropic' ? `${basePath.endsWith('/v1') ? basePath : `${basePath}/v1`}/messages${query}` : `${basePath}/chat/completions${query}`;
+    this.embeddingsPath = `${basePath}/embeddings${query}`;
     this.headers = { 'content-type': 'application/json', accept: 'application/json', ...(options.endpoint.headers ?? {}) };
     if (this.kind === 'anthropic') {
       this.headers['anthropic-version'] = options.endpoint.anthropicVersion;
@@ -344,7 +348,7 @@ export class UndiciModelClient implements LlmModelClient {
     const { value, retries } = await callWithRetries(
       { endpoint: this.endpoint, operation: `chat (model "${model}")`, retry: this.retry, limiter: this.shared.limiter, redactor: this.redactor, signal, estimatedTokens: this.estimateChatTokens(request) },
       async () => {
-        const exchange = await this.send(this.chatUrl, text, signal);
+        const exchange = await this.send(this.chatPath, text, signal);
         const parsed = this.kind === 'anthropic' ? parseAnthropicMessagesResponse(this.parseJson(exchange)) : parseOpenAiChatResponse(this.parseJson(exchange));
         const usage = parsed.usage ?? this.countChatUsage(request, parsed, model);
         const costUsd = this.charge(model, usage);
@@ -361,7 +365,7 @@ export class UndiciModelClient implements LlmModelClient {
     const { value, retries } = await callWithRetries(
       { endpoint: this.endpoint, operation: `embedding of ${batch.length} inputs (model "${model}")`, retry: this.retry, limiter: this.shared.limiter, redactor: this.redactor, signal, estimatedTokens },
       async () => {
-        const exchange = await this.send(this.embeddingsUrl, text, signal);
+        const exchange = await this.send(this.embeddingsPath, text, signal);
         const parsed = parseOpenAiEmbeddingsResponse(this.parseJson(exchange), batch.length);
         const inputTokens = parsed.promptTokens ?? batch.reduce((sum, input) => sum + this.countTokens(input, model), 0);
         const usage: Usage = { ...emptyUsage(), inputTokens };
@@ -373,9 +377,9 @@ export class UndiciModelClient implements LlmModelClient {
     return { ...value, retries };
   }
 
-  private async send(url: string, body: string, signal: AbortSignal | undefined): Promise<HttpExchange> {
+  private async send(path: string, body: string, signal: AbortSignal | undefined): Promise<HttpExchange> {
     this.counters.endpointRequests += 1;
-    const exchange = await sendHttpRequest(this.shared.dispatcher, { url, method: 'POST', headers: this.headers, body, timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) });
+    const exchange = await sendHttpRequest(this.shared.dispatcher, { origin: this.origin, path, method: 'POST', headers: this.headers, body, timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) });
     if (exchange.statusCode < 200 || exchange.statusCode >= 300) throw new AttemptFailureSignal(httpFailure(exchange, this.redactor));
     return exchange;
   }

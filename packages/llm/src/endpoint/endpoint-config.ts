@@ -11,7 +11,10 @@ export const EndpointConfigSchema = z.object({
    * Base URL as the provider's own SDK takes it: with `/v1` for OpenAI-compatible servers
    * (`http://127.0.0.1:8000/v1`), without it for Anthropic (`https://<anthropic host>`; a trailing `/v1` is accepted).
    */
-  baseUrl: z.url({ protocol: /^https?$/, error: 'baseUrl must be an http(s) URL such as http://127.0.0.1:8000/v1' }),
+  baseUrl: z
+    .url({ protocol: /^https?$/, error: 'baseUrl must be an http(s) URL such as http://127.0.0.1:8000/v1' })
+    // Credentials in the URL would travel into names, records and logs.
+    .refine((value) => !/^[a-z]+:\/\/[^/]*@/i.test(value), 'baseUrl must not contain credentials: pass the key as apiKey or apiKeyEnv'),
   /**
    * A stable name for logs, records, the response cache key and the process-wide limits. Defaults to
    * `<kind>:<origin><path>` of baseUrl (credentials and query removed). Set it when the same model moves

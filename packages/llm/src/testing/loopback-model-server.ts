@@ -111,9 +111,9 @@ export async function startLoopbackModelServer(options: LoopbackModelServerOptio
   });
 
   async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
+    // Latency counts from the arrival of the request, so that reading it and running the handler do not add to it.
+    const arrivedAt = performance.now();
+    const rawBody = await readBody(incoming);
     const record = describeRequest(incoming, rawBody, requests.length);
     requests.push(record);
     for (const waiter of waiters) if (requests.length >= waiter.count) waiter.resolve();
@@ -149,7 +149,7 @@ export async function startLoopbackModelServer(options: LoopbackModelServerOptio
     const request: LoopbackRequest = { ...record, choiceIndex: 0 };
     const first = await nextReply(request);
     const baseLatency = typeof latency === 'function' ? latency(record) : latency;
-    await sleep(baseLatency + (first.latencyMs ?? 0));
+    await sleep(baseLatency + (first.latencyMs ?? 0) - (performance.now() - arrivedAt));
     if (closed) return;
 
     switch (first.type) {
@@ -345,6 +345,15 @@ export async function startLoopbackModelServer(options: LoopbackModelServerOptio
       await done;
     },
   };
+}
+
+function readBody(incoming: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    incoming.on('error', reject);
+  });
 }
 
 function toReply(reply: LoopbackReply | string): LoopbackReply {

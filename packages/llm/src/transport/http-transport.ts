@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 
 export interface HttpExchange {
   statusCode: number;
@@ -28,39 +28,80 @@ export function createHttpDispatcher(options: { connections?: number } = {}): Ag
   });
 }
 
+export interface HttpRequestOptions {
+  /** `http://host:port` */
+  origin: string;
+  /** Path with query, e.g. `/v1/chat/completions`. */
+  path: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
 /**
- * One HTTP request with a deadline. Rejects with `RequestTimeoutError` when the deadline passes, with
- * the caller's abort reason when `signal` is aborted, and with undici's error for network failures.
+ * One HTTP request with a deadline, through undici's `dispatch` with a handler that collects the body
+ * (about a third less CPU per call than `request()`, which wraps every body in a stream). Rejects with
+ * `RequestTimeoutError` when the deadline passes, with the caller's abort reason when `signal` is
+ * aborted, and with undici's error for network failures; in each case the request is aborted too.
  */
-export async function sendHttpRequest(
-  dispatcher: Agent,
-  options: { url: string; method: 'GET' | 'POST'; headers: Record<string, string>; body?: string; timeoutMs: number; signal?: AbortSignal },
-): Promise<HttpExchange> {
-  if (options.signal?.aborted) throw options.signal.reason;
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new RequestTimeoutError(options.timeoutMs));
-  }, options.timeoutMs);
-  const onAbort = (): void => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    const response = await request(options.url, {
-      method: options.method,
-      headers: options.headers,
-      ...(options.body !== undefined ? { body: options.body } : {}),
-      signal: controller.signal,
-      dispatcher,
-    });
-    const body = await response.body.text();
-    return { statusCode: response.statusCode, headers: response.headers, body };
-  } catch (error) {
-    if (timedOut) throw new RequestTimeoutError(options.timeoutMs);
-    if (options.signal?.aborted) throw options.signal.reason;
-    throw error;
-  } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-  }
+export function sendHttpRequest(dispatcher: Dispatcher, options: HttpRequestOptions): Promise<HttpExchange> {
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise<HttpExchange>((resolve, reject) => {
+    let settled = false;
+    let controller: Dispatcher.DispatchController | undefined;
+    let abortReason: Error | undefined;
+    let statusCode = 0;
+    let headers: IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
+
+    const finish = (error: unknown, exchange?: HttpExchange): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (exchange) resolve(exchange);
+      else reject(error);
+    };
+    // Settles at once; the request itself is aborted as soon as undici has handed us its controller.
+    const abort = (reason: Error): void => {
+      abortReason = reason;
+      controller?.abort(reason);
+      finish(reason);
+    };
+    const onAbort = (): void => abort(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
+    const timer = setTimeout(() => abort(new RequestTimeoutError(options.timeoutMs)), options.timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(requestController) {
+        controller = requestController;
+        if (abortReason) requestController.abort(abortReason);
+      },
+      onResponseStart(_controller, responseStatus, responseHeaders) {
+        statusCode = responseStatus;
+        headers = responseHeaders;
+      },
+      onResponseData(_controller, chunk) {
+        chunks.push(chunk);
+      },
+      onResponseEnd() {
+        const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+        finish(undefined, { statusCode, headers, body });
+      },
+      onResponseError(_controller, error) {
+        finish(signal?.aborted && !(abortReason instanceof RequestTimeoutError) ? signal.reason : (abortReason ?? error));
+      },
+    };
+    try {
+      dispatcher.dispatch(
+        { origin: options.origin, path: options.path, method: options.method, headers: options.headers, ...(options.body !== undefined ? { body: options.body } : {}) },
+        handler,
+      );
+    } catch (error) {
+      finish(error);
+    }
+  });
 }
