@@ -184,7 +184,7 @@ export class DockerImages {
       const hash = imageDefinitionHash(definition);
       const existing = await this.inspect(definition.tag);
       if (existing && existing.labels[sandboxLabels.imageDefinition] === hash) return { tag: definition.tag, id: existing.id, built: false };
-      return this.build({
+      const built = await this.build({
         tag: definition.tag,
         dockerfile: definition.dockerfile,
         context: definition.files ?? [],
@@ -193,6 +193,11 @@ export class DockerImages {
         ...(definition.timeoutMs ? { timeoutMs: definition.timeoutMs } : {}),
         ...(definition.onLog ? { onLog: definition.onLog } : {}),
       });
+      // The stale image lost its tag; remove it unless a container still uses it (or it is not ours).
+      if (existing && existing.id !== built.id && existing.labels[sandboxLabels.image] === '1') {
+        await this.docker.getImage(existing.id).remove().catch(() => undefined);
+      }
+      return built;
     })().finally(() => inFlight.delete(key));
     inFlight.set(key, work);
     return work;

@@ -140,6 +140,9 @@ export class DockerSandboxSession implements SandboxSession {
       } catch (error) {
         // Docker answers 404 both for a missing path and a missing container; only the text tells them apart.
         if (dockerStatusCode(error) === 404 && /could not find the file/i.test(dockerMessage(error))) return undefined;
+        if (/too many links/i.test(dockerMessage(error))) {
+          throw new SandboxError(`Cannot read ${filePath} in ${this.name}: too many levels of symbolic links.`, { cause: error });
+        }
         throw await this.failure(error, `read ${target}`);
       }
       const entry = await readFirstArchiveEntry(archive);
