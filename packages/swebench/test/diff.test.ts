@@ -195,6 +195,12 @@ describe('applyPatch', () => {
     expect(await fs.readFile(path.join(root, 'm.py'), 'utf8')).toBe(before);
     expect((await fs.readdir(root)).filter((name) => name.endsWith('.rej') || name.endsWith('.orig'))).toEqual([]);
     await expect(applyPatch(root, 'Sure! Here is the fix.')).rejects.toThrow(/no file headers/);
+    // A patch that is already applied looks reversed: GNU patch --batch would undo it.
+    await applyPatch(root, change(20));
+    await expect(applyPatch(root, change(20))).rejects.toSatisfy((error: unknown) => PatchApplyError.isInstance(error));
+    expect(await fs.readFile(path.join(root, 'm.py'), 'utf8')).toContain('LINE 21\n');
+    expect((await applyPatch(root, change(20), { allowReversed: true })).method).toBe('patch');
+    expect(await fs.readFile(path.join(root, 'm.py'), 'utf8')).toContain('line 21\n');
   });
 
   it('refuses paths outside the repository, through symlinks too, before changing anything', async () => {

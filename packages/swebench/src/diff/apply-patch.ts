@@ -3,7 +3,11 @@ import { runCommand } from '../git/run-git';
 import { PatchApplyError } from './patch-apply-error';
 import { assertPatchStaysInRepository } from './patch-path-safety';
 
-/** SWE-bench's order of attempts: `git apply` first, then GNU patch with fuzz (also for use inside containers). */
+/**
+ * SWE-bench's order of attempts: `git apply` first, then GNU patch with fuzz, exactly as its harness
+ * runs them (for use inside containers). Note that `patch --batch` applies a patch that looks
+ * reversed in reverse; `applyPatch` adds `--forward` unless told otherwise.
+ */
 export const patchApplyCommands = {
   gitApply: ['git', 'apply', '--verbose', '--whitespace=nowarn'],
   fuzzyPatch: (fuzz = 5) => ['patch', '--batch', `--fuzz=${fuzz}`, '-p1', '--no-backup-if-mismatch', '--reject-file=-'],
@@ -14,6 +18,12 @@ export interface ApplyPatchOptions {
   fuzzFallback?: boolean;
   /** Fuzz factor of the fallback (default 5, as SWE-bench). */
   fuzz?: number;
+  /**
+   * Let GNU patch apply a patch that looks reversed, in reverse, as `patch --batch` does in
+   * SWE-bench's harness (default false: a reversed patch is refused, since applying it backwards
+   * undoes code instead of changing it).
+   */
+  allowReversed?: boolean;
 }
 
 export interface ApplyPatchResult {
@@ -59,7 +69,7 @@ export async function applyPatch(directory: string, diff: string, options: Apply
 
   if (options.fuzzFallback ?? true) {
     const [patchProgram, ...patchArgs] = patchApplyCommands.fuzzyPatch(options.fuzz ?? 5);
-    const args = patchArgs.map((argument) => (argument === '-p1' ? `-p${level}` : argument));
+    const args = [...patchArgs.map((argument) => (argument === '-p1' ? `-p${level}` : argument)), ...(options.allowReversed ? [] : ['--forward'])];
     const dryRun = await runCommand(patchProgram!, [...args, '--dry-run'], { cwd: directory, input: text, allowFailure: true });
     if (dryRun.exitCode === 0) {
       const applied = await runCommand(patchProgram!, args, { cwd: directory, input: text, allowFailure: true });

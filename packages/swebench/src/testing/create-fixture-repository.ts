@@ -144,7 +144,7 @@ const definitions: InstanceDefinition[] = [
     wrong: (files) => ({ 'textkit/wrap.py': files['textkit/wrap.py']!.replace('at word boundaries."""', 'at spaces."""') }),
     notApplying:
       'diff --git a/textkit/wrap.py b/textkit/wrap.py\n--- a/textkit/wrap.py\n+++ b/textkit/wrap.py\n' +
-      '@@ -19,4 +19,4 @@\n         elif current:\n             lines.append(current)\n-            current = None\n+            current = ""\n     if current:\n',
+      '@@ -19,4 +19,4 @@\n         elif current:\n             lines.append(current)\n-            current = None\n+            current = str()\n     if current:\n',
     hangs: true,
   },
 ];
