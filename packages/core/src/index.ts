@@ -71,9 +71,24 @@ export * from './storage/v1/records';
 export type * from './storage/v1/queries';
 export type { SequenceStorage, SequenceWriter, StorageCapabilities } from './storage/v1/sequence-storage';
 export { createSequenceWriter, exportRunRecords, importExportRecords, readAllPages } from './storage/v1/storage-helpers';
-export { compareSortKeys, decodeCursor, encodeCursor } from './storage/v1/page-cursor';
-export { summarizeRunRecords } from './storage/v1/run-summary';
-export { InMemorySequenceStorage, createInMemorySequenceStorage } from './storage/in-memory-sequence-storage';
+export { compareCodePoints, compareSortKeys, decodeCursor, encodeCursor } from './storage/v1/page-cursor';
+export { PageRequestSchema, defaultPageSize, maxPageSize, resolvePageRequest, type ResolvedPageRequest } from './storage/v1/page-request';
+export { roundCostUsd, summarizeRunRecords } from './storage/v1/run-summary';
+export { formatExportLine, parseExportLine } from './storage/v1/export-jsonl';
+export { createSecretRedactor, isSecretKey, redactedPlaceholder, type SecretRedactor, type SecretRedactorOptions } from './storage/secret-redactor';
+export {
+  createStorageRecordCodec,
+  storageRecordSchemas,
+  type StorageRecordCodec,
+  type StorageRecordCodecOptions,
+  type StorageRecordKind,
+  type StorageRecordOf,
+} from './storage/storage-record-codec';
+export {
+  InMemorySequenceStorage,
+  createInMemorySequenceStorage,
+  type InMemorySequenceStorageOptions,
+} from './storage/in-memory-sequence-storage';
 
 // Protocols
 export type { LocalizerV1, LocalizerV1 as Localizer } from './localization/v1/localizer';

@@ -1,4 +1,4 @@
 import { createInMemorySequenceStorage } from '../src/index';
 import { runSequenceStorageConformance } from '../src/testkit/index';
 
-runSequenceStorageConformance('memory', { create: async () => createInMemorySequenceStorage() });
+runSequenceStorageConformance('memory', { create: async (options) => createInMemorySequenceStorage(options) });

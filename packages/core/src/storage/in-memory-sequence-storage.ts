@@ -1,4 +1,14 @@
-import type { MessageLogQuery, ModelCallQuery, Page, PageRequest, RewardQuery, RunQuery, RunSummary, StageResultQuery } from './v1/queries';
+import type {
+  MessageLogQuery,
+  ModelCallQuery,
+  Page,
+  PageRequest,
+  RewardQuery,
+  RunQuery,
+  RunSummary,
+  StageResultQuery,
+  WorkStateQuery,
+} from './v1/queries';
 import type {
   CacheEntry,
   ExperimentRecord,
@@ -12,86 +22,131 @@ import type {
   WorkStateRecord,
 } from './v1/records';
 import type { SequenceStorage, SequenceWriter, StorageCapabilities } from './v1/sequence-storage';
-import { compareSortKeys, decodeCursor, encodeCursor } from './v1/page-cursor';
+import { compareSortKeys, encodeCursor } from './v1/page-cursor';
+import { resolvePageRequest } from './v1/page-request';
 import { createSequenceWriter, exportRunRecords, importExportRecords } from './v1/storage-helpers';
 import { summarizeRunRecords } from './v1/run-summary';
+import { createStorageRecordCodec, type StorageRecordCodec, type StorageRecordKind, type StorageRecordOf } from './storage-record-codec';
+import type { SecretRedactor, SecretRedactorOptions } from './secret-redactor';
+import { StorageError } from '../errors/capability-errors';
 
-// Records go through JSON on the way in and out, as they do in every persistent backend.
-const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 const stageKeyOf = (key: StageKey): string => JSON.stringify([key.runId, key.instanceId, key.stage, key.sample ?? 0]);
 
-function paginate<T>(records: Iterable<T>, filter: (record: T) => boolean, sortKey: (record: T) => unknown[], request: PageRequest): Page<T> {
-  const direction = request.order === 'desc' ? -1 : 1;
-  const limit = request.limit ?? 100;
-  const after = request.cursor ? decodeCursor(request.cursor) : undefined;
-  const matching = [...records]
-    .filter(filter)
-    .map((record) => ({ record, key: sortKey(record) }))
-    .filter((entry) => !after || compareSortKeys(entry.key, after) * direction > 0)
-    .sort((a, b) => compareSortKeys(a.key, b.key) * direction);
-  const items = matching.slice(0, limit);
-  const last = items.at(-1);
-  return {
-    items: items.map((entry) => copy(entry.record)),
-    ...(matching.length > limit && last ? { nextCursor: encodeCursor(last.key) } : {}),
-  };
+/** A stored record: the parsed form to filter on, and the JSON text that reads return (as a database would). */
+interface Stored<K extends StorageRecordKind> {
+  record: StorageRecordOf<K>;
+  text: string;
 }
 
 const inTimeRange = (time: string | undefined, range: { since?: string; until?: string }): boolean =>
   (!range.since || (time !== undefined && time >= range.since)) && (!range.until || (time !== undefined && time < range.until));
+
+export interface InMemorySequenceStorageOptions {
+  /** How secrets are found before records are kept; defaults to `createSecretRedactor()` over `process.env`. */
+  redaction?: SecretRedactorOptions | SecretRedactor;
+}
 
 /** The reference SequenceStorage: everything in maps, nothing persisted. For tests and short experiments. */
 export class InMemorySequenceStorage implements SequenceStorage {
   readonly name = 'memory';
   readonly capabilities: StorageCapabilities = { multiProcess: false, persistent: false };
 
-  private readonly experiments = new Map<string, ExperimentRecord>();
-  private readonly runs = new Map<string, RunRecord>();
-  private readonly stageResults = new Map<string, StageResultRecord>();
-  private readonly rewards = new Map<string, RewardRecord>();
-  private readonly messageLogs = new Map<string, MessageLogRecord>();
-  private readonly modelCalls = new Map<string, ModelCallRecord>();
-  private readonly cache = new Map<string, CacheEntry>();
-  private readonly workStates = new Map<string, WorkStateRecord>();
+  private readonly codec: StorageRecordCodec;
+  private readonly experiments = new Map<string, Stored<'experiment'>>();
+  private readonly runs = new Map<string, Stored<'run'>>();
+  private readonly stageResults = new Map<string, Stored<'stageResult'>>();
+  private readonly rewards = new Map<string, Stored<'reward'>>();
+  private readonly messageLogs = new Map<string, Stored<'messageLog'>>();
+  private readonly modelCalls = new Map<string, Stored<'modelCall'>>();
+  private readonly cache = new Map<string, Stored<'cacheEntry'>>();
+  private readonly workStates = new Map<string, Stored<'workState'>>();
+  private closed = false;
+
+  constructor(options: InMemorySequenceStorageOptions = {}) {
+    this.codec = createStorageRecordCodec({ backend: this.name, ...(options.redaction ? { redaction: options.redaction } : {}) });
+  }
+
+  private put<K extends StorageRecordKind>(kind: K, map: Map<string, Stored<K>>, records: readonly unknown[], keyOf: (record: StorageRecordOf<K>) => string): void {
+    this.assertOpen();
+    // Validate the whole batch before keeping any of it, like a transaction.
+    const prepared = records.map((record) => this.codec.encode(kind, record));
+    for (const entry of prepared) map.set(keyOf(entry.record), entry);
+  }
+
+  private read<K extends StorageRecordKind>(kind: K, stored: Stored<K> | undefined, location: string): StorageRecordOf<K> | undefined {
+    this.assertOpen();
+    return stored && this.codec.decode(kind, stored.text, location);
+  }
+
+  private paginate<K extends StorageRecordKind>(
+    kind: K,
+    map: Map<string, Stored<K>>,
+    filter: (record: StorageRecordOf<K>) => boolean,
+    sortKey: (record: StorageRecordOf<K>) => unknown[],
+    request: PageRequest,
+    cursorShape: ReadonlyArray<'string' | 'number'>,
+  ): Page<StorageRecordOf<K>> {
+    this.assertOpen();
+    const page = resolvePageRequest(request, cursorShape);
+    const direction = page.order === 'desc' ? -1 : 1;
+    const matching = [...map.values()]
+      .filter((entry) => filter(entry.record))
+      .map((entry) => ({ entry, key: sortKey(entry.record) }))
+      .filter((candidate) => !page.after || compareSortKeys(candidate.key, page.after) * direction > 0)
+      .sort((a, b) => compareSortKeys(a.key, b.key) * direction);
+    const items = matching.slice(0, page.limit);
+    const last = items.at(-1);
+    return {
+      items: items.map((candidate) => this.codec.decode(kind, candidate.entry.text, `${kind}/${JSON.stringify(candidate.key)}`)),
+      ...(matching.length > page.limit && last ? { nextCursor: encodeCursor(last.key) } : {}),
+    };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StorageError({ backend: this.name, message: 'The storage is closed; create a new one.' });
+  }
 
   async putExperiment(record: ExperimentRecord): Promise<void> {
-    this.experiments.set(record.id, copy(record));
+    this.put('experiment', this.experiments, [record], (prepared) => prepared.id);
   }
   async getExperiment(id: string): Promise<ExperimentRecord | undefined> {
-    const record = this.experiments.get(id);
-    return record && copy(record);
+    return this.read('experiment', this.experiments.get(id), `experiment/${id}`);
   }
   async listExperiments(): Promise<ExperimentRecord[]> {
-    return [...this.experiments.values()].sort((a, b) => compareSortKeys([a.createdAt, a.id], [b.createdAt, b.id])).map(copy);
+    this.assertOpen();
+    return [...this.experiments.values()]
+      .sort((a, b) => compareSortKeys([a.record.createdAt, a.record.id], [b.record.createdAt, b.record.id]))
+      .map((entry) => this.codec.decode('experiment', entry.text, `experiment/${entry.record.id}`));
   }
 
   async putRun(record: RunRecord): Promise<void> {
-    this.runs.set(record.id, copy(record));
+    this.put('run', this.runs, [record], (prepared) => prepared.id);
   }
   async getRun(id: string): Promise<RunRecord | undefined> {
-    const record = this.runs.get(id);
-    return record && copy(record);
+    return this.read('run', this.runs.get(id), `run/${id}`);
   }
   async queryRuns(query: RunQuery = {}): Promise<Page<RunRecord>> {
-    return paginate(
-      this.runs.values(),
+    return this.paginate(
+      'run',
+      this.runs,
       (run) => (!query.experimentId || run.experimentId === query.experimentId) && (!query.status || run.status === query.status) && inTimeRange(run.createdAt, query),
       (run) => [run.createdAt, run.id],
       query,
+      ['string', 'string'],
     );
   }
 
   async putStageResults(records: readonly StageResultRecord[]): Promise<void> {
-    for (const record of records) this.stageResults.set(stageKeyOf(record), copy(record));
+    this.put('stageResult', this.stageResults, records, stageKeyOf);
   }
   async getStageResult(key: StageKey): Promise<StageResultRecord | undefined> {
-    const record = this.stageResults.get(stageKeyOf(key));
-    return record && copy(record);
+    return this.read('stageResult', this.stageResults.get(stageKeyOf(key)), `stageResult/${stageKeyOf(key)}`);
   }
   async queryStageResults(query: StageResultQuery): Promise<Page<StageResultRecord>> {
     const byTime = query.since !== undefined || query.until !== undefined;
-    return paginate(
-      this.stageResults.values(),
+    return this.paginate(
+      'stageResult',
+      this.stageResults,
       (record) =>
         record.runId === query.runId &&
         (!query.instanceId || record.instanceId === query.instanceId) &&
@@ -100,15 +155,17 @@ export class InMemorySequenceStorage implements SequenceStorage {
         inTimeRange(record.finishedAt, query),
       (record) => (byTime ? [record.finishedAt, record.instanceId, record.stage, record.sample] : [record.instanceId, record.stage, record.sample]),
       query,
+      byTime ? ['string', 'string', 'string', 'number'] : ['string', 'string', 'number'],
     );
   }
 
   async putRewards(records: readonly RewardRecord[]): Promise<void> {
-    for (const record of records) this.rewards.set(JSON.stringify([stageKeyOf(record), record.name]), copy(record));
+    this.put('reward', this.rewards, records, (record) => JSON.stringify([stageKeyOf(record), record.name]));
   }
   async queryRewards(query: RewardQuery): Promise<Page<RewardRecord>> {
-    return paginate(
-      this.rewards.values(),
+    return this.paginate(
+      'reward',
+      this.rewards,
       (record) =>
         record.runId === query.runId &&
         (!query.instanceId || record.instanceId === query.instanceId) &&
@@ -116,27 +173,31 @@ export class InMemorySequenceStorage implements SequenceStorage {
         (!query.name || record.name === query.name),
       (record) => [record.instanceId, record.stage, record.sample, record.name],
       query,
+      ['string', 'string', 'number', 'string'],
     );
   }
 
   async putMessageLogs(records: readonly MessageLogRecord[]): Promise<void> {
-    for (const record of records) this.messageLogs.set(stageKeyOf(record), copy(record));
+    this.put('messageLog', this.messageLogs, records, stageKeyOf);
   }
   async queryMessageLogs(query: MessageLogQuery): Promise<Page<MessageLogRecord>> {
-    return paginate(
-      this.messageLogs.values(),
+    return this.paginate(
+      'messageLog',
+      this.messageLogs,
       (record) => record.runId === query.runId && (!query.instanceId || record.instanceId === query.instanceId) && (!query.stage || record.stage === query.stage),
       (record) => [record.instanceId, record.stage, record.sample],
       query,
+      ['string', 'string', 'number'],
     );
   }
 
   async putModelCalls(records: readonly ModelCallRecord[]): Promise<void> {
-    for (const record of records) this.modelCalls.set(record.id, copy(record));
+    this.put('modelCall', this.modelCalls, records, (record) => record.id);
   }
   async queryModelCalls(query: ModelCallQuery): Promise<Page<ModelCallRecord>> {
-    return paginate(
-      this.modelCalls.values(),
+    return this.paginate(
+      'modelCall',
+      this.modelCalls,
       (record) =>
         (!query.experimentId || record.experimentId === query.experimentId) &&
         (!query.runId || record.runId === query.runId) &&
@@ -147,30 +208,40 @@ export class InMemorySequenceStorage implements SequenceStorage {
         inTimeRange(record.createdAt, query),
       (record) => [record.createdAt, record.id],
       query,
+      ['string', 'string'],
     );
   }
 
   async getCacheEntry(key: string): Promise<CacheEntry | undefined> {
-    const entry = this.cache.get(key);
-    return entry && copy(entry);
+    return this.read('cacheEntry', this.cache.get(key), `cacheEntry/${key}`);
   }
   async putCacheEntries(entries: readonly CacheEntry[]): Promise<void> {
-    for (const entry of entries) this.cache.set(entry.key, copy(entry));
+    this.put('cacheEntry', this.cache, entries, (entry) => entry.key);
   }
 
   async getWorkState(runId: string, instanceId: string, key: string): Promise<WorkStateRecord | undefined> {
-    const record = this.workStates.get(JSON.stringify([runId, instanceId, key]));
-    return record && copy(record);
+    return this.read('workState', this.workStates.get(JSON.stringify([runId, instanceId, key])), `workState/${runId}/${instanceId}/${key}`);
   }
   async putWorkState(record: WorkStateRecord): Promise<void> {
-    this.workStates.set(JSON.stringify([record.runId, record.instanceId, record.key]), copy(record));
+    this.put('workState', this.workStates, [record], (prepared) => JSON.stringify([prepared.runId, prepared.instanceId, prepared.key]));
+  }
+  async queryWorkStates(query: WorkStateQuery): Promise<Page<WorkStateRecord>> {
+    return this.paginate(
+      'workState',
+      this.workStates,
+      (record) => record.runId === query.runId && (!query.instanceId || record.instanceId === query.instanceId),
+      (record) => [record.instanceId, record.key],
+      query,
+      ['string', 'string'],
+    );
   }
 
   async summarizeRun(runId: string): Promise<RunSummary> {
+    this.assertOpen();
     return summarizeRunRecords(
       runId,
-      [...this.stageResults.values()].filter((record) => record.runId === runId),
-      [...this.modelCalls.values()].filter((record) => record.runId === runId),
+      [...this.stageResults.values()].map((entry) => entry.record).filter((record) => record.runId === runId),
+      [...this.modelCalls.values()].map((entry) => entry.record).filter((record) => record.runId === runId),
     );
   }
 
@@ -183,7 +254,9 @@ export class InMemorySequenceStorage implements SequenceStorage {
   writer(instanceId: string, labels?: { runId?: string; stage?: string; sample?: number }): SequenceWriter {
     return createSequenceWriter(this, instanceId, labels);
   }
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 }
 
-export const createInMemorySequenceStorage = (): InMemorySequenceStorage => new InMemorySequenceStorage();
+export const createInMemorySequenceStorage = (options: InMemorySequenceStorageOptions = {}): InMemorySequenceStorage => new InMemorySequenceStorage(options);

@@ -1,15 +1,36 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { withCallLabels } from '../call-labels/call-labels';
+import { CodemonkeysError } from '../errors/codemonkeys-error';
+import { SchemaValidationError } from '../errors/data-errors';
 import type { ExperimentRecord, ExportRecord, ModelCallRecord, RunRecord, StageResultRecord } from '../storage/v1/records';
-import type { ModelCallQuery, StageResultQuery } from '../storage/v1/queries';
+import type { MessageLogQuery, ModelCallQuery, RewardQuery, RunQuery, StageResultQuery, WorkStateQuery } from '../storage/v1/queries';
 import type { SequenceStorage } from '../storage/v1/sequence-storage';
 import { readAllPages } from '../storage/v1/storage-helpers';
+import { formatExportLine, parseExportLine } from '../storage/v1/export-jsonl';
+import type { SecretRedactorOptions } from '../storage/secret-redactor';
+
+/** Options the suite passes to `create` (a backend passes them on to its constructor). */
+export interface SequenceStorageCreateOptions {
+  /** Secret detection for the redaction test; absent means the backend's default. */
+  redaction?: SecretRedactorOptions;
+}
 
 export interface SequenceStorageFactory {
-  /** A fresh, empty storage. Called before every test (and twice for export/import round trips). */
-  create(): Promise<SequenceStorage>;
+  /** A fresh, empty storage. Called before every test (and again for export/import round trips). */
+  create(options?: SequenceStorageCreateOptions): Promise<SequenceStorage>;
   /** Removes what `create` made (files, emulator data). */
   destroy?(storage: SequenceStorage): Promise<void>;
+  /**
+   * A second, independent handle on the same data as `storage` (a new connection or client), as a
+   * resumed run or another process would open it. Without it, the resume and multi-writer tests use
+   * `storage` itself. Handles it returns are closed by the suite, not destroyed.
+   */
+  reopen?(storage: SequenceStorage): Promise<SequenceStorage>;
+  /**
+   * Every byte the backend has stored for `storage` (database files, emulator documents), so that the
+   * redaction test can search them for secrets. Called after `storage` is closed.
+   */
+  readStoredBytes?(storage: SequenceStorage): Promise<Uint8Array>;
 }
 
 const time = (second: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
@@ -83,12 +104,24 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 export function runSequenceStorageConformance(name: string, factory: SequenceStorageFactory): void {
   describe(`SequenceStorage conformance: ${name}`, () => {
     let storage: SequenceStorage;
+    /** Stores made with `factory.create` during a test: closed and destroyed after it. */
     const extra: SequenceStorage[] = [];
+    /** Handles made with `factory.reopen`: closed (before the stores they share data with). */
+    const handles: SequenceStorage[] = [];
+
+    /** A second handle on `storage`'s data, or `storage` itself when the backend cannot open one. */
+    const reopen = async (store: SequenceStorage): Promise<SequenceStorage> => {
+      if (!factory.reopen) return store;
+      const handle = await factory.reopen(store);
+      handles.push(handle);
+      return handle;
+    };
 
     beforeEach(async () => {
       storage = await factory.create();
     });
     afterEach(async () => {
+      for (const handle of handles.splice(0)) await handle.close();
       for (const store of [storage, ...extra.splice(0)]) {
         await store.close();
         await factory.destroy?.(store);
@@ -287,6 +320,288 @@ export function runSequenceStorageConformance(name: string, factory: SequenceSto
       expect(await collect(target.exportRun('run-1'))).toEqual(exported);
       expect(await target.summarizeRun('run-1')).toEqual(await storage.summarizeRun('run-1'));
       expect(await collect(storage.exportRun('missing-run'))).toEqual([]);
+    });
+
+    it('upserts every kind of record by its key, replacing the whole record', async () => {
+      const call = sampleModelCall(1);
+      await storage.putModelCalls([call]);
+      const changed = { ...sampleModelCall(1, { status: 'error', error: { name: 'ModelCallError', message: 'HTTP 429' }, retries: 3 }) };
+      delete (changed as Partial<ModelCallRecord>).response;
+      await storage.putModelCalls([changed]);
+      const stored = (await storage.queryModelCalls({ runId: 'run-1' })).items;
+      expect(stored).toEqual([changed]);
+      expect(stored[0]).not.toHaveProperty('response');
+
+      const log = { runId: 'run-1', instanceId: 'a', stage: 'generate', sample: 0, messages: [{ role: 'user' as const, content: 'one' }], createdAt: time(1) };
+      await storage.putMessageLogs([log, { ...log, sample: 1 }]);
+      await storage.putMessageLogs([{ ...log, messages: [{ role: 'user', content: 'two' }, { role: 'assistant', content: 'three' }] }]);
+      const logs = (await storage.queryMessageLogs({ runId: 'run-1' })).items;
+      expect(logs.map((record) => [record.sample, record.messages.length])).toEqual([[0, 2], [1, 1]]);
+
+      // The same records again, as a resumed run writes them: nothing changes, nothing is duplicated.
+      await storage.putModelCalls([changed]);
+      await storage.putMessageLogs([{ ...log, sample: 1 }]);
+      expect((await storage.queryModelCalls({})).items).toHaveLength(1);
+      expect((await storage.queryMessageLogs({ runId: 'run-1' })).items).toHaveLength(2);
+    });
+
+    it('validates records before writing and writes none of a batch with an invalid record', async () => {
+      const invalid = { ...sampleModelCall(2), usage: { inputTokens: -1 } } as unknown as ModelCallRecord;
+      const error = await storage.putModelCalls([sampleModelCall(1), invalid]).catch((caught: unknown) => caught);
+      expect(SchemaValidationError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toContain('call-00002');
+      expect((error as Error).message).toContain('usage.inputTokens');
+      expect((await storage.queryModelCalls({})).items).toEqual([]);
+      await expect(storage.putRun({ ...sampleRun(), status: 'exploded' } as unknown as RunRecord)).rejects.toThrow(/status/);
+      expect(await storage.getRun('run-1')).toBeUndefined();
+    });
+
+    it('fills defaults and drops unknown fields the same way in every backend', async () => {
+      const { sample: _sample, metadata: _metadata, ...withoutDefaults } = sampleStageResult('a', 'localize');
+      await storage.putStageResults([{ ...withoutDefaults, unexpected: 'dropped' } as unknown as StageResultRecord]);
+      const stored = await storage.getStageResult({ runId: 'run-1', instanceId: 'a', stage: 'localize' });
+      expect(stored).toEqual(sampleStageResult('a', 'localize'));
+      expect(stored).not.toHaveProperty('unexpected');
+    });
+
+    it('paginates runs, rewards, message logs and work states with keyset cursors in both orders', async () => {
+      await storage.putExperiment(sampleExperiment());
+      for (let index = 0; index < 7; index += 1) await storage.putRun(sampleRun(`run-${index}`, 'exp-1', 10 - index));
+      const runsAscending = await collect(readAllPages((query: RunQuery) => storage.queryRuns(query), {}, 3));
+      expect(runsAscending.map((run) => run.id)).toEqual(['run-6', 'run-5', 'run-4', 'run-3', 'run-2', 'run-1', 'run-0']);
+      const runsDescending = await collect(readAllPages((query: RunQuery) => storage.queryRuns(query), { order: 'desc', experimentId: 'exp-1' }, 2));
+      expect(runsDescending.map((run) => run.id)).toEqual(['run-0', 'run-1', 'run-2', 'run-3', 'run-4', 'run-5', 'run-6']);
+      const firstTwo = await storage.queryRuns({ limit: 2 });
+      expect(firstTwo.items.map((run) => run.id)).toEqual(['run-6', 'run-5']);
+      // A run created while paging (older than the cursor) does not appear twice or shift the next page.
+      await storage.putRun(sampleRun('run-early', 'exp-1', 1));
+      expect((await storage.queryRuns({ limit: 2, cursor: firstTwo.nextCursor! })).items.map((run) => run.id)).toEqual(['run-4', 'run-3']);
+
+      const rewards = ['a', 'b', 'c'].flatMap((instanceId) =>
+        ['recall', 'precision'].map((name) => ({ runId: 'run-1', instanceId, stage: 'localize', sample: 0, name, value: 0.5, details: {}, createdAt: time(3) })),
+      );
+      await storage.putRewards(rewards);
+      const rewardPages = await collect(readAllPages((query: RewardQuery) => storage.queryRewards(query), { runId: 'run-1', order: 'desc' }, 4));
+      expect(rewardPages.map((record) => `${record.instanceId}/${record.name}`)).toEqual(['c/recall', 'c/precision', 'b/recall', 'b/precision', 'a/recall', 'a/precision']);
+      expect((await storage.queryRewards({ runId: 'run-1', stage: 'generate' })).items).toEqual([]);
+
+      const logs = Array.from({ length: 5 }, (_, sample) => ({ runId: 'run-1', instanceId: 'a', stage: 'generate', sample, messages: [{ role: 'user' as const, content: `sample ${sample}` }], createdAt: time(4) }));
+      await storage.putMessageLogs([...logs, { ...logs[0]!, stage: 'localize' }]);
+      const logPages = await collect(readAllPages((query: MessageLogQuery) => storage.queryMessageLogs(query), { runId: 'run-1', stage: 'generate' }, 2));
+      expect(logPages.map((record) => record.sample)).toEqual([0, 1, 2, 3, 4]);
+      expect((await storage.queryMessageLogs({ runId: 'run-1', instanceId: 'b' })).items).toEqual([]);
+
+      for (const instanceId of ['b', 'a']) {
+        for (const key of ['conversation/1', 'conversation/0']) {
+          await storage.putWorkState({ runId: 'run-1', instanceId, key, state: { instanceId, key }, updatedAt: time(5) });
+        }
+      }
+      await storage.putWorkState({ runId: 'run-2', instanceId: 'a', key: 'conversation/0', state: {}, updatedAt: time(5) });
+      const states = await collect(readAllPages((query: WorkStateQuery) => storage.queryWorkStates(query), { runId: 'run-1' }, 3));
+      expect(states.map((record) => `${record.instanceId}/${record.key}`)).toEqual(['a/conversation/0', 'a/conversation/1', 'b/conversation/0', 'b/conversation/1']);
+      expect((await storage.queryWorkStates({ runId: 'run-1', instanceId: 'b', order: 'desc' })).items.map((record) => record.key)).toEqual(['conversation/1', 'conversation/0']);
+    });
+
+    it('orders stage results by finish time when a time range is given, and pages back and forth', async () => {
+      await storage.putStageResults([
+        { ...sampleStageResult('a', 'generate', 0), finishedAt: time(40) },
+        { ...sampleStageResult('b', 'generate', 0), finishedAt: time(30) },
+        { ...sampleStageResult('c', 'generate', 0), finishedAt: time(35) },
+        { ...sampleStageResult('d', 'generate', 0), finishedAt: time(50) },
+      ]);
+      const inRange = await collect(readAllPages((query: StageResultQuery) => storage.queryStageResults(query), { runId: 'run-1', since: time(30), until: time(50) }, 2));
+      expect(inRange.map((record) => record.instanceId)).toEqual(['b', 'c', 'a']);
+      const newestFirst = await collect(readAllPages((query: StageResultQuery) => storage.queryStageResults(query), { runId: 'run-1', since: time(0), order: 'desc' }, 3));
+      expect(newestFirst.map((record) => record.instanceId)).toEqual(['d', 'a', 'c', 'b']);
+      const byKeyDescending = await collect(readAllPages((query: StageResultQuery) => storage.queryStageResults(query), { runId: 'run-1', order: 'desc' }, 3));
+      expect(byKeyDescending.map((record) => record.instanceId)).toEqual(['d', 'c', 'b', 'a']);
+    });
+
+    it('orders text keys by Unicode code point, as SQLite and Firestore do', async () => {
+      // JavaScript's default order (UTF-16 units) puts the emoji before the full-width letter.
+      const instanceIds = ['\u{1F600}', 'b', '\uFF21', 'a-b', 'a', '\u00E9'];
+      await storage.putStageResults(instanceIds.map((instanceId) => sampleStageResult(instanceId, 'localize')));
+      const all = await collect(readAllPages((query: StageResultQuery) => storage.queryStageResults(query), { runId: 'run-1' }, 4));
+      expect(all.map((record) => record.instanceId)).toEqual(['a', 'a-b', 'b', '\u00E9', '\uFF21', '\u{1F600}']);
+    });
+
+    it('refuses bad page requests and cursors from another query with a clear error', async () => {
+      await storage.putModelCalls(Array.from({ length: 3 }, (_, index) => sampleModelCall(index)));
+      await expect(storage.queryModelCalls({ limit: 0 })).rejects.toThrow(/limit/);
+      await expect(storage.queryModelCalls({ limit: 100_000 })).rejects.toThrow(/limit/);
+      await expect(storage.queryModelCalls({ cursor: 'not-a-cursor' })).rejects.toThrow(/cursor/);
+      const stagePage = await (async () => {
+        await storage.putStageResults([sampleStageResult('a', 'x'), sampleStageResult('b', 'x')]);
+        return storage.queryStageResults({ runId: 'run-1', limit: 1 });
+      })();
+      const error = await storage.queryModelCalls({ cursor: stagePage.nextCursor! }).catch((caught: unknown) => caught);
+      expect(CodemonkeysError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toMatch(/cursor/);
+    });
+
+    it('keeps large records whole when they grow, shrink and grow again', async () => {
+      const big = (fill: string): string => `${fill.repeat(700_000)}\u{1F600}${'\u00E9'.repeat(400_000)}|${fill}`;
+      const log = { runId: 'run-1', instanceId: 'a', stage: 'generate', sample: 0, messages: [{ role: 'user' as const, content: big('a') }, { role: 'assistant' as const, content: big('b') }], createdAt: time(1) };
+      await storage.putMessageLogs([log]);
+      expect((await storage.queryMessageLogs({ runId: 'run-1' })).items).toEqual([log]);
+      const small = { ...log, messages: [{ role: 'user' as const, content: 'short' }] };
+      await storage.putMessageLogs([small]);
+      expect((await storage.queryMessageLogs({ runId: 'run-1' })).items).toEqual([small]);
+      const bigAgain = { ...log, messages: [{ role: 'user' as const, content: big('c') }] };
+      await storage.putMessageLogs([bigAgain]);
+      expect((await storage.queryMessageLogs({ runId: 'run-1' })).items).toEqual([bigAgain]);
+
+      await storage.putWorkState({ runId: 'run-1', instanceId: 'a', key: 'transcript', state: { text: big('d') }, updatedAt: time(2) });
+      expect((await storage.getWorkState('run-1', 'a', 'transcript'))?.state).toEqual({ text: big('d') });
+      // Several large records in one batch, and their neighbours.
+      const calls = [1, 2, 3].map((index) => sampleModelCall(index, { response: { text: big(String(index)) } }));
+      await storage.putModelCalls([sampleModelCall(0), ...calls, sampleModelCall(4)]);
+      const stored = await collect(readAllPages((query: ModelCallQuery) => storage.queryModelCalls(query), { runId: 'run-1' }, 2));
+      expect(stored).toEqual([sampleModelCall(0), ...calls, sampleModelCall(4)]);
+    });
+
+    it('keeps every record when two handles write the same store at once', async () => {
+      const second = await reopen(storage);
+      const calls = Array.from({ length: 120 }, (_, index) => sampleModelCall(index));
+      const results = Array.from({ length: 40 }, (_, index) => sampleStageResult(`i${String(index).padStart(2, '0')}`, 'generate'));
+      // Overlapping halves, written in small interleaved batches from both handles.
+      await Promise.all([
+        (async () => {
+          for (let start = 0; start < 80; start += 8) await storage.putModelCalls(calls.slice(start, start + 8));
+          for (const result of results.slice(0, 25)) await storage.putStageResults([result]);
+        })(),
+        (async () => {
+          for (let start = 40; start < 120; start += 8) await second.putModelCalls(calls.slice(start, start + 8));
+          for (const result of results.slice(15)) await second.putStageResults([result]);
+        })(),
+      ]);
+      for (const reader of [storage, second]) {
+        const stored = await collect(readAllPages((query: ModelCallQuery) => reader.queryModelCalls(query), { runId: 'run-1' }, 50));
+        expect(stored).toEqual(calls);
+        const storedResults = await collect(readAllPages((query: StageResultQuery) => reader.queryStageResults(query), { runId: 'run-1' }, 50));
+        expect(storedResults).toEqual(results);
+      }
+    });
+
+    it('resumes a run: what was done is found, what was in progress continues, redone work is not duplicated', async () => {
+      await storage.putExperiment(sampleExperiment());
+      await storage.putRun(sampleRun());
+      // The first attempt: instances a and b finished localization, b started generating, then the process died.
+      await storage.putStageResults([sampleStageResult('a', 'localize'), sampleStageResult('b', 'localize')]);
+      await storage.putModelCalls([sampleModelCall(1, { instanceId: 'b', stage: 'generate' }), sampleModelCall(2, { instanceId: 'b', stage: 'generate' })]);
+      await storage.putWorkState({ runId: 'run-1', instanceId: 'b', key: 'generate/0', state: { step: 2, messages: ['m1', 'm2'] }, updatedAt: time(5) });
+      await storage.putCacheEntries([{ key: 'response-of-call-1', value: { text: 'cached' }, createdAt: time(5) }]);
+
+      // The resumed attempt opens the store afresh.
+      const resumed = await reopen(storage);
+      const done = await collect(readAllPages((query: StageResultQuery) => resumed.queryStageResults(query), { runId: 'run-1', status: 'ok' }));
+      expect(done.map((record) => `${record.instanceId}/${record.stage}`)).toEqual(['a/localize', 'b/localize']);
+      const inProgress = await collect(readAllPages((query: WorkStateQuery) => resumed.queryWorkStates(query), { runId: 'run-1' }));
+      expect(inProgress).toEqual([{ runId: 'run-1', instanceId: 'b', key: 'generate/0', state: { step: 2, messages: ['m1', 'm2'] }, updatedAt: time(5) }]);
+      expect((await resumed.getCacheEntry('response-of-call-1'))?.value).toEqual({ text: 'cached' });
+
+      // It redoes b's generation (same deterministic call ids), finishes, and marks the run completed.
+      await resumed.putModelCalls([sampleModelCall(1, { instanceId: 'b', stage: 'generate' }), sampleModelCall(2, { instanceId: 'b', stage: 'generate' }), sampleModelCall(3, { instanceId: 'b', stage: 'generate' })]);
+      await resumed.putWorkState({ runId: 'run-1', instanceId: 'b', key: 'generate/0', state: { step: 3, done: true }, updatedAt: time(6) });
+      await resumed.putStageResults([sampleStageResult('b', 'localize'), sampleStageResult('b', 'generate')]);
+      await resumed.putRun({ ...sampleRun(), status: 'completed', finishedAt: time(7), updatedAt: time(7) });
+
+      const summary = await storage.summarizeRun('run-1');
+      expect(summary.stageResults.total).toBe(3);
+      expect(summary.modelCalls.total).toBe(3);
+      expect((await storage.getRun('run-1'))?.status).toBe('completed');
+      expect((await storage.getWorkState('run-1', 'b', 'generate/0'))?.state).toEqual({ step: 3, done: true });
+    });
+
+    it('redacts secrets before anything is written', async () => {
+      const configured = 'value-of-a-configured-secret-7f3a9c';
+      const openAiKey = 'sk-proj-' + 'A1b2C3d4E5f6G7h8I9j0'.repeat(2);
+      const bearer = 'eyJhbGciOiJIUzI1NiJ9.conformance-bearer-token';
+      const googleKey = 'AIza' + 'Sy0123456789abcdefghijklmnopqrstuvw';
+      const secrets = [configured, openAiKey, bearer, googleKey];
+      const secretStore = await factory.create({
+        redaction: { secretEnvironmentVariables: ['CONFORMANCE_ENDPOINT_CREDENTIAL'], environment: { CONFORMANCE_ENDPOINT_CREDENTIAL: configured } },
+      });
+      extra.push(secretStore);
+      const call = sampleModelCall(1, {
+        request: {
+          headers: { Authorization: `Bearer ${bearer}`, 'x-api-key': openAiKey },
+          apiKey: openAiKey,
+          url: `http://127.0.0.1:1/v1/models?key=${googleKey}`,
+          messages: [{ role: 'user', content: `my key is ${configured}, please keep it` }],
+        },
+        response: { text: `echo: ${openAiKey}` },
+        error: { name: 'ModelCallError', message: `401 for key ${googleKey}` },
+      });
+      const bigWithSecret = `${'x'.repeat(1_200_000)} ${configured} ${'y'.repeat(10)}`;
+      await secretStore.putExperiment({ ...sampleExperiment(), config: { model: { endpoint: 'http://127.0.0.1:1/v1', apiKey: openAiKey } } });
+      await secretStore.putRun({ ...sampleRun(), metadata: { command: `codemonkeys run --header "Authorization: Bearer ${bearer}"` } });
+      await secretStore.putModelCalls([call]);
+      await secretStore.putMessageLogs([{ runId: 'run-1', instanceId: 'a', stage: 'generate', sample: 0, messages: [{ role: 'user', content: bigWithSecret }], createdAt: time(1) }]);
+      await secretStore.putCacheEntries([{ key: 'k', value: { text: `cached ${openAiKey}` }, createdAt: time(1) }]);
+      await secretStore.putWorkState({ runId: 'run-1', instanceId: 'a', key: 'w', state: { env: { OPENAI_API_KEY: openAiKey } }, updatedAt: time(1) });
+
+      const readBack = JSON.stringify([
+        await collect(secretStore.exportRun('run-1')),
+        await secretStore.getCacheEntry('k'),
+        await secretStore.getWorkState('run-1', 'a', 'w'),
+      ]);
+      for (const secret of secrets) expect(readBack).not.toContain(secret);
+      expect(readBack).toContain('[REDACTED:CONFORMANCE_ENDPOINT_CREDENTIAL]');
+      expect(readBack).toContain('sk-[REDACTED]');
+      // What is not a secret stays: the rest of the message, the endpoint, the model.
+      expect(readBack).toContain('please keep it');
+      expect(readBack).toContain('http://127.0.0.1:1/v1');
+
+      if (factory.readStoredBytes) {
+        await secretStore.close();
+        const bytes = Buffer.from(await factory.readStoredBytes(secretStore));
+        expect(bytes.includes('please keep it')).toBe(true); // the search below looks at real data
+        for (const secret of secrets) expect(bytes.includes(secret), `stored bytes contain ${secret}`).toBe(false);
+      }
+    });
+
+    it('round-trips an export through JSONL text into a store that already holds part of the run', async () => {
+      await storage.putExperiment(sampleExperiment());
+      await storage.putRun({ ...sampleRun(), status: 'completed', startedAt: time(1), finishedAt: time(90), metadata: { host: 'a', nested: { list: [1, 'two', null, { deep: true }] } } });
+      await storage.putStageResults([sampleStageResult('a', 'localize'), { ...sampleStageResult('b', 'generate', 1, 'failed'), error: { name: 'SandboxTimeoutError', message: 'timed out' } }]);
+      await storage.putRewards([{ runId: 'run-1', instanceId: 'a', stage: 'localize', sample: 0, name: 'recall', value: null, details: { reason: 'no gold lines' }, createdAt: time(5) }]);
+      await storage.putMessageLogs([{ runId: 'run-1', instanceId: 'b', stage: 'generate', sample: 1, messages: [{ role: 'assistant', content: 'ünïcödé \u{1F600} "quoted"\n', toolCalls: [{ id: 't1', type: 'function', function: { name: 'edit', arguments: '{"path":"a.py"}' } }] }], createdAt: time(6) }]);
+      await storage.putModelCalls(Array.from({ length: 9 }, (_, index) => sampleModelCall(index, { costUsd: 0.1 + index / 3 })));
+      await storage.putWorkState({ runId: 'run-1', instanceId: 'b', key: 'generate/1', state: { step: 4 }, updatedAt: time(7) });
+      const exported = await collect(storage.exportRun('run-1'));
+      expect(exported.map((entry) => entry.type)).toEqual([
+        'experiment', 'run', 'stageResult', 'stageResult', 'reward', 'messageLog',
+        ...Array.from({ length: 9 }, () => 'modelCall' as const), 'workState',
+      ]);
+      const text = exported.map(formatExportLine).join('\n') + '\n';
+
+      const target = await factory.create();
+      extra.push(target);
+      await target.putExperiment(sampleExperiment());
+      await target.putModelCalls([sampleModelCall(3, { costUsd: 0.1 + 3 / 3 })]);
+      const parsed = text.split('\n').map((line, index) => parseExportLine(line, { file: 'run.jsonl', line: index + 1 })).filter((entry): entry is ExportRecord => entry !== undefined);
+      expect(await target.importRecords(parsed)).toBe(exported.length);
+      const reExported = (await collect(target.exportRun('run-1'))).map(formatExportLine).join('\n') + '\n';
+      expect(reExported).toBe(text);
+      expect(await target.summarizeRun('run-1')).toEqual(await storage.summarizeRun('run-1'));
+      expect(() => parseExportLine('{"type":"modelCall","record":{"id":"x"}}', { file: 'run.jsonl', line: 7 })).toThrow(/run\.jsonl:7/);
+    });
+
+    it('logs messages through writer() only inside a run', async () => {
+      await expect(storage.writer('a').logMessages([{ role: 'user', content: 'x' }])).rejects.toThrow(/no run is in scope/);
+      await storage.writer('a', { runId: 'run-1' }).logMessages([{ role: 'user', content: 'x' }]);
+      expect((await storage.queryMessageLogs({ runId: 'run-1', stage: 'experiment' })).items).toHaveLength(1);
+    });
+
+    it('refuses to be used after close, and closes twice quietly', async () => {
+      const store = await factory.create();
+      extra.push(store);
+      await store.putRun(sampleRun());
+      await store.close();
+      await store.close();
+      await expect(store.getRun('run-1')).rejects.toThrow(/closed/);
+      await expect(store.putRun(sampleRun())).rejects.toThrow(/closed/);
     });
   });
 }

@@ -3,7 +3,7 @@ import type { RunStatus, StageStatus } from './records';
 /** Common to every query: newest or oldest first, a page size, and the cursor of the previous page. */
 export interface PageRequest {
   order?: 'asc' | 'desc';
-  /** Page size; defaults to 100. */
+  /** Page size, 1 to 1000; defaults to 100. */
   limit?: number;
   /** `nextCursor` of the previous page. Cursors are opaque and valid for the same query only. */
   cursor?: string;
@@ -58,7 +58,17 @@ export interface MessageLogQuery extends PageRequest {
   stage?: string;
 }
 
-/** Counts and totals of a run, computed by the backend without reading every record into memory. */
+/** Work states of a run, ordered by (instanceId, key): what a resumed run reads to continue. */
+export interface WorkStateQuery extends PageRequest {
+  runId: string;
+  instanceId?: string;
+}
+
+/**
+ * Counts and totals of a run, computed by the backend without reading every record into memory.
+ * `instances` counts the distinct instances with at least one stage result; `costUsd` is rounded to
+ * 1e-9 dollars so that every backend reports the same figure whatever order it adds in.
+ */
 export interface RunSummary {
   runId: string;
   instances: number;

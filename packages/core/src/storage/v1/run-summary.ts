@@ -1,6 +1,9 @@
 import type { RunSummary } from './queries';
 import type { ModelCallRecord, StageResultRecord } from './records';
 
+/** Rounds a sum of costs to 1e-9 dollars: floating-point sums differ in the last bits with the order of addition. */
+export const roundCostUsd = (costUsd: number): number => Math.round(costUsd * 1e9) / 1e9;
+
 /** A run summary from the run's records, for backends that have them in memory. */
 export function summarizeRunRecords(
   runId: string,
@@ -34,5 +37,6 @@ export function summarizeRunRecords(
     summary.usage.cacheWriteTokens += call.usage.cacheWriteTokens;
     summary.costUsd += call.costUsd;
   }
+  summary.costUsd = roundCostUsd(summary.costUsd);
   return summary;
 }

@@ -1,5 +1,5 @@
 import type { Message } from '../../message/v1/message';
-import type { MessageLogQuery, ModelCallQuery, Page, RewardQuery, RunQuery, RunSummary, StageResultQuery } from './queries';
+import type { MessageLogQuery, ModelCallQuery, Page, RewardQuery, RunQuery, RunSummary, StageResultQuery, WorkStateQuery } from './queries';
 import type {
   CacheEntry,
   ExperimentRecord,
@@ -24,6 +24,16 @@ export interface StorageCapabilities {
  * Everything an experiment keeps. Every write is an upsert by key, so a resumed run rewrites what it
  * redoes instead of duplicating it. Implementations: in-memory (core), SQLite, Firestore; all pass the
  * conformance suite in `@codemonkeys/core/testkit`.
+ *
+ * Contract shared by every implementation:
+ * - records are validated with their zod schema on the way in (a SchemaValidationError names the
+ *   record) and on the way out, and secrets are redacted (see `createSecretRedactor`) before anything is
+ *   written;
+ * - a write that resolved is durable (for persistent backends) and visible to every later read;
+ * - a batch write that failed may have written part of its records: write it again (writes are
+ *   idempotent);
+ * - queries return pages of at most `limit` (1..1000) records in a stable order with keyset cursors,
+ *   so records written while paging never make a page repeat or skip older records.
  */
 export interface SequenceStorage {
   readonly name: string;
@@ -56,6 +66,8 @@ export interface SequenceStorage {
 
   getWorkState(runId: string, instanceId: string, key: string): Promise<WorkStateRecord | undefined>;
   putWorkState(record: WorkStateRecord): Promise<void>;
+  /** Every work state of a run (or of one instance), to resume a run where it stopped. */
+  queryWorkStates(query: WorkStateQuery): Promise<Page<WorkStateRecord>>;
 
   summarizeRun(runId: string): Promise<RunSummary>;
 

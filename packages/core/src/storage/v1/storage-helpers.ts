@@ -1,7 +1,7 @@
 import { currentCallLabels } from '../../call-labels/call-labels';
 import { CodemonkeysError } from '../../errors/codemonkeys-error';
 import type { Message } from '../../message/v1/message';
-import type { MessageLogQuery, ModelCallQuery, Page, PageRequest, RewardQuery, StageResultQuery } from './queries';
+import type { MessageLogQuery, ModelCallQuery, Page, PageRequest, RewardQuery, StageResultQuery, WorkStateQuery } from './queries';
 import type { ExportRecord } from './records';
 import type { SequenceStorage, SequenceWriter } from './sequence-storage';
 
@@ -19,7 +19,11 @@ export async function* readAllPages<T, Q extends PageRequest>(
   } while (cursor);
 }
 
-/** The export of a run built on the query methods: one implementation for every backend. */
+/**
+ * The export of a run built on the query methods: one implementation for every backend, in one order
+ * (experiment, run, stage results, rewards, message logs, model calls, work states; each in its query
+ * order), so that exports of the same run from two backends are identical line for line.
+ */
 export async function* exportRunRecords(storage: SequenceStorage, runId: string): AsyncIterable<ExportRecord> {
   const run = await storage.getRun(runId);
   if (!run) return;
@@ -30,6 +34,7 @@ export async function* exportRunRecords(storage: SequenceStorage, runId: string)
   for await (const record of readAllPages((query: RewardQuery) => storage.queryRewards(query), { runId })) yield { type: 'reward', record };
   for await (const record of readAllPages((query: MessageLogQuery) => storage.queryMessageLogs(query), { runId })) yield { type: 'messageLog', record };
   for await (const record of readAllPages((query: ModelCallQuery) => storage.queryModelCalls(query), { runId })) yield { type: 'modelCall', record };
+  for await (const record of readAllPages((query: WorkStateQuery) => storage.queryWorkStates(query), { runId })) yield { type: 'workState', record };
 }
 
 /** Writes exported records through the storage's batch methods, `batchSize` at a time. */
