@@ -128,7 +128,7 @@ export function toModelCallError(options: { endpoint: string; operation: string;
   const { failure } = options;
   const attempts = `${options.attempts} attempt${options.attempts === 1 ? '' : 's'}`;
   return new ModelCallError({
-    message: `[${options.endpoint}] ${options.operation} failed after ${attempts}: ${failure.reason}.${options.note ? ` ${options.note}` : ''} ${hintFor(failure)}`,
+    message: `[${options.endpoint}] ${options.operation} failed after ${attempts}: ${failure.reason.replace(/[.\s]+$/, '')}.${options.note ? ` ${options.note}` : ''} ${hintFor(failure)}`,
     endpoint: options.endpoint,
     ...(failure.statusCode !== undefined ? { statusCode: failure.statusCode } : {}),
     isRetryable: failure.retryable,

@@ -432,13 +432,13 @@ function describeRequest(incoming: IncomingMessage, rawBody: string, index: numb
     body = undefined;
   }
   const protocol: LoopbackProtocol =
-    method === 'POST' && path.endsWith('/chat/completions')
+    method === 'POST' && path === '/v1/chat/completions'
       ? 'openai-chat'
-      : method === 'POST' && path.endsWith('/embeddings')
+      : method === 'POST' && path === '/v1/embeddings'
         ? 'openai-embeddings'
-        : method === 'POST' && path.endsWith('/messages')
+        : method === 'POST' && path === '/v1/messages'
           ? 'anthropic-messages'
-          : method === 'GET' && path.endsWith('/models')
+          : method === 'GET' && path === '/v1/models'
             ? 'models'
             : 'unknown';
   const object = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
