@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { SchemaValidationError, StorageError } from '@codemonkeys/core';
+import { sampleModelCall, sampleRun } from '@codemonkeys/core/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { appliedSqliteMigrations, createSqliteSequenceStorage, latestSqliteSchemaVersion } from '../src/index';
+import { makeTemporaryDirectory } from './temporary-directory';
+
+const directories: string[] = [];
+const newDatabasePath = (): string => {
+  const directory = makeTemporaryDirectory();
+  directories.push(directory);
+  return path.join(directory, 'runs.db');
+};
+afterEach(() => {
+  for (const directory of directories.splice(0)) fs.rmSync(directory, { recursive: true, force: true });
+});
+
+describe('schema migrations', () => {
+  it('migrates a new file once and records each version', async () => {
+    const databasePath = newDatabasePath();
+    const storage = createSqliteSequenceStorage({ path: databasePath });
+    const applied = appliedSqliteMigrations(storage.database);
+    expect(applied.map((migration) => migration.version)).toEqual([latestSqliteSchemaVersion]);
+    expect(storage.database.pragma('journal_mode', { simple: true })).toBe('wal');
+    await storage.close();
+    const again = createSqliteSequenceStorage({ path: databasePath });
+    expect(appliedSqliteMigrations(again.database)).toEqual(applied);
+    await again.close();
+  });
+
+  it('refuses a database written by a newer schema, saying what to upgrade', async () => {
+    const databasePath = newDatabasePath();
+    await createSqliteSequenceStorage({ path: databasePath }).close();
+    const raw = new Database(databasePath);
+    raw.prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)').run(latestSqliteSchemaVersion + 1, 'from the future', '2030-01-01');
+    raw.close();
+    expect(() => createSqliteSequenceStorage({ path: databasePath })).toThrow(/newer than this @codemonkeys\/storage-sqlite knows.*upgrade/);
+  });
+});
+
+describe('options and errors', () => {
+  it('validates its options', () => {
+    const error = (() => {
+      try {
+        createSqliteSequenceStorage({ path: newDatabasePath(), busyTimeoutMs: -1 });
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(SchemaValidationError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain('busyTimeoutMs');
+  });
+
+  it('says clearly when a database that must exist does not', () => {
+    const databasePath = newDatabasePath();
+    expect(() => createSqliteSequenceStorage({ path: databasePath, mustExist: true })).toThrow(/Cannot open .*runs\.db/);
+    expect(fs.existsSync(databasePath)).toBe(false);
+  });
+
+  it('reads through a read-only handle and refuses writes with a storage error', async () => {
+    const databasePath = newDatabasePath();
+    const writer = createSqliteSequenceStorage({ path: databasePath });
+    await writer.putRun(sampleRun());
+    const reader = createSqliteSequenceStorage({ path: databasePath, readonly: true });
+    expect((await reader.getRun('run-1'))?.id).toBe('run-1');
+    const error = await reader.putRun(sampleRun('run-2')).catch((caught: unknown) => caught);
+    expect(StorageError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/^\[sqlite\] Cannot write 1 run record\(s\)/);
+    await reader.close();
+    await writer.close();
+  });
+
+  it('fails a write blocked past busyTimeoutMs with advice, and the retry succeeds once the lock is gone', async () => {
+    const databasePath = newDatabasePath();
+    const storage = createSqliteSequenceStorage({ path: databasePath, busyTimeoutMs: 50 });
+    const other = new Database(databasePath);
+    other.exec('BEGIN IMMEDIATE');
+    const error = await storage.putModelCalls([sampleModelCall(1)]).catch((caught: unknown) => caught);
+    expect(StorageError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain('SQLITE_BUSY');
+    expect((error as Error).message).toContain('raise busyTimeoutMs');
+    other.exec('ROLLBACK');
+    other.close();
+    await storage.putModelCalls([sampleModelCall(1)]);
+    expect((await storage.queryModelCalls({})).items).toHaveLength(1);
+    await storage.close();
+  });
+
+  it('names a damaged record instead of returning garbage', async () => {
+    const storage = createSqliteSequenceStorage({ path: newDatabasePath() });
+    await storage.putModelCalls([sampleModelCall(1)]);
+    storage.database.prepare(`UPDATE model_calls SET body = '{"id": "call-00001", "truncated'`).run();
+    await expect(storage.queryModelCalls({})).rejects.toThrow(/stored modelCall record at model_calls\/.*call-00001 is not valid JSON/);
+    storage.database.prepare(`UPDATE model_calls SET body = '{"id": "call-00001"}'`).run();
+    await expect(storage.queryModelCalls({})).rejects.toThrow(/does not match its schema/);
+    await storage.close();
+  });
+
+  it('works in memory for short-lived use', async () => {
+    const storage = createSqliteSequenceStorage({ path: ':memory:' });
+    expect(storage.capabilities).toEqual({ multiProcess: false, persistent: false });
+    await storage.putModelCalls([sampleModelCall(1), sampleModelCall(2)]);
+    expect((await storage.summarizeRun('run-1')).modelCalls.total).toBe(2);
+    await storage.close();
+  });
+});
