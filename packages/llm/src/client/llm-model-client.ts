@@ -183,29 +183,53 @@ export class UndiciModelClient implements LlmModelClient {
     const useCache = this.cache !== undefined && options.cache !== false;
     const base = { labels, sample, model, cacheKey, recordId, request: recordedChatRequest(normalized, model) };
 
+    let delegated = false;
     try {
+      let value: CachedChat;
       if (useCache) {
-        // Identical calls in flight at once share one endpoint request; the later ones are cache hits.
+        // Identical calls in flight at once share one lookup and one endpoint request; the later ones are cache hits.
         const pending = this.inFlight.get(cacheKey);
-        const cached = pending ? await pending : await this.cache!.get(cacheKey, CachedChatSchema);
-        if (cached) return this.answerFromCache(cached, base, started);
+        if (pending) {
+          let shared: CachedChat | undefined;
+          try {
+            shared = await raceWithSignal(pending, options.signal);
+          } catch (error) {
+            // The first caller stopped (its own abort): this one was not stopped, so it asks for itself.
+            if (options.signal?.aborted || CodemonkeysError.isInstance(error)) throw error;
+          }
+          if (shared) return this.answerFromCache(shared, base, started);
+          delegated = true;
+          return await this.chat(request, options);
+        }
+        let fromCache = false;
+        const lookup = (async () => {
+          const cached = await this.cache!.get(cacheKey, CachedChatSchema);
+          if (cached) {
+            fromCache = true;
+            return cached;
+          }
+          this.budget?.assertAvailable();
+          const fresh = await this.chatFromEndpoint(normalized, model, recordId, options.signal, started);
+          await this.cache!.put([{ key: cacheKey, value: fresh }]);
+          return fresh;
+        })();
+        this.inFlight.set(cacheKey, lookup);
+        try {
+          value = await lookup;
+        } finally {
+          this.inFlight.delete(cacheKey);
+        }
+        if (fromCache) return this.answerFromCache(value, base, started);
+      } else {
+        this.budget?.assertAvailable();
+        value = await this.chatFromEndpoint(normalized, model, recordId, options.signal, started);
       }
-      this.budget?.assertAvailable();
-      const call = this.chatFromEndpoint(normalized, model, recordId, options.signal, started);
-      if (useCache) {
-        this.inFlight.set(cacheKey, call);
-        void call.then(
-          () => this.inFlight.delete(cacheKey),
-          () => this.inFlight.delete(cacheKey),
-        );
-      }
-      const value = await call;
-      if (useCache) await this.cache!.put([{ key: cacheKey, value }]);
       const response: ChatResponse = {
         ...(value.id !== undefined ? { id: value.id } : {}),
         model: value.model,
-        choices: value.choices,
-        usage: value.usage,
+        // A copy: identical calls that waited for this one are answered from `value` after this caller runs.
+        choices: structuredClone(value.choices),
+        usage: { ...value.usage },
         costUsd: value.origin.costUsd,
         latencyMs: value.origin.latencyMs,
         cacheHit: false,
@@ -215,8 +239,10 @@ export class UndiciModelClient implements LlmModelClient {
       this.record({ ...base, kind: 'chat', response: chatResponseForRecord(value), usage: value.usage, costUsd: value.origin.costUsd, latencyMs: value.origin.latencyMs, cacheHit: false, retries: value.origin.retries, createdAt: value.origin.createdAt });
       return response;
     } catch (error) {
-      this.counters.failedCalls += 1;
-      if (ModelCallError.isInstance(error)) this.recordFailure({ ...base, kind: 'chat' }, error, started);
+      if (!delegated) {
+        this.counters.failedCalls += 1;
+        if (ModelCallError.isInstance(error)) this.recordFailure({ ...base, kind: 'chat' }, error, started);
+      }
       throw error;
     }
   }
@@ -531,6 +557,26 @@ interface RecordEntry extends RecordBase {
   cacheHit: boolean;
   retries: number;
   createdAt: string;
+}
+
+/** `promise`, or the signal's reason as soon as it is aborted (the promise itself goes on for others). */
+function raceWithSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function mergeLabels(scope: CallLabels, override: CallLabels | undefined): CallLabels {
