@@ -1,4 +1,10 @@
 import type { ModelCallRecord } from '@codemonkeys/core';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createModelCallRecorder } from '../src/index';
 import { createCaptureLogger } from './capture-logger';
@@ -60,5 +66,12 @@ describe('createModelCallRecorder', () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(written).toEqual(['mc-1']);
     await recorder.close();
+  });
+
+  it('writes what a process forgot to flush before the process ends', async () => {
+    const output = join(mkdtempSync(join(tmpdir(), 'codemonkeys-llm-')), 'records.txt');
+    const script = fileURLToPath(new URL('./fixtures/forgetful-recorder.ts', import.meta.url));
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', script, output]);
+    expect(readFileSync(output, 'utf8').trim().split('\n')).toEqual(['mc-0', 'mc-1', 'mc-2']);
   });
 });

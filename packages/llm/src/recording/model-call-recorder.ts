@@ -24,6 +24,17 @@ export interface ModelCallRecorderOptions {
   logger?: Logger;
 }
 
+// One process listener for every open recorder (a run may create many clients, each with a recorder).
+const liveRecorders = new Set<() => void>();
+let watchingExit = false;
+function watchProcessExit(): void {
+  if (watchingExit) return;
+  watchingExit = true;
+  process.on('beforeExit', () => {
+    for (const flushPending of liveRecorders) flushPending();
+  });
+}
+
 /**
  * A batching recorder. Writes are serialized (one batch at a time, in order), a failed batch goes back to
  * the front of the buffer and is retried by the next flush, and the process's `beforeExit` flushes what a
@@ -70,7 +81,8 @@ export function createModelCallRecorder(options: ModelCallRecorderOptions): Mode
   const onBeforeExit = (): void => {
     if (buffer.length > 0) backgroundFlush();
   };
-  process.on('beforeExit', onBeforeExit);
+  liveRecorders.add(onBeforeExit);
+  watchProcessExit();
 
   const ensureTimer = (): void => {
     if (timer || flushIntervalMs <= 0) return;
@@ -90,7 +102,7 @@ export function createModelCallRecorder(options: ModelCallRecorderOptions): Mode
     async close() {
       if (timer) clearInterval(timer);
       timer = undefined;
-      process.off('beforeExit', onBeforeExit);
+      liveRecorders.delete(onBeforeExit);
       await flush();
     },
     get pending() {

@@ -4,6 +4,7 @@ const tokenCount = z.number().int().min(0).default(0);
 
 /** Token usage of one model call, normalized across providers. */
 export const UsageSchema = z.object({
+  /** Every prompt token of the call, cache reads and writes included (so uncached input = input - cacheRead - cacheWrite). */
   inputTokens: tokenCount,
   outputTokens: tokenCount,
   /** Prompt tokens served from the provider's prompt cache. */
