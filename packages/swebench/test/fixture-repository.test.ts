@@ -59,7 +59,10 @@ describe('createFixtureRepository', () => {
             expect(applied, `${instance.instanceId} ${candidate.name} applies`).toBe(candidate.expected.applies);
             if (!applied) continue;
             await applyPatch(work, instance.testPatch);
-            const run = spawnSync('python3', ['-m', 'pytest', '-rA', '-p', 'no:cacheprovider', ...testTargetsOf(instance.testPatch)], { cwd: work, encoding: 'utf8', timeout: 10_000 });
+            // Runners such as Nx set FORCE_COLOR, which makes pytest colour its summary; SWE-bench's
+            // parser (like ours) reads plain lines, as a container's clean environment produces them.
+            const { FORCE_COLOR: _forceColor, PY_COLORS: _pyColors, ...environment } = process.env;
+            const run = spawnSync('python3', ['-m', 'pytest', '-rA', '-p', 'no:cacheprovider', ...testTargetsOf(instance.testPatch)], { cwd: work, encoding: 'utf8', timeout: 10_000, env: environment });
             const hung = run.error !== undefined && (run.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
             expect(hung, `${instance.instanceId} ${candidate.name} hangs`).toBe(candidate.expected.hangs);
             if (hung) continue;
