@@ -20,7 +20,6 @@ export { RetryOptionsSchema, backoffDelayMs, isRetryableStatus, retryAfterMs, ty
 // Cache and records
 export { chatCacheKey, embeddingCacheKey, modelCallRecordId } from './cache/cache-keys';
 export { createModelCallRecorder, type ModelCallRecorder, type ModelCallRecorderOptions, type ModelCallWriter } from './recording/model-call-recorder';
-export { createSecretRedactor, redactedMarker, type SecretRedactor } from './redaction/secret-redactor';
 
 // Tokens
 export { defaultTokenCounterFor, tiktokenCounter, type TiktokenEncodingName } from './tokens/tiktoken-counter';

@@ -25,11 +25,16 @@ describe('model call records', () => {
     server.setHandler(echoHandler);
   });
 
+  // What the client handed to its writer, before any storage's own redaction.
+  const handedOver: ModelCallRecord[] = [];
   const create = (storage: InMemorySequenceStorage, extra: Partial<ModelClientOptions> = {}) =>
     createModelClient({
       endpoint: server.endpoint({ name: 'records-endpoint', headers: { 'x-org-secret': 'org-secret-value-42' } }),
       cache: { storage },
-      recorder: (records) => storage.putModelCalls(records),
+      recorder: (records) => {
+        handedOver.push(...records);
+        return storage.putModelCalls(records);
+      },
       prices: { 'loopback-model': { inputPerMillion: 1_000_000 } },
       logger: createCaptureLogger(),
       ...extra,
@@ -130,8 +135,9 @@ describe('model call records', () => {
     await wrong.close();
     await client.close();
     expect(error).toMatchObject({ name: 'ModelCallError', statusCode: 401 });
-    expect(error.message).toMatch(/Incorrect API key provided: \[redacted\]/);
-    const everything = [JSON.stringify(await allRecords(storage)), error.message, error.responseBodyExcerpt ?? '', String(error.stack), JSON.stringify(error)];
+    expect(error.message).toMatch(/Incorrect API key provided: (sk-)?\[REDACTED\]/);
+    const everything = [JSON.stringify(await allRecords(storage)), JSON.stringify(handedOver), error.message, error.responseBodyExcerpt ?? '', String(error.stack), JSON.stringify(error)];
+    expect(JSON.stringify(handedOver)).toContain('[REDACTED]');
     for (const text of everything) {
       expect(text).not.toContain(apiKey);
       expect(text).not.toContain('sk-wrong-key-abcdefghijkl');

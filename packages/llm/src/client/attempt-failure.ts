@@ -1,9 +1,8 @@
-import { ModelCallError } from '@codemonkeys/core';
+import { ModelCallError, type SecretRedactor } from '@codemonkeys/core';
 import type { HttpExchange } from '../transport/http-transport';
 import { RequestTimeoutError } from '../transport/http-transport';
 import { isRetryableStatus, retryAfterMs } from '../transport/retry-policy';
 import { ResponseShapeError } from '../protocol/parsed-chat';
-import type { SecretRedactor } from '../redaction/secret-redactor';
 
 const excerptLength = 1000;
 

@@ -1,5 +1,5 @@
 import type { EndpointLimiter } from '../limits/endpoint-limiter';
-import type { SecretRedactor } from '../redaction/secret-redactor';
+import type { SecretRedactor } from '@codemonkeys/core';
 import { backoffDelayMs, type ResolvedRetryOptions } from '../transport/retry-policy';
 import { classifyFailure, toModelCallError } from './attempt-failure';
 

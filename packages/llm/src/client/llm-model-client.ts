@@ -6,6 +6,7 @@ import {
   UnsupportedCapabilityError,
   addUsage,
   createConsoleLogger,
+  createSecretRedactor,
   currentCallLabels,
   emptyUsage,
   parseWithSchema,
@@ -18,6 +19,7 @@ import {
   type ModelCallOptions,
   type ModelCallRecord,
   type ModelClient,
+  type SecretRedactor,
   type NormalizedChatRequest,
   type TokenCounter,
   type Usage,
@@ -34,7 +36,6 @@ import { openAiChatBody, parseOpenAiChatResponse } from '../protocol/openai-chat
 import { parseOpenAiEmbeddingsResponse } from '../protocol/openai-embeddings-protocol';
 import type { ParsedChat } from '../protocol/parsed-chat';
 import { createModelCallRecorder, isModelCallRecorder, type ModelCallRecorder } from '../recording/model-call-recorder';
-import { createSecretRedactor, type SecretRedactor } from '../redaction/secret-redactor';
 import { defaultTokenCounterFor } from '../tokens/tiktoken-counter';
 import { sendHttpRequest, type HttpExchange } from '../transport/http-transport';
 import type { ResolvedRetryOptions } from '../transport/retry-policy';
@@ -112,7 +113,8 @@ export class UndiciModelClient implements LlmModelClient {
     this.defaultModel = options.endpoint.defaultModel;
     this.apiKey = apiKey;
     this.logger = options.logger ?? createConsoleLogger({ level: 'warn', prefix: '@codemonkeys/llm' });
-    this.redactor = createSecretRedactor([apiKey, ...Object.values(options.endpoint.headers ?? {})]);
+    // Core's redactor (the one every storage uses) plus this client's own secrets: its key and header values.
+    this.redactor = createSecretRedactor({ secretValues: [apiKey, ...Object.values(options.endpoint.headers ?? {})].filter((value): value is string => value !== undefined) });
     this.retry = options.retry;
     this.timeoutMs = options.timeoutMs;
     this.embeddingBatchSize = options.embeddingBatchSize;
@@ -481,8 +483,8 @@ export class UndiciModelClient implements LlmModelClient {
       kind: entry.kind,
       endpoint: this.endpoint,
       model: entry.model,
-      request: this.redactor.redactValue(entry.request),
-      ...(entry.response !== undefined ? { response: this.redactor.redactValue(entry.response) } : {}),
+      request: this.redactor.redact(entry.request),
+      ...(entry.response !== undefined ? { response: this.redactor.redact(entry.response) } : {}),
       usage: entry.usage,
       costUsd: entry.costUsd,
       latencyMs: entry.latencyMs,

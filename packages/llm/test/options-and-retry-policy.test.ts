@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, createModelClient, createSecretRedactor, retryAfterMs, RetryOptionsSchema } from '../src/index';
+import { backoffDelayMs, createModelClient, retryAfterMs, RetryOptionsSchema } from '../src/index';
 import { startLoopbackModelServer } from '../src/testing/index';
 import { createCaptureLogger } from './capture-logger';
 
@@ -35,21 +35,6 @@ describe('createModelClient options', () => {
     const client = createModelClient({ endpoint: { kind: 'openai', baseUrl: 'http://127.0.0.1:8000/v1/?api-version=1' }, logger: createCaptureLogger() });
     expect(client.endpoint).toBe('openai:http://127.0.0.1:8000/v1');
     void client.close();
-  });
-});
-
-describe('secret redaction', () => {
-  it('replaces known secrets, bearer tokens and key-shaped strings, and sensitive fields', () => {
-    const redactor = createSecretRedactor(['my-custom-secret', 'ab']);
-    expect(redactor.redactText('key my-custom-secret here')).toBe('key [redacted] here');
-    expect(redactor.redactText('Authorization: Bearer abc.def-ghi')).toBe('Authorization: Bearer [redacted]');
-    expect(redactor.redactText('leaked sk-ant-api03-abcdefghijklmnop')).toBe('leaked [redacted]');
-    expect(redactor.redactText('a short value ab stays')).toBe('a short value ab stays');
-    expect(redactor.redactValue({ headers: { Authorization: 'x', 'x-api-key': 'y' }, nested: ['my-custom-secret'], count: 3 })).toEqual({
-      headers: { Authorization: '[redacted]', 'x-api-key': '[redacted]' },
-      nested: ['[redacted]'],
-      count: 3,
-    });
   });
 });
 
