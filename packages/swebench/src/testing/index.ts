@@ -7,3 +7,4 @@ export {
   type FixtureRepositoryOptions,
 } from './create-fixture-repository';
 export { fixtureEnvironmentSpec } from './fixture-environment-spec';
+export { createTestPluginContext, type TestPluginContext, type TestPluginContextOptions } from './create-test-plugin-context';
