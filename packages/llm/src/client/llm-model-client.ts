@@ -26,7 +26,7 @@ import {
 } from '@codemonkeys/core';
 import { createModelBudget, isModelBudget, type ModelBudget } from '../budget/model-budget';
 import { chatCacheKey, chatRequestForKey, embeddingCacheKey, embeddingCallKey, modelCallRecordId } from '../cache/cache-keys';
-import { CachedChatSchema, CachedEmbeddingCallSchema, CachedEmbeddingSchema, type CachedChat, type CallOrigin } from '../cache/cached-values';
+import { CachedChatSchema, CachedEmbeddingCallSchema, CachedEmbeddingSchema, copyChoices, type CachedChat, type CallOrigin } from '../cache/cached-values';
 import { createResponseCache, type ResponseCache } from '../cache/response-cache';
 import { defaultEndpointName, type ResolvedEndpointConfig } from '../endpoint/endpoint-config';
 import { acquireSharedEndpoint, type SharedEndpointHandle } from '../limits/shared-endpoints';
@@ -183,7 +183,7 @@ export class UndiciModelClient implements LlmModelClient {
     const cacheKey = chatCacheKey({ endpoint: this.endpoint, model, request: normalized, sample });
     const recordId = modelCallRecordId(labels, sample, cacheKey);
     const useCache = this.cache !== undefined && options.cache !== false;
-    const base = { labels, sample, model, cacheKey, recordId, request: recordedChatRequest(normalized, model) };
+    const base = { labels, sample, model, cacheKey, recordId, request: this.recorder ? recordedChatRequest(normalized, model) : undefined };
 
     let delegated = false;
     try {
@@ -230,7 +230,7 @@ export class UndiciModelClient implements LlmModelClient {
         ...(value.id !== undefined ? { id: value.id } : {}),
         model: value.model,
         // A copy: identical calls that waited for this one are answered from `value` after this caller runs.
-        choices: structuredClone(value.choices),
+        choices: copyChoices(value.choices),
         usage: { ...value.usage },
         costUsd: value.origin.costUsd,
         latencyMs: value.origin.latencyMs,
@@ -440,7 +440,7 @@ export class UndiciModelClient implements LlmModelClient {
     return {
       ...(cached.id !== undefined ? { id: cached.id } : {}),
       model: cached.model,
-      choices: structuredClone(cached.choices),
+      choices: copyChoices(cached.choices),
       usage: { ...cached.usage },
       costUsd: 0,
       latencyMs,
