@@ -381,7 +381,13 @@ export class SqliteSequenceStorage implements SequenceStorage {
 
   private keyset<K extends StorageRecordKind>(query: KeysetQuery): Page<StorageRecordOf<K>> {
     this.assertOpen();
-    const page = resolvePageRequest(query.page, query.sort.map((column) => column.type));
+    const table = tables[query.kind].table;
+    // Cursors name their table and sort columns, so that one query's cursor is refused by another.
+    const cursorTag = `${table}(${query.sort.map((column) => column.column).join(',')})`;
+    const page = resolvePageRequest(query.page, ['string', ...query.sort.map((column) => column.type)]);
+    if (page.after && page.after[0] !== cursorTag) {
+      throw new CodemonkeysError(`Invalid page cursor "${query.page.cursor}": pass the nextCursor of a previous page of the same query.`);
+    }
     const conditions: string[] = [];
     const parameters: SqlValue[] = [];
     for (const [column, value] of query.equal) {
@@ -399,21 +405,21 @@ export class SqliteSequenceStorage implements SequenceStorage {
     if (page.after) {
       // Row-value comparison: SQLite turns it into a range scan of the index on these columns.
       conditions.push(`(${sortColumns.join(', ')}) ${page.order === 'desc' ? '<' : '>'} (${sortColumns.map(() => '?').join(', ')})`);
-      parameters.push(...(page.after as SqlValue[]));
+      parameters.push(...(page.after.slice(1) as SqlValue[]));
     }
     const sql =
-      `SELECT body, ${sortColumns.join(', ')} FROM ${tables[query.kind].table}` +
+      `SELECT body, ${sortColumns.join(', ')} FROM ${table}` +
       (conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '') +
       ` ORDER BY ${sortColumns.map((column) => `${column} ${direction}`).join(', ')} LIMIT ?`;
-    return this.guard(`query ${tables[query.kind].table}`, () => {
+    return this.guard(`query ${table}`, () => {
       const rows = this.statement(sql).all([...parameters, page.limit + 1]) as Array<Record<string, SqlValue>>;
       const items = rows.slice(0, page.limit);
       const last = items.at(-1);
       return {
         items: items.map((row) =>
-          this.codec.decode(query.kind as K, row.body as string, `${tables[query.kind].table}/${sortColumns.map((column) => row[column]).join('/')}`),
+          this.codec.decode(query.kind as K, row.body as string, `${table}/${sortColumns.map((column) => row[column]).join('/')}`),
         ),
-        ...(rows.length > page.limit && last ? { nextCursor: encodeCursor(sortColumns.map((column) => last[column])) } : {}),
+        ...(rows.length > page.limit && last ? { nextCursor: encodeCursor([cursorTag, ...sortColumns.map((column) => last[column])]) } : {}),
       };
     });
   }

@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import type { SequenceStorage } from '@codemonkeys/core';
+import { runSequenceStorageConformance } from '@codemonkeys/core/testkit';
+import { afterAll, beforeAll } from 'vitest';
+import { createFirestoreSequenceStorage, type FirestoreSequenceStorage } from '../src/index';
+import { startFirestoreEmulator, type FirestoreEmulator } from '../src/testing/index';
+
+let emulator: FirestoreEmulator;
+beforeAll(async () => {
+  emulator = await startFirestoreEmulator();
+});
+afterAll(async () => {
+  await emulator.stop();
+});
+
+const settingsOf = (storage: SequenceStorage) => (storage as FirestoreSequenceStorage).settings;
+
+// Each store is its own root document in one emulator: separate roots are separate stores.
+runSequenceStorageConformance('firestore (emulator)', {
+  async create(options) {
+    return createFirestoreSequenceStorage({ projectId: 'codemonkeys-test', root: `conformance/${randomUUID()}`, emulatorHost: emulator.host, ...options });
+  },
+  async reopen(storage) {
+    const { projectId, root } = settingsOf(storage);
+    return createFirestoreSequenceStorage({ projectId, root, emulatorHost: emulator.host });
+  },
+  async readStoredBytes() {
+    return Buffer.from(emulator.storedText(), 'utf8');
+  },
+});
