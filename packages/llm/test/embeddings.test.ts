@@ -44,6 +44,9 @@ describe('embeddings', () => {
       expect(second.cacheHit).toBe(false);
       const third = await client.embed({ input: ['gamma', 'alpha'] });
       expect(third).toMatchObject({ cacheHit: true, costUsd: 0 });
+      expect(Number.isInteger(third.usage.inputTokens)).toBe(true);
+      const replayOfFirst = await client.embed({ input: ['alpha', 'beta', 'alpha'] });
+      expect(replayOfFirst).toMatchObject({ cacheHit: true, usage: first.usage, embeddings: first.embeddings });
       expect(server.requestCount()).toBe(2);
     } finally {
       await client.close();

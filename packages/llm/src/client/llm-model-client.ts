@@ -293,7 +293,8 @@ export class UndiciModelClient implements LlmModelClient {
       const missingTexts = [...new Set(normalized.input.filter((_, index) => embeddings[index] === undefined))];
       if (missingTexts.length === 0) {
         const origin = useCache ? await this.cache!.get(cacheKey, CachedEmbeddingCallSchema) : undefined;
-        const usage: Usage = { ...emptyUsage(), inputTokens: cachedTokens };
+        // The same call again reports what it was billed; a new mix of cached texts, their shares.
+        const usage: Usage = origin ? { ...origin.usage } : { ...emptyUsage(), inputTokens: Math.round(cachedTokens) };
         return this.answerEmbeddingsFromCache(embeddings as number[][], usage, origin, base, started);
       }
 
