@@ -9,3 +9,4 @@ export {
   type SequenceStorageFactory,
 } from './sequence-storage-conformance';
 export { runSandboxConformance, type SandboxConformanceFactory } from './sandbox-conformance';
+export { goldNeedlesOf, runLocalizerConformance, type LocalizerConformanceFactory, type LocalizerConformanceSetup } from './localizer-conformance';
