@@ -57,6 +57,7 @@ export {
   type SandboxSession,
   type SandboxSpec,
 } from './sandbox/v1/sandbox';
+export { sandboxImagesOf, type SandboxImage, type SandboxImageDefinition, type SandboxImages } from './sandbox/v1/sandbox-images';
 export {
   InstanceSandboxPoolSettingsSchema,
   createInstanceSandboxPool,

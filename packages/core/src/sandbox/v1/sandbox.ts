@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SandboxImages } from './sandbox-images';
 
 export const ExecResultSchema = z.object({
   /** null when the process was killed (timeout) before exiting. */
@@ -80,6 +81,11 @@ export interface SandboxCapabilities {
 export interface Sandbox {
   readonly name: string;
   readonly capabilities: SandboxCapabilities;
+  /**
+   * Optional capability: building and pulling images (see `sandboxImagesOf`). Absent when the sandbox
+   * can only run images that exist already.
+   */
+  readonly images?: SandboxImages;
   open(spec: SandboxSpec): Promise<SandboxSession>;
   /** Removes sessions left behind by crashed runs; returns how many were removed. */
   reapLeftovers(): Promise<number>;
