@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createModelClient, type LlmModelClient } from '../src/index';
-import { echoHandler, queueHandler, samplesReply, startLoopbackModelServer, textReply, toolCallReply, type LoopbackModelServer } from '../src/testing/index';
+import { echoHandler, queueHandler, rawReply, samplesReply, startLoopbackModelServer, textReply, toolCallReply, type LoopbackModelServer } from '../src/testing/index';
 import { createCaptureLogger } from './capture-logger';
 
 describe('OpenAI-compatible chat', () => {
@@ -90,6 +90,18 @@ describe('OpenAI-compatible chat', () => {
     server.setHandler(() => samplesReply(['a', 'b']));
     const two = await client.chat({ messages: [{ role: 'user', content: 'again' }], n: 2 });
     expect(two.choices.map((choice) => choice.index)).toEqual([0, 1]);
+  });
+
+  it('asks for missing samples one by one when a server ignores n', async () => {
+    const oneChoice = (content: string) =>
+      rawReply(200, JSON.stringify({ id: 'x', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 1 } }));
+    server.enqueue(oneChoice('first'), oneChoice('second'), oneChoice('third'));
+    const response = await client.chat({ messages: [{ role: 'user', content: 'three please' }], n: 3 });
+    expect(response.choices.map((choice) => choice.message.content).sort()).toEqual(['first', 'second', 'third']);
+    expect(response.choices.map((choice) => choice.index)).toEqual([0, 1, 2]);
+    expect(response.usage).toMatchObject({ inputTokens: 15, outputTokens: 3 });
+    expect(server.requests.map((request) => (request.body as { n?: number }).n)).toEqual([3, undefined, undefined]);
+    expect(logger.warnings.join('\n')).toMatch(/answered 1 of 3 samples/);
   });
 
   it('sends max_completion_tokens when the endpoint asks for it', async () => {

@@ -344,11 +344,20 @@ export class UndiciModelClient implements LlmModelClient {
 
   private async chatFromEndpoint(request: NormalizedChatRequest, model: string, recordId: string, signal: AbortSignal | undefined, started: number): Promise<CachedChat> {
     const samples = request.n ?? 1;
-    // Anthropic has no `n`: its samples are separate requests, made in parallel under the same limits.
-    const parts =
-      this.kind === 'anthropic'
-        ? await Promise.all(Array.from({ length: samples }, () => this.chatExchange(anthropicMessagesBody(request, model, this.config), request, model, signal)))
-        : [await this.chatExchange(openAiChatBody(request, model, this.config), request, model, signal)];
+    let parts: Array<{ result: ExchangeResult; retries: number }>;
+    if (this.kind === 'anthropic') {
+      // Anthropic has no `n`: its samples are separate requests, made in parallel under the same limits.
+      parts = await Promise.all(Array.from({ length: samples }, () => this.chatExchange(anthropicMessagesBody(request, model, this.config), request, model, signal)));
+    } else {
+      parts = [await this.chatExchange(openAiChatBody(request, model, this.config), request, model, signal)];
+      // Some OpenAI-compatible servers (Ollama, for one) ignore `n` and answer one choice: ask for the rest one by one.
+      const missing = samples - parts[0]!.result.parsed.choices.length;
+      if (missing > 0) {
+        this.warnOnce(`short-n:${model}`, `${this.endpoint} answered ${samples - missing} of ${samples} samples for model "${model}" (it may ignore "n"); the others are requested one by one.`);
+        const single = openAiChatBody({ ...request, n: 1 }, model, this.config);
+        parts.push(...(await Promise.all(Array.from({ length: missing }, () => this.chatExchange(single, { ...request, n: 1 }, model, signal)))));
+      }
+    }
     let usage = emptyUsage();
     let costUsd = 0;
     let retries = 0;
@@ -530,6 +539,13 @@ export class UndiciModelClient implements LlmModelClient {
     const inputTokens = request.messages.reduce((sum, message) => sum + counter(message.content) + 4, 0);
     const outputTokens = parsed.choices.reduce((sum, choice) => sum + counter(choice.message.content) + (choice.message.toolCalls ?? []).reduce((calls, call) => calls + counter(call.function.arguments), 0), 0);
     return { ...emptyUsage(), inputTokens, outputTokens };
+  }
+
+  private readonly warned = new Set<string>();
+  private warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.logger.warn(message);
   }
 
   private assertOpen(): void {
