@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerPluginsCommand } from './plugins-command';
+import { registerRunsCommand } from './runs-command';
 
 /** Adds one subcommand to the program. */
 export type CommandRegistration = (program: Command) => void;
@@ -7,4 +8,5 @@ export type CommandRegistration = (program: Command) => void;
 /** Every subcommand of `codemonkeys`; each issue adds its own line. */
 export const commandRegistrations: CommandRegistration[] = [
   registerPluginsCommand,
+  registerRunsCommand,
 ];
