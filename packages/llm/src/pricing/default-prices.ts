@@ -2,8 +2,9 @@ import type { PriceTable } from './model-price';
 
 /**
  * The date the default prices were read. Anthropic's come from its pricing page (base input, 5-minute
- * cache writes, cache hits, output); OpenAI's from its pricing page (input, cached input, output; standard
- * tier, no batch or flex discounts). Prices change: pass `prices` to `createModelClient` to override or add.
+ * cache writes, cache hits, output); OpenAI's from published copies of its pricing page, cross-checked
+ * against each other (input, cached input, output; standard tier, no batch or flex discounts). Prices
+ * change: pass `prices` to `createModelClient` to override or add.
  */
 export const defaultPricesReadOn = '2026-11-25';
 
