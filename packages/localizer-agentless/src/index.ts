@@ -1,1 +1,25 @@
+import { agentlessPlugin } from './agentless-plugin';
+
+export default agentlessPlugin;
+export { agentlessPlugin };
 export { packageMeta } from './package-meta';
+export { AgentlessLocalizer, createAgentlessLocalizer } from './agentless-localizer';
+export { AgentlessOptionsSchema, agentlessDepths, type AgentlessOptions, type AgentlessOptionsInput } from './agentless-options';
+export type {
+  AgentlessMetadata,
+  DroppedName,
+  EditLevelRecord,
+  EditSampleRecord,
+  ElementLevelRecord,
+  FileLevelRecord,
+  IrrelevantFoldersRecord,
+  LevelCost,
+  LevelRecord,
+  NamedElementRecord,
+  PathCorrection,
+} from './agentless-metadata';
+export { AgentlessLocalizationError } from './localization-failed-error';
+export { UnparseableAnswerError } from './unparseable-answer-error';
+export { promptVersion } from './prompts/prompt-version';
+export { renderRepositoryTree } from './repository-tree';
+export { documentationPatterns, testFilePatterns } from './source-file-filter';
