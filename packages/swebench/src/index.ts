@@ -85,3 +85,6 @@ export {
   type FindEnvironmentSpecOptions,
 } from './environment/find-environment-spec';
 export { shellQuote, testTargetsOf } from './environment/test-targets';
+
+// Evaluation in sandboxes
+export * from './evaluation/index';

@@ -1,0 +1,33 @@
+export { EnvironmentImageError, EnvironmentSetupError } from './evaluation-errors';
+export {
+  baseImageName,
+  ensureEnvironmentImage,
+  environmentImageDefinition,
+  environmentImageLabels,
+  environmentImageTag,
+  type EnsureEnvironmentImageOptions,
+  type EnvironmentImage,
+  type EnvironmentImageOptions,
+} from './environment-image';
+export { colorForcingVariables, environmentShell, sandboxEnvironment } from './environment-shell';
+export {
+  createInstanceSandboxProvider,
+  instanceSandboxLabels,
+  type EnvironmentInstanceSandbox,
+  type InstanceSandboxProvider,
+  type InstanceSandboxProviderOptions,
+  type SandboxInstance,
+} from './instance-sandbox-provider';
+export { applyPatchInSandbox, type ApplyPatchInSandboxOptions, type SandboxPatchApplication } from './apply-patch-in-sandbox';
+export { pathsOfDiff, prepareTestsScript, testRunScript } from './evaluation-scripts';
+export {
+  evaluatePatch,
+  infrastructureFailureOf,
+  type CandidateApplication,
+  type EvaluatedInstance,
+  type EvaluatePatchOptions,
+  type PatchEvaluation,
+} from './evaluate-patch';
+export { runOnPatchedRepository, type PatchedRepositoryRun, type RunOnPatchedRepositoryOptions } from './run-on-patched-repository';
+export { checkInstanceEnvironment, type CheckInstanceEnvironmentOptions, type InstanceEnvironmentCheck } from './check-instance-environment';
+export { evaluationArtifactNames, readEvaluationReport, writeEvaluationArtifacts } from './evaluation-artifacts';
