@@ -2,14 +2,26 @@
 # Builds the offline sandbox base image: a minimal Debian root file system made by debootstrap, imported
 # into Docker. No registry is needed; packages come from the Debian mirror apt already uses.
 #   scripts/build-base-image.sh [SUITE] [IMAGE]     (defaults: bookworm codemonkeys/base:bookworm)
-# Does nothing when the image exists (set FORCE=1 to rebuild).
+#   scripts/build-base-image.sh bullseye            (Python 3.9: environments of older repository versions)
+# Environment images of @codemonkeys/swebench build FROM codemonkeys/base:<suite> of their spec's Debian
+# release. setup-machine.sh builds bookworm; bullseye (about two minutes) is built when first needed, by the
+# tests that need it and by `codemonkeys eval` run from a checkout.
+# Does nothing when the image exists (set FORCE=1 to rebuild). Concurrent calls for one suite build once.
 set -euo pipefail
 
 suite="${1:-bookworm}"
 image="${2:-codemonkeys/base:${suite}}"
 packages="python3,python3-pytest,python3-coverage,git,patch,ca-certificates"
 
-if [ "${FORCE:-0}" != 1 ] && docker image inspect "$image" >/dev/null 2>&1; then
+exists() { [ "${FORCE:-0}" != 1 ] && docker image inspect "$image" >/dev/null 2>&1; }
+if exists; then
+  echo "base image $image exists"
+  exit 0
+fi
+# One build per image at a time: a second caller waits, then finds the image.
+exec 9>"/tmp/codemonkeys-base-image-${image//[^A-Za-z0-9._-]/_}.lock"
+flock 9
+if exists; then
   echo "base image $image exists"
   exit 0
 fi
@@ -39,5 +51,6 @@ ln -sf /usr/bin/python3 "$workdir/rootfs/usr/local/bin/python"
 rm -rf "$workdir/rootfs/var/cache/apt/archives/"*.deb "$workdir/rootfs/var/lib/apt/lists/"*
 # Later Dockerfiles FROM this image install more Debian packages from the same mirror.
 echo "deb $mirror $suite main" >"$workdir/rootfs/etc/apt/sources.list"
-tar -C "$workdir/rootfs" -c . | docker import --change 'CMD ["/bin/sh"]' --change 'ENV LANG=C.UTF-8' - "$image" >/dev/null
+tar -C "$workdir/rootfs" -c . | docker import --change 'CMD ["/bin/sh"]' --change 'ENV LANG=C.UTF-8' \
+  --change "LABEL codemonkeys.base-image=$suite" - "$image" >/dev/null
 echo "built $image"
