@@ -92,6 +92,7 @@ export const sqliteMigrations: readonly SqliteMigration[] = [
       );
       CREATE INDEX model_calls_by_time ON model_calls (created_at, id);
       CREATE INDEX model_calls_by_run ON model_calls (run_id, created_at, id);
+      CREATE INDEX model_calls_by_run_stage ON model_calls (run_id, stage, created_at, id);
       CREATE INDEX model_calls_by_experiment ON model_calls (experiment_id, created_at, id);
       CREATE INDEX model_calls_by_instance ON model_calls (instance_id, created_at, id);
       CREATE INDEX model_calls_by_model ON model_calls (model, created_at, id);

@@ -344,6 +344,13 @@ export class SqliteSequenceStorage implements SequenceStorage {
     if (this.closed) return;
     this.closed = true;
     this.statements.clear();
+    try {
+      // SQLite's advice for connections that come and go: refresh the planner's statistics on close, so
+      // that the next connection picks the most selective index for a filtered query.
+      if (!this.handle.readonly) this.handle.pragma('optimize');
+    } catch {
+      // Statistics are an optimisation; a busy database is not a reason to fail closing.
+    }
     this.handle.close();
   }
 
