@@ -67,6 +67,22 @@ export {
   type InstanceSandboxPoolStatistics,
 } from './sandbox/instance-sandbox-pool';
 
+// Selection helpers (the GeneratedTest contract run in a sandbox)
+export { applyDiffInSession, diffHeaderPaths, type ApplyDiffInSessionOptions, type DiffApplication } from './selection/apply-diff-in-session';
+export {
+  GeneratedTestOutcomeSchema,
+  TestMatrixCellSchema,
+  TestMatrixSchema,
+  generatedTestKey,
+  runGeneratedTest,
+  runTestMatrix,
+  testVotesOf,
+  type GeneratedTestOutcome,
+  type RunTestMatrixOptions,
+  type TestMatrix,
+  type TestMatrixCell,
+} from './selection/generated-test-matrix';
+
 // Storage
 export * from './storage/v1/records';
 export type * from './storage/v1/queries';

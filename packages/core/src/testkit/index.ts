@@ -10,3 +10,4 @@ export {
 } from './sequence-storage-conformance';
 export { runSandboxConformance, type SandboxConformanceFactory } from './sandbox-conformance';
 export { goldNeedlesOf, runLocalizerConformance, type LocalizerConformanceFactory, type LocalizerConformanceSetup } from './localizer-conformance';
+export { runSelectorConformance, type SelectorConformanceFactory, type SelectorConformanceSetup } from './selector-conformance';
