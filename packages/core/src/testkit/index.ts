@@ -6,6 +6,7 @@ export {
   sampleModelCall,
   sampleRun,
   sampleStageResult,
+  type SequenceStorageCreateOptions,
   type SequenceStorageFactory,
 } from './sequence-storage-conformance';
 export { runSandboxConformance, type SandboxConformanceFactory } from './sandbox-conformance';
