@@ -8,6 +8,7 @@ import { runFileLevel } from './file-level';
 import { createLevelEnvironment } from './level-environment';
 import { packageMeta } from './package-meta';
 import { promptVersion } from './prompts/prompt-version';
+import { followSignal } from './run-signal';
 
 const costOf = (record: LevelCost | undefined): LevelCost =>
   record ? { calls: record.calls, cacheHits: record.cacheHits, usage: record.usage, costUsd: record.costUsd } : emptyCost();
@@ -29,6 +30,16 @@ export class AgentlessLocalizer implements LocalizerV1 {
   ) {}
 
   async run(instanceId: string): Promise<LocalizationResult> {
+    // The level-3 samples in flight all listen to the signal: give them a signal of their own.
+    const { signal, dispose } = followSignal(this.context.signal, this.options.samples + 8);
+    try {
+      return await this.localize(instanceId, signal);
+    } finally {
+      dispose();
+    }
+  }
+
+  private async localize(instanceId: string, signal: AbortSignal): Promise<LocalizationResult> {
     const { options, context } = this;
     const model = options.modelRole ? context.modelFor(options.modelRole) : context.model;
     const environment = createLevelEnvironment({
@@ -37,7 +48,7 @@ export class AgentlessLocalizer implements LocalizerV1 {
       workspace: await context.workspace(instanceId),
       model,
       options,
-      signal: context.signal,
+      signal,
       logger: context.logger,
     });
 

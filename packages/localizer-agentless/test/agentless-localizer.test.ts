@@ -266,6 +266,21 @@ describe('a failing endpoint', () => {
   });
 });
 
+describe('stopping', () => {
+  it('rejects with the abort reason when the run is stopped, instead of recording a failed level', async () => {
+    const controller = new AbortController();
+    const script = scriptedLevels({ files: [filesAnswer], elements: [elementsAnswer] });
+    harness.server.setHandler((request) => {
+      if (levelOf(request) === 'elements') controller.abort(new Error('run stopped by the user'));
+      return script(request);
+    });
+    resetServer();
+    const localizer = await instantiatePlugin(agentlessPlugin, {}, { ...harness.context, signal: controller.signal });
+    await expect(localizer.run(harness.instanceId('sentence-stats'))).rejects.toThrow('run stopped by the user');
+    expect(harness.server.requests.filter((request) => levelOf(request) === 'edits')).toHaveLength(0);
+  });
+});
+
 describe('options', () => {
   it('stops at the depth asked for', async () => {
     harness.server.setHandler(scriptedLevels({ files: [filesAnswer] }));

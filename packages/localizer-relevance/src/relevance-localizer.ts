@@ -9,6 +9,7 @@ import { promptVersion } from './prompts/prompt-version';
 import { RelevanceLocalizationError } from './relevance-localization-error';
 import type { FileJudgmentRecord, RankedFileRecord, RankingRecord, RelevanceMetadata } from './relevance-metadata';
 import type { RelevanceOptions } from './relevance-options';
+import { followSignal } from './run-signal';
 import { createSourceFileFilter } from './source-file-filter';
 
 const endpointHint = 'Check that the judge endpoint is reachable and its model name is right, then run the instance again (a resumed run retries it; judgments already made are cached).';
@@ -38,6 +39,16 @@ export class RelevanceLocalizer implements LocalizerV1 {
   ) {}
 
   async run(instanceId: string): Promise<LocalizationResult> {
+    // Every judgment in flight listens to the signal: give them a signal of their own.
+    const { signal, dispose } = followSignal(this.context.signal, this.options.concurrency + this.options.rankings + 8);
+    try {
+      return await this.localize(instanceId, signal);
+    } finally {
+      dispose();
+    }
+  }
+
+  private async localize(instanceId: string, signal: AbortSignal): Promise<LocalizationResult> {
     const { options, context } = this;
     const task = await context.task(instanceId);
     const workspace = await context.workspace(instanceId);
@@ -64,8 +75,8 @@ export class RelevanceLocalizer implements LocalizerV1 {
       });
     }
 
-    const judge = createFileJudge({ task, readFile, model: judgeModel, settings: options, storage: context.storage, logger: context.logger, signal: context.signal });
-    const judgments: FileJudgmentRecord[] = await pMap(candidates, (path) => judge.judge(path), { concurrency: options.concurrency, signal: context.signal });
+    const judge = createFileJudge({ task, readFile, model: judgeModel, settings: options, storage: context.storage, logger: context.logger, signal });
+    const judgments: FileJudgmentRecord[] = await pMap(candidates, (path) => judge.judge(path), { concurrency: options.concurrency, signal });
     const relevant = judgments.filter((judgment) => judgment.status === 'relevant');
     const failed = judgments.filter((judgment) => judgment.status === 'failed');
     const succeeded = judgments.filter((judgment) => judgment.status === 'relevant' || judgment.status === 'irrelevant');
@@ -95,7 +106,7 @@ export class RelevanceLocalizer implements LocalizerV1 {
         settings: options,
         storage: context.storage,
         logger: context.logger,
-        signal: context.signal,
+        signal,
       });
       const usable = rankings.filter((ranking) => ranking.status !== 'failed').map((ranking) => ranking.ranking);
       order = usable.length > 0 ? 'merged' : 'path-order';

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { CodePointerSchema, createInMemorySequenceStorage, instantiatePlugin, type CodePointer, type PluginContext } from '@codemonkeys/core';
 import { goldNeedlesOf } from '@codemonkeys/core/testkit';
 import { serverErrorReply, textReply } from '@codemonkeys/llm/testing';
@@ -257,6 +258,25 @@ describe('a failing endpoint', () => {
     expect(metadata.status).toBe('partial');
     expect(metadata.rankings.every((ranking) => ranking.status === 'failed' && ranking.failure === 'endpoint')).toBe(true);
     expect(pointers.map((pointer) => pointer.path)).toEqual(['textkit/sentences.py', 'textkit/stats.py', 'textkit/words.py']);
+  });
+});
+
+describe('stopping', () => {
+  it('leaves no listener on the context signal after a run', async () => {
+    const controller = new AbortController();
+    harness.server.setHandler(relevanceHandler({ judge, rankings: threeRankings }));
+    await localize({}, harness.createContext({ signal: controller.signal }));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('rejects with the abort reason when the run is stopped, instead of recording failed judgments', async () => {
+    const controller = new AbortController();
+    harness.server.setHandler((request) => {
+      if (callKindOf(request) === 'judge') controller.abort(new Error('run stopped by the user'));
+      return relevanceHandler({ judge, rankings: threeRankings })(request);
+    });
+    await expect(localize({ concurrency: 1 }, harness.createContext({ signal: controller.signal }))).rejects.toThrow('run stopped by the user');
+    expect(chats().filter((request) => callKindOf(request) === 'rank')).toHaveLength(0);
   });
 });
 

@@ -49,7 +49,7 @@ export interface RelevanceHarness {
   fixture: FixtureRepository;
   records: ModelCallRecord[];
   /** A context whose `judge` and `ranker` roles are clients of the loopback server with their own model names. */
-  createContext(options?: { judgeLimits?: EndpointLimits; storage?: SequenceStorage }): TestPluginContext;
+  createContext(options?: { judgeLimits?: EndpointLimits; storage?: SequenceStorage; signal?: AbortSignal }): TestPluginContext;
   instanceId(name: FixtureInstanceName): string;
   close(): Promise<void>;
 }
@@ -90,6 +90,7 @@ export async function createRelevanceHarness(options: { instances?: FixtureInsta
         model: ranker,
         models: { judge, ranker },
         storage: contextOptions.storage ?? createInMemorySequenceStorage(),
+        ...(contextOptions.signal ? { signal: contextOptions.signal } : {}),
       });
       contexts.push(context);
       return context;
