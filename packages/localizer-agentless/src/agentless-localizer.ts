@@ -1,4 +1,4 @@
-import { renderContext, type CodePointer, type LocalizationResult, type LocalizerV1, type PluginContext } from '@codemonkeys/core';
+import { renderContext, type CodePointer, type Task, type LocalizationResult, type LocalizerV1, type PluginContext } from '@codemonkeys/core';
 import type { AgentlessMetadata, LevelCost } from './agentless-metadata';
 import type { AgentlessOptions } from './agentless-options';
 import { addCost, emptyCost } from './answer-exchange';
@@ -9,6 +9,9 @@ import { createLevelEnvironment } from './level-environment';
 import { packageMeta } from './package-meta';
 import { promptVersion } from './prompts/prompt-version';
 import { followSignal } from './run-signal';
+
+/** The task as the prompts see it: hints only when asked for. */
+const withoutHintsUnless = (useHints: boolean, task: Task): Task => (useHints ? task : { ...task, hintsText: '' });
 
 const costOf = (record: LevelCost | undefined): LevelCost =>
   record ? { calls: record.calls, cacheHits: record.cacheHits, usage: record.usage, costUsd: record.costUsd } : emptyCost();
@@ -44,7 +47,7 @@ export class AgentlessLocalizer implements LocalizerV1 {
     const model = options.modelRole ? context.modelFor(options.modelRole) : context.model;
     const environment = createLevelEnvironment({
       instanceId,
-      task: await context.task(instanceId),
+      task: withoutHintsUnless(options.useHints, await context.task(instanceId)),
       workspace: await context.workspace(instanceId),
       model,
       options,

@@ -5,6 +5,8 @@ export const agentlessDepths = ['files', 'elements', 'lines'] as const;
 /** Options of the agentless localizer (validated by the runner; unknown keys are refused). */
 export const AgentlessOptionsSchema = z
   .object({
+    /** Show the issue's hints (comments before the fix) to the model. Off by default, as SWE-bench leaderboards expect. */
+    useHints: z.boolean().default(false),
     /** Files the model names at level 1 (the N most suspicious). */
     maxFiles: z.number().int().min(1).max(50).default(3),
     /** Ask first for folders that surely need no edit and leave them out of the tree (Agentless' second pass). */

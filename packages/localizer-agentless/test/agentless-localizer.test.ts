@@ -291,6 +291,16 @@ describe('options', () => {
     expect(pointers).toEqual([{ path: 'textkit/stats.py', startLine: 1, endLine: 22, kind: 'file', score: 1 }]);
   });
 
+  it("shows the issue's hints only with useHints", async () => {
+    const hint = 'The numbers are right for a single sentence that ends with a full stop.';
+    harness.server.setHandler(scriptedLevels({ files: [filesAnswer] }));
+    await localize({ depth: 'files' });
+    expect(harness.texts('files').join('\n')).not.toContain(hint);
+    harness.server.setHandler(scriptedLevels({ files: [filesAnswer] }));
+    await localize({ depth: 'files', useHints: true });
+    expect(harness.texts('files')[1]).toContain(`### Comments on the issue ###\n${hint}`);
+  });
+
   it('shows tests and docs in the tree when asked to', async () => {
     harness.server.setHandler(scriptedLevels({ files: ['```\ntests/test_stats.py\n```'] }));
     const { metadata } = await localize({ depth: 'files', excludeTests: false, excludeDocs: false, include: ['**/*'] });

@@ -50,7 +50,9 @@ export class RelevanceLocalizer implements LocalizerV1 {
 
   private async localize(instanceId: string, signal: AbortSignal): Promise<LocalizationResult> {
     const { options, context } = this;
-    const task = await context.task(instanceId);
+    const fetched = await context.task(instanceId);
+    // Hints (comments before the fix) only when asked for; they are also part of the judgment cache key.
+    const task = options.useHints ? fetched : { ...fetched, hintsText: '' };
     const workspace = await context.workspace(instanceId);
     const judgeModel = context.modelFor(options.judgeRole);
     const rankerModel = context.modelFor(options.rankerRole);

@@ -3,6 +3,8 @@ import { z } from 'zod';
 /** Options of the relevance localizer (validated by the runner; unknown keys are refused). */
 export const RelevanceOptionsSchema = z
   .object({
+    /** Show the issue's hints (comments before the fix) to the model. Off by default, as SWE-bench leaderboards expect. */
+    useHints: z.boolean().default(false),
     /** Globs of the candidate source files. */
     include: z.array(z.string().min(1)).min(1).default(['**/*.py']),
     /** Globs left out whatever else matches. */

@@ -295,6 +295,19 @@ describe('options', () => {
     for (const judgment of skipped) expect(judged).not.toContain(judgment.path);
   });
 
+  it("shows the issue's hints only with useHints, and does not reuse judgments made without them", async () => {
+    const hint = 'The numbers are right for a single sentence that ends with a full stop.';
+    const storage = createInMemorySequenceStorage();
+    harness.server.setHandler(relevanceHandler({ judge, rankings: threeRankings }));
+    await localize({}, harness.createContext({ storage }));
+    expect(chats().some((request) => request.rawBody.includes('single sentence that ends'))).toBe(false);
+    harness.server.setHandler(relevanceHandler({ judge, rankings: threeRankings }));
+    await localize({ useHints: true }, harness.createContext({ storage }));
+    const judged = chats().filter((request) => callKindOf(request) === 'judge');
+    expect(judged).toHaveLength(6);
+    for (const request of judged) expect(request.lastUserMessage).toContain(`Comments on the issue:\n${hint}`);
+  });
+
   it('makes no ranking call when only one file is relevant', async () => {
     harness.server.setHandler(relevanceHandler({ judge: (path) => (path === 'textkit/stats.py' ? relevant('the average') : notRelevant) }));
     const { metadata, pointers } = await localize();
