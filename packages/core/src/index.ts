@@ -111,6 +111,7 @@ export {
 export type { LocalizerV1, LocalizerV1 as Localizer } from './localization/v1/localizer';
 export type { PatchGeneratorV1, PatchGeneratorV1 as PatchGenerator } from './generator/v1/patch-generator';
 export type { SelectorV1, SelectorV1 as Selector } from './selector/v1/selector';
+export { InvalidCandidatesError, assertSelectorCandidates } from './selector/v1/selector-candidates';
 export type { ExperimentV1, ExperimentV1 as Experiment } from './experiment/v1/experiment';
 export type { PluginContext } from './plugin/v1/plugin-context';
 export {

@@ -1,8 +1,8 @@
-import type { InstanceSandbox, Patch, PluginContext, SelectorV1 } from '@codemonkeys/core';
+import { assertSelectorCandidates, type InstanceSandbox, type Patch, type PluginContext, type SelectorV1 } from '@codemonkeys/core';
 import parseDiff from 'parse-diff';
 import { checkAgainstBase } from './base-application-check';
 import { rankCandidates, type RankedCandidate } from './candidate-ranking';
-import { assertCandidates } from './invalid-candidates-error';
+
 import { normalizePythonInSession, type AstNormalization } from './python-ast-normalization';
 import { runRegressionFilter, type RegressionOutcome } from './regression-filter';
 import { runTestVote, type TestVoteMatrix } from './test-vote';
@@ -46,7 +46,7 @@ export function createVoteSelector(options: VoteOptions, context: PluginContext)
   return {
     specificationVersion: 'v1',
     async run(patches: Patch[], instanceId: string): Promise<Patch> {
-      assertCandidates('@codemonkeys/selector-vote', patches, instanceId);
+      assertSelectorCandidates('@codemonkeys/selector-vote', patches, instanceId);
       const started = Date.now();
       const sandbox: InstanceSandbox | undefined = options.normalization === 'text' && options.testVote === false && !options.regressionFilter ? undefined : context.sandbox(instanceId);
       if (options.normalization === 'ast' && !sandbox) {

@@ -1,12 +1,12 @@
-import { CodemonkeysError } from '@codemonkeys/core';
+import { CodemonkeysError } from '../../errors/codemonkeys-error';
 
-/** The candidates handed to the vote selector cannot be voted on (none, or of another instance). */
+/** The candidates handed to a selector cannot be selected from (none, or of another instance). */
 export class InvalidCandidatesError extends CodemonkeysError {
   static override readonly errorName: string = 'InvalidCandidatesError';
 }
 
 /** Refuses an empty list and candidates of another instance, saying how to fix it. */
-export function assertCandidates(selectorName: string, patches: readonly { instanceId: string }[], instanceId: string): void {
+export function assertSelectorCandidates(selectorName: string, patches: readonly { instanceId: string }[], instanceId: string): void {
   if (patches.length === 0) {
     throw new InvalidCandidatesError(
       `${selectorName} got no candidate patches for ${instanceId}: a selector picks one of the generator's patches. ` +
