@@ -6,7 +6,7 @@ const block = (path: string, search: string, replace: string): string => `${path
 describe('parseSearchReplaceBlocks', () => {
   it('reads a bare block with the path on the line above', () => {
     expect(parseSearchReplaceBlocks(block('textkit/words.py', 'a = 1', 'a = 2'))).toEqual({
-      edits: [{ index: 0, path: 'textkit/words.py', search: 'a = 1', replace: 'a = 2' }],
+      edits: [{ index: 0, path: 'textkit/words.py', search: 'a = 1\n', replace: 'a = 2\n' }],
       problems: [],
     });
   });
@@ -38,8 +38,8 @@ describe('parseSearchReplaceBlocks', () => {
     const { edits, problems } = parseSearchReplaceBlocks(answer);
     expect(problems).toEqual([]);
     expect(edits.map((edit) => [edit.path, edit.search, edit.replace])).toEqual([
-      ['textkit/words.py', '    return text.split(WORD_SEPARATOR)', '    return text.split()'],
-      ['textkit/case.py', 'x', 'y'],
+      ['textkit/words.py', '    return text.split(WORD_SEPARATOR)\n', '    return text.split()\n'],
+      ['textkit/case.py', 'x\n', 'y\n'],
     ]);
   });
 
@@ -48,8 +48,8 @@ describe('parseSearchReplaceBlocks', () => {
     const { edits, problems } = parseSearchReplaceBlocks(answer);
     expect(problems).toEqual([]);
     expect(edits.map((edit) => [edit.path, edit.search, edit.replace])).toEqual([
-      ['textkit/a.py', 'one', 'two'],
-      ['textkit/b.py', 'three', 'four'],
+      ['textkit/a.py', 'one\n', 'two\n'],
+      ['textkit/b.py', 'three\n', 'four\n'],
     ]);
   });
 
@@ -61,11 +61,14 @@ describe('parseSearchReplaceBlocks', () => {
     expect(edits.map((edit) => edit.index)).toEqual([0, 1, 2]);
   });
 
-  it('keeps empty SEARCH (a new file), empty REPLACE (a deletion) and blank lines inside the parts', () => {
-    const { edits } = parseSearchReplaceBlocks(['new/module.py', '<<<<<<< SEARCH', '=======', 'def f():', '', '    return 1', '>>>>>>> REPLACE', 'old.py', '<<<<<<< SEARCH', 'gone = True', '=======', '>>>>>>> REPLACE'].join('\n'));
+  it('keeps empty SEARCH (a new file), empty REPLACE (a deletion), a REPLACE of one blank line, and blank lines inside the parts', () => {
+    const { edits } = parseSearchReplaceBlocks(
+      ['new/module.py', '<<<<<<< SEARCH', '=======', 'def f():', '', '    return 1', '>>>>>>> REPLACE', 'old.py', '<<<<<<< SEARCH', 'gone = True', '=======', '>>>>>>> REPLACE', '<<<<<<< SEARCH', 'x = 1', '', '=======', '', '>>>>>>> REPLACE'].join('\n'),
+    );
     expect(edits).toEqual([
-      { index: 0, path: 'new/module.py', search: '', replace: 'def f():\n\n    return 1' },
-      { index: 1, path: 'old.py', search: 'gone = True', replace: '' },
+      { index: 0, path: 'new/module.py', search: '', replace: 'def f():\n\n    return 1\n' },
+      { index: 1, path: 'old.py', search: 'gone = True\n', replace: '' },
+      { index: 2, path: 'old.py', search: 'x = 1\n\n', replace: '\n' },
     ]);
   });
 
@@ -89,6 +92,6 @@ describe('parseSearchReplaceBlocks', () => {
 
   it('never reads the test script of an answer as an edit', () => {
     const answer = `<test>\nimport sys\nprint("<<<<<<< SEARCH")\nsys.exit(2)\n</test>\n\n${block('a.py', 'x', 'y')}`;
-    expect(parseEditAnswer(answer, 'search-replace').edits).toEqual([{ index: 0, path: 'a.py', search: 'x', replace: 'y' }]);
+    expect(parseEditAnswer(answer, 'search-replace').edits).toEqual([{ index: 0, path: 'a.py', search: 'x\n', replace: 'y\n' }]);
   });
 });

@@ -1,6 +1,6 @@
 import { PathOutsideRepositoryError, normalizeRepositoryPath, type Workspace, type WritableWorkspace } from '@codemonkeys/core';
 import { locateBlock, type MatchMethod, type MatchSettings } from './block-matcher';
-import type { FileEdit } from './file-edit';
+import { editLines, type FileEdit } from './file-edit';
 import { joinFileLines, spliceFileLines, splitFileLines } from './file-lines';
 
 /** How one edit went in. Lines are 1-based, inclusive, in the file as it was before this edit. */
@@ -43,7 +43,6 @@ export interface EditPlan {
 /** What planning reads: the repository at the base commit (a read-only workspace). */
 export type EditBase = Pick<Workspace, 'readFile' | 'fileExists'>;
 
-const withFinalNewline = (text: string): string => (text === '' || text.endsWith('\n') ? text : `${text}\n`);
 
 /**
  * Plans `edits` in order against the base commit: a file touched twice gets the second edit on the
@@ -91,9 +90,11 @@ export async function planEdits(base: EditBase, edits: readonly FileEdit[], sett
       }
       continue;
     }
-    if (edit.search.trim() === '') {
+    // SEARCH with no lines (or only blank ones, as models write it) names a file to create; for a file
+    // with content, blank SEARCH lines are searched for like any others.
+    if (edit.search === '' || (edit.search.trim() === '' && (content === null || content === ''))) {
       if (content === null || content === '') {
-        files.set(path, withFinalNewline(edit.replace));
+        files.set(path, edit.replace);
         applied.push({ index: edit.index, path, method: 'new-file' });
       } else {
         refuse('file-exists', 'the SEARCH part is empty but the file exists and is not empty; put the lines next to the change in SEARCH and repeat them in REPLACE', path);
@@ -105,7 +106,7 @@ export async function planEdits(base: EditBase, edits: readonly FileEdit[], sett
       continue;
     }
     const file = splitFileLines(content);
-    const match = locateBlock(file.lines, edit.search.split('\n'), edit.replace === '' ? [] : edit.replace.split('\n'), settings);
+    const match = locateBlock(file.lines, editLines(edit.search), editLines(edit.replace), settings);
     if (!match.found) {
       refuse(match.reason, match.message, path);
       continue;

@@ -1,5 +1,5 @@
 import { fenceLine, normalizeNewlines } from './answer-text';
-import type { FileEdit, ParsedEdits } from './file-edit';
+import { joinEditLines, type FileEdit, type ParsedEdits } from './file-edit';
 
 // Marker lengths vary between prompt traditions (Aider and Agentless write 7 characters, CodeMonkeys 4
 // and 10): any run of three or more is accepted, the divider needs five so that `===` in code is content.
@@ -89,7 +89,7 @@ export function parseSearchReplaceBlocks(answer: string): ParsedEdits {
     if (block.path === undefined) {
       problems.push(`block ${blockCount} (answer line ${block.line}) names no file: put the file's path on the line just above "<<<<<<< SEARCH"`);
     } else {
-      edits.push({ index: blockCount - 1, path: block.path, search: block.search.join('\n'), replace: block.replace.join('\n') });
+      edits.push({ index: blockCount - 1, path: block.path, search: joinEditLines(block.search), replace: joinEditLines(block.replace) });
       previousPath = block.path;
     }
     current = undefined;

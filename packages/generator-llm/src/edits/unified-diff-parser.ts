@@ -1,5 +1,5 @@
 import { normalizeNewlines } from './answer-text';
-import type { FileEdit, ParsedEdits } from './file-edit';
+import { joinEditLines, type FileEdit, type ParsedEdits } from './file-edit';
 
 const fenceOpener = /^\s*(```|~~~)\s*(\S*)/;
 
@@ -35,6 +35,20 @@ function diffSections(lines: readonly string[]): string[][] {
   if (current !== undefined) sections.push(current);
   if (!sawFence) return [[...lines]];
   return sections.filter((section) => section.some((line) => line.startsWith('--- ') || line.startsWith('+++ ') || line.startsWith('@@')));
+}
+
+/**
+ * Blank context lines at the end of a hunk (in both parts) are usually the empty line before the closing
+ * fence, not lines of the file: they are dropped from both sides.
+ */
+function trailingBlankTrimmed(search: readonly string[], replace: readonly string[]): { search: string[]; replace: string[] } {
+  let searchEnd = search.length;
+  let replaceEnd = replace.length;
+  while (searchEnd > 0 && replaceEnd > 0 && search[searchEnd - 1] === '' && replace[replaceEnd - 1] === '') {
+    searchEnd -= 1;
+    replaceEnd -= 1;
+  }
+  return { search: search.slice(0, searchEnd), replace: replace.slice(0, replaceEnd) };
 }
 
 /**
@@ -75,8 +89,8 @@ export function parseUnifiedDiffAnswer(answer: string): ParsedEdits {
       edits.push({
         index: hunkCount - 1,
         path,
-        search: oldPath === undefined ? '' : current.search.join('\n'),
-        replace: current.replace.join('\n'),
+        search: oldPath === undefined ? '' : joinEditLines(trailingBlankTrimmed(current.search, current.replace).search),
+        replace: joinEditLines(trailingBlankTrimmed(current.search, current.replace).replace),
         ...(deleting ? { deleteFile: true } : {}),
       });
     };
@@ -119,13 +133,6 @@ export function parseUnifiedDiffAnswer(answer: string): ParsedEdits {
       }
     }
     closeHunk();
-  }
-  // Empty context lines at the end of a hunk are usually the blank line before the closing fence.
-  for (const edit of edits) {
-    while (edit.search.endsWith('\n') && edit.replace.endsWith('\n')) {
-      edit.search = edit.search.slice(0, -1);
-      edit.replace = edit.replace.slice(0, -1);
-    }
   }
   return { edits, problems };
 }

@@ -35,8 +35,11 @@ export interface GeneratorHarness {
   storage: SequenceStorage;
   records: ModelCallRecord[];
   instanceId(name: FixtureInstanceName): string;
-  /** Runs the plugin with `options` on an instance (pointer localization of the files given, whole files). */
-  generate(options: LlmGeneratorOptionsInput, instance?: FixtureInstanceName, localization?: LocalizationResult): Promise<{ patches: Patch[]; messages: Message[] }>;
+  /**
+   * Runs the plugin with `options` on an instance (by default whole-file pointers to the files of its
+   * fix). Every call is a new run (its own run id, so nothing is resumed) unless `runId` is given.
+   */
+  generate(options: LlmGeneratorOptionsInput, instance?: FixtureInstanceName, localization?: LocalizationResult, runId?: string): Promise<{ patches: Patch[]; messages: Message[] }>;
   /** Chat requests received since the last reset. */
   chats(): LoopbackRequest[];
   reset(): void;
@@ -56,7 +59,7 @@ export const defaultLocalization: Record<FixtureInstanceName, LocalizationResult
 
 /** A fixture repository, a loopback model server and a real model client (no retries, priced) behind a test plugin context. */
 export async function createGeneratorHarness(
-  options: { instances?: FixtureInstanceName[]; sandbox?: (instanceId: string) => InstanceSandbox | undefined; storage?: SequenceStorage; runId?: string } = {},
+  options: { instances?: FixtureInstanceName[]; sandbox?: (instanceId: string) => InstanceSandbox | undefined; storage?: SequenceStorage } = {},
 ): Promise<GeneratorHarness> {
   const fixture = await createFixtureRepository({ instances: options.instances ?? ['word-count', 'sentence-stats'] });
   const server = await startLoopbackModelServer();
@@ -76,9 +79,9 @@ export async function createGeneratorHarness(
     model,
     storage,
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
-    ...(options.runId ? { runId: options.runId } : {}),
   });
   let received = 0;
+  let runs = 0;
   return {
     server,
     model,
@@ -87,8 +90,8 @@ export async function createGeneratorHarness(
     storage,
     records,
     instanceId: (name) => fixture.instance(name).instanceId,
-    async generate(generatorOptions, instance = 'word-count', localization = defaultLocalization[instance]) {
-      const generator = await instantiatePlugin(llmGeneratorPlugin, generatorOptions, context);
+    async generate(generatorOptions, instance = 'word-count', localization = defaultLocalization[instance], runId = `run-${++runs}`) {
+      const generator = await instantiatePlugin(llmGeneratorPlugin, generatorOptions, { ...context, runId });
       const [patches, messages] = await generator.run(localization, fixture.instance(instance).instanceId);
       await model.flush();
       return { patches, messages };
