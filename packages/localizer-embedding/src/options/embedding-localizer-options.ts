@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { knownLanguageNames } from '../chunking/languages';
 
-/** Test code is left out by default: SWE-bench fixes edit library code, and tests crowd the context. */
+/**
+ * Test code is left out by default: SWE-bench fixes edit library code, and tests crowd the context.
+ * (`test/` folders are kept: in Python projects they are often library code, such as `django/test/`.)
+ */
 export const defaultExcludeGlobs = [
   '**/tests/**',
-  '**/test/**',
   '**/test_*.py',
   '**/*_test.py',
   '**/*_tests.py',
@@ -73,6 +75,26 @@ export const HybridOptionsSchema = z.strictObject({
 });
 export type HybridOptions = z.output<typeof HybridOptionsSchema>;
 
+export const RankingOptionsSchema = z.strictObject({
+  /** Weight of a file's whole-file similarity (local embedder) against its best chunk's, both scaled to the best. */
+  fileWeight: z.number().min(0).default(0.5),
+  /** Weight of a file being named in the issue (by path, also inside traceback paths, or by dotted module name). */
+  mentionWeight: z.number().min(0).default(0.3),
+});
+export type RankingOptions = z.output<typeof RankingOptionsSchema>;
+
+export const PackingOptionsSchema = z.strictObject({
+  /**
+   * A span's priority is 1 / ((file rank + 1)^fileDecay × (position in its file + 1)^spanDecay): the
+   * budget first covers the likely files with their best spans, then goes deeper into the likeliest.
+   */
+  fileDecay: z.number().min(0).default(1),
+  spanDecay: z.number().min(0).default(1),
+  /** The top files whose other chunks (not retrieved) are offered too, best first, after their retrieved ones. */
+  depthFiles: z.number().int().min(0).default(50),
+});
+export type PackingOptions = z.output<typeof PackingOptionsSchema>;
+
 export const EmbeddingLocalizerOptionsSchema = z.strictObject({
   /** `local`: sparse lexical vectors (no network, no weights); `endpoint`: an embeddings model; `hybrid`: both, fused by rank. */
   embedder: z.enum(['local', 'endpoint', 'hybrid']).default('local'),
@@ -87,6 +109,8 @@ export const EmbeddingLocalizerOptionsSchema = z.strictObject({
   /** Also keep the rendered context in `metadata.text` when the output is pointers. */
   includeText: z.boolean().default(false),
   chunking: ChunkingOptionsSchema.prefault({}),
+  ranking: RankingOptionsSchema.prefault({}),
+  packing: PackingOptionsSchema.prefault({}),
   lexical: LexicalOptionsSchema.prefault({}),
   endpoint: EndpointEmbedderOptionsSchema.prefault({}),
   hybrid: HybridOptionsSchema.prefault({}),

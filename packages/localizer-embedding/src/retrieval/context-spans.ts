@@ -1,6 +1,7 @@
 import type { CodePointer, CodePointerKind } from '@codemonkeys/core';
 import type { ChunkKind } from '../chunking/chunk';
 import type { Corpus } from '../chunking/corpus';
+import type { PackingOptions } from '../options/embedding-localizer-options';
 import type { RankedFile } from './rank-files';
 
 /** A span of a ranked file to show: retrieved chunks merged where they overlap or touch. */
@@ -44,16 +45,33 @@ export function spansOfFile(corpus: Corpus, ranked: RankedFile, fileRank: number
     .sort((a, b) => b.score - a.score || a.startLine - b.startLine);
 }
 
+/** The other chunks of a file (not among its retrieved spans), each a span of its own, best first. */
+export function remainingChunkSpans(corpus: Corpus, ranked: RankedFile, fileRank: number, chunkScores: ArrayLike<number>, retrieved: readonly ContextSpan[]): ContextSpan[] {
+  const spans: ContextSpan[] = [];
+  for (let index = corpus.fileChunkStart[ranked.file]!; index < corpus.fileChunkStart[ranked.file + 1]!; index += 1) {
+    const chunk = corpus.chunks[index]!;
+    if (retrieved.some((span) => span.startLine <= chunk.startLine && span.endLine >= chunk.endLine)) continue;
+    spans.push({ path: ranked.path, startLine: chunk.startLine, endLine: chunk.endLine, score: chunkScores[index]!, symbol: chunk.symbol, kind: pointerKind(chunk.kind), fileRank });
+  }
+  return spans.sort((a, b) => b.score - a.score || a.startLine - b.startLine);
+}
+
 /**
- * The order in which spans are offered to the renderer (which takes them until the budget is spent):
- * first the best span of each file in rank order, so that the budget covers as many likely files as
- * it can, then the other spans of each file, file by file.
+ * The order in which spans are offered to the renderer (which takes them until the budget is spent).
+ * A span's priority falls with the rank of its file and with its position among the file's spans:
+ * 1 / ((fileRank + 1)^fileDecay × (position + 1)^spanDecay). The best span of the second file thus
+ * comes before the second span of the first file, and so on; the budget covers the likely files first
+ * and then goes deeper into the likeliest ones. A file's spans are its retrieved spans, best first,
+ * then (for the top `depthFiles` files) its other chunks, best first.
  */
-export function packingOrder(spansByFile: readonly ContextSpan[][], leadingSpansPerFile = 1): ContextSpan[] {
-  const order: ContextSpan[] = [];
-  for (const spans of spansByFile) order.push(...spans.slice(0, leadingSpansPerFile));
-  for (const spans of spansByFile) order.push(...spans.slice(leadingSpansPerFile));
-  return order;
+export function packingOrder(files: ReadonlyArray<{ retrieved: readonly ContextSpan[]; remaining: () => readonly ContextSpan[] }>, plan: PackingOptions): ContextSpan[] {
+  const candidates: Array<{ span: ContextSpan; priority: number }> = [];
+  files.forEach((file, rank) => {
+    const spans = rank < plan.depthFiles ? [...file.retrieved, ...file.remaining()] : file.retrieved;
+    const filePriority = (rank + 1) ** -plan.fileDecay;
+    spans.forEach((span, position) => candidates.push({ span, priority: filePriority * (position + 1) ** -plan.spanDecay }));
+  });
+  return candidates.sort((a, b) => b.priority - a.priority || a.span.fileRank - b.span.fileRank).map((candidate) => candidate.span);
 }
 
 export function toPointer(span: ContextSpan): CodePointer {

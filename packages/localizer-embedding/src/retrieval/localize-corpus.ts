@@ -1,18 +1,20 @@
 import type { CodePointer, TokenCounter } from '@codemonkeys/core';
 import type { Corpus } from '../chunking/corpus';
 import type { CorpusScores } from '../embedders/embedder';
-import { packingOrder, spansOfFile } from './context-spans';
+import { packingOrder, remainingChunkSpans, spansOfFile } from './context-spans';
+import { mentionedFiles } from './mentioned-files';
 import { rankFiles, type RankedFile } from './rank-files';
+import type { PackingOptions, RankingOptions } from '../options/embedding-localizer-options';
 import { renderWithinBudget } from './render-within-budget';
 
 export interface LocalizeCorpusOptions {
   topK: number;
   tokenBudget: number;
   countTokens: TokenCounter;
-  /** The k of the reciprocal-rank fusion of best-chunk and whole-file rankings. */
-  fileFusionK?: number;
-  /** Spans of each file offered before the second spans of any file. */
-  leadingSpansPerFile?: number;
+  ranking: RankingOptions;
+  packing: PackingOptions;
+  /** The issue text, to find the files it names. */
+  queryText: string;
 }
 
 export interface CorpusLocalization {
@@ -27,10 +29,18 @@ export interface CorpusLocalization {
 
 /** From similarity scores to a budgeted context: rank files, merge their chunks into spans, pack and render. */
 export async function localizeCorpus(corpus: Corpus, scores: CorpusScores, options: LocalizeCorpusOptions): Promise<CorpusLocalization> {
-  const rankedFiles = rankFiles(corpus, scores, { topK: options.topK, rrfK: options.fileFusionK ?? 60 });
+  const rankedFiles = rankFiles(corpus, scores, {
+    topK: options.topK,
+    fileWeight: options.ranking.fileWeight,
+    mentionWeight: options.ranking.mentionWeight,
+    mentions: mentionedFiles(options.queryText, corpus),
+  });
   const spans = packingOrder(
-    rankedFiles.map((ranked, rank) => spansOfFile(corpus, ranked, rank, scores.chunks)),
-    options.leadingSpansPerFile ?? 1,
+    rankedFiles.map((ranked, rank) => {
+      const retrieved = spansOfFile(corpus, ranked, rank, scores.chunks);
+      return { retrieved, remaining: () => remainingChunkSpans(corpus, ranked, rank, scores.chunks, retrieved) };
+    }),
+    options.packing,
   );
   const linesByPath = new Map(corpus.files.map((file) => [file.path, file.lines]));
   const context = await renderWithinBudget(spans, (path) => linesByPath.get(path), options.tokenBudget, options.countTokens);
