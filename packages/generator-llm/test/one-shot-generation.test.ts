@@ -66,7 +66,7 @@ describe('applying answers to the fixture repository', () => {
 
   it('matches a SEARCH block with a typo by line similarity and changes only the lines the model changed (sentence-stats gold diff)', async () => {
     harness.server.setHandler(scriptedConversations({ edit: [sentenceStatsFuzzy] }));
-    const { patches } = await harness.generate({}, 'sentence-stats');
+    const { patches } = await harness.generate({}, { instance: 'sentence-stats' });
     expect(patches[0]!.diff).toBe(harness.fixture.instance('sentence-stats').patch);
     const edits = metadataOf(patches[0]!).edits;
     expect(edits.map((edit) => [edit.path, edit.method])).toEqual([
@@ -278,7 +278,7 @@ describe('reproduction tests', () => {
 describe('prompts and context', () => {
   it('shows the issue and the localized code with line numbers, and no gold data', async () => {
     harness.server.setHandler(scriptedConversations({ combined: [`${testBlock(wordCountTest)}\n${fenced(block('textkit/words.py', ['    return text.split(WORD_SEPARATOR)'], ['    return text.split()']))}`] }));
-    await harness.generate({ tests: 'combined' }, 'sentence-stats');
+    await harness.generate({ tests: 'combined' }, { instance: 'sentence-stats' });
     const instance = harness.fixture.instance('sentence-stats');
     const prompt = harness.chats()[0]!.lastUserMessage!;
     expect(prompt).toContain('summarize() gives strange numbers for dialogue');
@@ -295,7 +295,7 @@ describe('prompts and context', () => {
     harness.server.setHandler(scriptedConversations({ edit: [wordCountExact] }));
     const workspace = await harness.context.workspace(harness.instanceId('sentence-stats'));
     const rendered = await renderContext([{ path: 'textkit/sentences.py', startLine: 3, endLine: 3 }], { readFile: (path) => workspace.readFile(path) });
-    await harness.generate({ includeHints: true }, 'sentence-stats', { content: rendered.text, metadata: {} });
+    await harness.generate({ includeHints: true }, { instance: 'sentence-stats', localization: { content: rendered.text, metadata: {} } });
     const prompt = harness.chats()[0]!.lastUserMessage!;
     expect(prompt).toContain(rendered.text);
     expect(prompt).not.toContain('[start of textkit/stats.py]');
@@ -341,16 +341,16 @@ describe('options and resuming', () => {
     const resumeHarness = await createGeneratorHarness({ instances: ['word-count'] });
     try {
       resumeHarness.server.setHandler(scriptedConversations({ edit: [wordCountExact, 'nothing useful', 'still nothing'] }));
-      const first = await resumeHarness.generate({ samples: 2, concurrency: 1 }, 'word-count', undefined, 'resumed-run');
+      const first = await resumeHarness.generate({ samples: 2, concurrency: 1 }, { runId: 'resumed-run' });
       const requestsBefore = resumeHarness.server.requests.length;
-      const second = await resumeHarness.generate({ samples: 2, concurrency: 4 }, 'word-count', undefined, 'resumed-run');
+      const second = await resumeHarness.generate({ samples: 2, concurrency: 4 }, { runId: 'resumed-run' });
       expect(resumeHarness.server.requests.length).toBe(requestsBefore);
       expect(second.patches.map((patch) => patch.diff)).toEqual(first.patches.map((patch) => patch.diff));
       expect(second.messages).toEqual(first.messages);
       expect(second.patches.map((patch) => patch.metadata.resumed)).toEqual([true, true]);
       // Other prompts or options: the saved samples are not reused.
       resumeHarness.server.setHandler(() => wordCountExact);
-      const third = await resumeHarness.generate({ samples: 2, editFormat: 'search-replace', fuzzyThreshold: 0.9 }, 'word-count', undefined, 'resumed-run');
+      const third = await resumeHarness.generate({ samples: 2, editFormat: 'search-replace', fuzzyThreshold: 0.9 }, { runId: 'resumed-run' });
       expect(third.patches.map((patch) => patch.metadata.resumed)).toEqual([false, false]);
     } finally {
       await resumeHarness.close();

@@ -12,6 +12,8 @@ const meaningOf = (run: TestRun): string => {
       return 'it did not finish in time and was stopped';
     case 'sandbox-error':
       return 'it could not be run';
+    case 'not-applied':
+      return 'the edit could not be applied to the code, so the test did not run';
     default:
       return `exit code ${run.exitCode}: the script itself went wrong`;
   }

@@ -193,8 +193,8 @@ async function runEditingMachine(environment: SampleEnvironment, sandbox: Instan
     const test = editing.test!;
     if (editing.original?.test !== test) editing.original = { test, run: await runTestIn(environment, sandbox, test) };
     const original = editing.original.run;
-    editing.edited = plan ? await runTestIn(environment, sandbox, test, plan.files) : undefined;
     const diff = plan ? await environment.copy.diff() : '';
+    editing.edited = plan ? await runTestIn(environment, sandbox, test, diff) : undefined;
     state.iterations.push({
       attempt: conversation.attempts,
       changed: newPlan && newTest !== undefined ? 'edit-and-test' : newPlan ? 'edit' : 'test',

@@ -124,7 +124,7 @@ export async function runOneShotSample(environment: SampleEnvironment): Promise<
     sampleTest = { content: test, source: options.tests === 'combined' ? 'combined' : 'independent' };
     if (environment.sandbox && options.runGeneratedTests) {
       sampleTest.original = await runTestIn(environment, environment.sandbox, test);
-      if (plan && diff !== '') sampleTest.edited = await runTestIn(environment, environment.sandbox, test, plan.files);
+      if (plan && diff !== '') sampleTest.edited = await runTestIn(environment, environment.sandbox, test, diff);
     }
   }
 

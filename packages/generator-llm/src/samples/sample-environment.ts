@@ -33,11 +33,11 @@ export function testScriptOf(environment: SampleEnvironment, content: string): R
   return { path: environment.test.path, content, command: environment.test.command };
 }
 
-/** Runs the sample's test in the sandbox, on the original code or with `files` written over it. */
-export function runTestIn(environment: SampleEnvironment, sandbox: InstanceSandbox, content: string, files?: ReadonlyMap<string, string | null>): Promise<TestRun> {
+/** Runs the sample's test in the sandbox, on the original code or with the candidate's `diff` applied. */
+export function runTestIn(environment: SampleEnvironment, sandbox: InstanceSandbox, content: string, diff = ''): Promise<TestRun> {
   return runReproductionTest(sandbox, {
     test: testScriptOf(environment, content),
-    ...(files ? { files } : {}),
+    diff,
     timeoutMs: environment.options.testTimeoutSeconds * 1000,
     maxOutputCharacters: environment.options.maxTestOutputCharacters,
     signal: environment.signal,

@@ -43,7 +43,7 @@ export const EditRefusalSchema = z.object({
 
 export const TestRunSchema = z.object({
   exitCode: z.number().int().nullable(),
-  verdict: z.enum(['not-fixed', 'fixed', 'error', 'timeout', 'sandbox-error']),
+  verdict: z.enum(['not-fixed', 'fixed', 'error', 'timeout', 'not-applied', 'sandbox-error']),
   output: z.string(),
   timedOut: z.boolean(),
   durationMs: z.number().min(0),

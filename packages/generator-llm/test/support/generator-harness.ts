@@ -1,6 +1,6 @@
 import { createInMemorySequenceStorage, instantiatePlugin, type InstanceSandbox, type LocalizationResult, type Message, type ModelCallRecord, type Patch, type SequenceStorage } from '@codemonkeys/core';
 import { createModelClient, type LlmModelClient } from '@codemonkeys/llm';
-import { errorReply, startLoopbackModelServer, type LoopbackModelServer, type LoopbackReply, type LoopbackRequest } from '@codemonkeys/llm/testing';
+import { errorReply, startLoopbackModelServer, type LoopbackModelServer, type LoopbackRecordedRequest, type LoopbackReply, type LoopbackRequest } from '@codemonkeys/llm/testing';
 import { createFixtureRepository, createTestPluginContext, type FixtureInstanceName, type FixtureRepository, type TestPluginContext } from '@codemonkeys/swebench/testing';
 import { llmGeneratorPlugin, type LlmGeneratorOptionsInput } from '../../src/index';
 
@@ -27,6 +27,13 @@ export function scriptedConversations(script: Partial<Record<ConversationKind, A
   };
 }
 
+export interface GenerateRun {
+  instance?: FixtureInstanceName;
+  localization?: LocalizationResult;
+  runId?: string;
+  signal?: AbortSignal;
+}
+
 export interface GeneratorHarness {
   server: LoopbackModelServer;
   model: LlmModelClient;
@@ -39,9 +46,9 @@ export interface GeneratorHarness {
    * Runs the plugin with `options` on an instance (by default whole-file pointers to the files of its
    * fix). Every call is a new run (its own run id, so nothing is resumed) unless `runId` is given.
    */
-  generate(options: LlmGeneratorOptionsInput, instance?: FixtureInstanceName, localization?: LocalizationResult, runId?: string): Promise<{ patches: Patch[]; messages: Message[] }>;
+  generate(options: LlmGeneratorOptionsInput, run?: GenerateRun): Promise<{ patches: Patch[]; messages: Message[] }>;
   /** Chat requests received since the last reset. */
-  chats(): LoopbackRequest[];
+  chats(): LoopbackRecordedRequest[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -59,7 +66,7 @@ export const defaultLocalization: Record<FixtureInstanceName, LocalizationResult
 
 /** A fixture repository, a loopback model server and a real model client (no retries, priced) behind a test plugin context. */
 export async function createGeneratorHarness(
-  options: { instances?: FixtureInstanceName[]; sandbox?: (instanceId: string) => InstanceSandbox | undefined; storage?: SequenceStorage } = {},
+  options: { instances?: FixtureInstanceName[]; sandboxFor?: (fixture: FixtureRepository) => (instanceId: string) => InstanceSandbox | undefined; storage?: SequenceStorage } = {},
 ): Promise<GeneratorHarness> {
   const fixture = await createFixtureRepository({ instances: options.instances ?? ['word-count', 'sentence-stats'] });
   const server = await startLoopbackModelServer();
@@ -78,7 +85,7 @@ export async function createGeneratorHarness(
     repositorySources: fixture.repositorySources,
     model,
     storage,
-    ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+    ...(options.sandboxFor ? { sandbox: options.sandboxFor(fixture) } : {}),
   });
   let received = 0;
   let runs = 0;
@@ -90,8 +97,11 @@ export async function createGeneratorHarness(
     storage,
     records,
     instanceId: (name) => fixture.instance(name).instanceId,
-    async generate(generatorOptions, instance = 'word-count', localization = defaultLocalization[instance], runId = `run-${++runs}`) {
-      const generator = await instantiatePlugin(llmGeneratorPlugin, generatorOptions, { ...context, runId });
+    async generate(generatorOptions, run = {}) {
+      const instance = run.instance ?? 'word-count';
+      const localization = run.localization ?? defaultLocalization[instance];
+      const runId = run.runId ?? `run-${++runs}`;
+      const generator = await instantiatePlugin(llmGeneratorPlugin, generatorOptions, { ...context, runId, ...(run.signal ? { signal: run.signal } : {}) });
       const [patches, messages] = await generator.run(localization, fixture.instance(instance).instanceId);
       await model.flush();
       return { patches, messages };
