@@ -12,3 +12,4 @@ export {
 export { runSandboxConformance, type SandboxConformanceFactory } from './sandbox-conformance';
 export { goldNeedlesOf, runLocalizerConformance, type LocalizerConformanceFactory, type LocalizerConformanceSetup } from './localizer-conformance';
 export { runSelectorConformance, type SelectorConformanceFactory, type SelectorConformanceSetup } from './selector-conformance';
+export { runPatchGeneratorConformance, type PatchGeneratorConformanceFactory, type PatchGeneratorConformanceSetup } from './patch-generator-conformance';
