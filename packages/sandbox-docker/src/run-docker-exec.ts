@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { Writable } from 'node:stream';
+import { SandboxError } from '@codemonkeys/core';
 import type Dockerode from 'dockerode';
 import { HeadTailBuffer } from './head-tail-buffer';
 
@@ -116,6 +117,12 @@ export async function runDockerExec(
     }
   }
   const durationMs = performance.now() - started;
+  // The runtime could not start the process at all (missing cwd, no pids left): a sandbox failure, which
+  // Docker reports as exit 126/127 with its message on stdout.
+  const startFailure = /^OCI runtime exec failed: (.*)/.exec(stdout.text().trim());
+  if (!restarted && startFailure && (exitCode === 126 || exitCode === 127)) {
+    throw new SandboxError(`The container could not start ${JSON.stringify(request.argv[0])} in ${request.cwd}: ${startFailure[1]}`);
+  }
   // `timeout` exits 124 after TERM, 137 after KILL; the elapsed time tells it from a command exiting so.
   const timedOut = restarted || (request.killStrategy === 'timeout-command' && (exitCode === 124 || exitCode === 137) && durationMs >= request.timeoutMs);
   let stderrText = stderr.text();

@@ -63,6 +63,18 @@ describeWhenAvailable('Docker sandbox (real containers)', await dockerAvailabili
     expect((error as Error).message).toMatch(/codemonkeys\/never-built:1.*scripts\/build-base-image\.sh.*images\.ensure/s);
   });
 
+  it('fails clearly when a command cannot start (missing working directory) and reports a missing program as exit 127', async () => {
+    const session = await sandbox.open({ image: baseImage, workdir: '/testbed' });
+    try {
+      const error = await session.exec('pwd', { cwd: '/no/such/directory' }).catch((caught: unknown) => caught);
+      expect(SandboxError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toMatch(/\/no\/such\/directory/);
+      expect(await session.exec(['/no/such/program'])).toMatchObject({ exitCode: 127, timedOut: false });
+    } finally {
+      await session.close();
+    }
+  });
+
   it('reports a container removed behind its back, and reads through symbolic links but not loops', async () => {
     const session = await sandbox.open({ image: baseImage, workdir: '/testbed' });
     await session.exec('printf target > real && ln -s real link && ln -s loop-b loop-a && ln -s loop-a loop-b');

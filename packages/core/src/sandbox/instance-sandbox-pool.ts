@@ -58,7 +58,8 @@ interface PooledSession {
   session: SandboxSession;
   snapshotCommit: string;
   keepProcessIds: string[];
-  used: boolean;
+  /** The reset started when the session came back (false: it cannot be reset); undefined when fresh. */
+  reset?: Promise<boolean>;
 }
 
 const describeFailure = (result: ExecResult): string =>
@@ -105,7 +106,7 @@ export function createInstanceSandboxPool(options: InstanceSandboxPoolOptions): 
         );
       }
       statistics.sessionsOpened += 1;
-      return { session, snapshotCommit, keepProcessIds: processes.stdout.split(/\s+/).filter(Boolean), used: false };
+      return { session, snapshotCommit, keepProcessIds: processes.stdout.split(/\s+/).filter(Boolean) };
     } catch (error) {
       await session.close().catch(() => undefined);
       throw error;
@@ -167,22 +168,22 @@ export function createInstanceSandboxPool(options: InstanceSandboxPoolOptions): 
         // undefined: a session was discarded, so there is room to open one; loop.
         if (!entry) continue;
       }
-      if (!entry.used) return entry;
-      if (await reset(entry)) {
-        entry.used = false;
-        return entry;
-      }
+      const pendingReset = entry.reset;
+      entry.reset = undefined;
+      if (pendingReset === undefined || (await pendingReset)) return entry;
       statistics.replacements += 1;
       await discard(entry);
     }
   }
 
   function release(entry: PooledSession): void {
-    entry.used = true;
     if (closed || !all.has(entry)) {
       void discard(entry);
       return;
     }
+    // Reset at once rather than when the session is next lent: between uses (a model call, say) the
+    // reset costs the next user nothing.
+    entry.reset = reset(entry);
     const waiter = waiters.shift();
     if (waiter) waiter.resolve(entry);
     else idle.push(entry);

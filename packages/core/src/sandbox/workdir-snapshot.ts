@@ -39,6 +39,14 @@ mkdir -p "$snapshot"
 files init -q
 printf '* -text -eol -filter -ident -working-tree-encoding\\n' > "$snapshot/files.git/info/attributes"
 cd "$workdir"
+if [ -d .git ] && base=$(git -c safe.directory='*' rev-parse -q --verify HEAD 2>/dev/null) && objects=$(git -c safe.directory='*' rev-parse --git-path objects 2>/dev/null); then
+  # The workdir is a repository (an image's /testbed): borrow its objects, so that only files that differ
+  # from its HEAD are written, instead of every file of the repository again.
+  (cd "$objects" && pwd) > "$snapshot/files.git/objects/info/alternates"
+  files read-tree "$base"
+  # Record the files' stat data first: otherwise add compares every file against its object (seconds).
+  files update-index -q --refresh >/dev/null 2>&1 || true
+fi
 files add -A -f .
 files commit -q --allow-empty --no-verify -m 'codemonkeys: prepared state'
 find . -path ./.git -prune -o -type d -empty -print0 > "$snapshot/empty-directories"
@@ -56,6 +64,7 @@ if [ -e .git ] || [ -L .git ]; then
   if [ -d .git/objects ] && find .git/objects -type f ! -path '.git/objects/info/*' | grep -q .; then
     : > "$snapshot/workdir-git-has-objects"
   fi
+  touch "$snapshot/workdir-git.stamp"
 fi
 files rev-parse HEAD
 `;
@@ -80,8 +89,10 @@ mkdir -p "$workdir"
 cd "$workdir"
 files reset -q --hard "$base"
 files clean -q -ffdx
-xargs -0 -r mkdir -p < "$snapshot/empty-directories"
-if [ -f "$snapshot/workdir-git.tar" ]; then
+if [ -s "$snapshot/empty-directories" ]; then xargs -0 mkdir -p < "$snapshot/empty-directories"; fi
+if [ -f "$snapshot/workdir-git.tar" ] && [ -d .git ] && [ ! -L .git ] && [ -z "$(find .git -cnewer "$snapshot/workdir-git.stamp" -print -quit)" ]; then
+  : # Nothing in .git changed status since it was saved or restored (ctime cannot be set back by a process).
+elif [ -f "$snapshot/workdir-git.tar" ]; then
   if [ -f "$snapshot/workdir-git-has-objects" ]; then
     if [ ! -d .git/objects ] || [ -L .git ]; then
       echo "the object store of $workdir/.git was deleted; this session cannot be restored" >&2
@@ -94,6 +105,7 @@ if [ -f "$snapshot/workdir-git.tar" ]; then
     rm -rf .git
   fi
   tar -xf "$snapshot/workdir-git.tar"
+  touch "$snapshot/workdir-git.stamp"
 else
   rm -rf .git
 fi

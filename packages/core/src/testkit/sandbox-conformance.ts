@@ -369,7 +369,8 @@ export function runSandboxConformance(name: string, factory: SandboxConformanceF
           await pool.use(async (lent) => {
             expect((await lent.exec(workdirManifest)).stdout).toBe(first.manifest);
           });
-          expect(pool.statistics).toMatchObject({ sessionsOpened: 1, resets: 2, replacements: 0, uses: 3 });
+          expect(pool.statistics).toMatchObject({ sessionsOpened: 1, replacements: 0, uses: 3 });
+          expect(pool.statistics.resets).toBeGreaterThanOrEqual(2); // the third may still be running
         } finally {
           await pool.close();
         }
@@ -428,7 +429,8 @@ export function runSandboxConformance(name: string, factory: SandboxConformanceF
           expect(seen).toEqual(['', '', '', '', '']);
           expect(mostActive).toBe(2);
           expect(ids.size).toBe(2);
-          expect(pool.statistics).toMatchObject({ sessionsOpened: 2, resets: 3, uses: 5 });
+          expect(pool.statistics).toMatchObject({ sessionsOpened: 2, replacements: 0, uses: 5 });
+          expect(pool.statistics.resets).toBeGreaterThanOrEqual(3);
           const during = await factory.listSessionIds(sandbox);
           for (const id of ids) expect(during).toContain(id);
           await expect(pool.use(async () => 'an error from the callback')).resolves.toBe('an error from the callback');
