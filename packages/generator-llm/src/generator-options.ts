@@ -38,7 +38,7 @@ export const LlmGeneratorOptionsSchema = z
     /** Tokens the code may take when the localization is pointers (rendered by core's renderContext); unlimited when absent. */
     contextTokenBudget: z.number().int().positive().optional(),
     /** Show the issue's hints (comments made before the fix) to the model. */
-    includeHints: z.boolean().default(false),
+    useHints: z.boolean().default(false),
     /** Where the reproduction test is written, relative to the repository root (a free name is chosen if the file exists). */
     testPath: z.string().min(1).default('reproduce_issue.py'),
     /** How the test is run from the repository root; `{path}` is replaced by the test's path. */

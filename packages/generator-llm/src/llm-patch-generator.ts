@@ -90,7 +90,7 @@ export function createLlmPatchGenerator(options: LlmGeneratorOptions, context: P
 
       const countTokens = (text: string): number => model.countTokens(text, options.model);
       const rendered = await localizationContext(localization, base, { ...(options.contextTokenBudget ? { tokenBudget: options.contextTokenBudget } : {}), countTokens });
-      const prompts = { issue: issueSection(task, { includeHints: options.includeHints }), code: codeSection(rendered.text) };
+      const prompts = { issue: issueSection(task, { useHints: options.useHints }), code: codeSection(rendered.text) };
       const testPath = await freeTestPath(base, options.testPath);
       const test = { path: testPath, command: options.testCommand.replaceAll('{path}', shellQuote(testPath)) };
       const fingerprint = fingerprintOf(options, { prompts, test });

@@ -295,7 +295,7 @@ describe('prompts and context', () => {
     harness.server.setHandler(scriptedConversations({ edit: [wordCountExact] }));
     const workspace = await harness.context.workspace(harness.instanceId('sentence-stats'));
     const rendered = await renderContext([{ path: 'textkit/sentences.py', startLine: 3, endLine: 3 }], { readFile: (path) => workspace.readFile(path) });
-    await harness.generate({ includeHints: true }, { instance: 'sentence-stats', localization: { content: rendered.text, metadata: {} } });
+    await harness.generate({ useHints: true }, { instance: 'sentence-stats', localization: { content: rendered.text, metadata: {} } });
     const prompt = harness.chats()[0]!.lastUserMessage!;
     expect(prompt).toContain(rendered.text);
     expect(prompt).not.toContain('[start of textkit/stats.py]');

@@ -15,11 +15,11 @@ const task = { instanceId: 'x', repo: 'owner/repo', baseCommit: 'abc', problemSt
 
 /** Every prompt rendered with fixed inputs: what a model would see. */
 function allPrompts(): string {
-  const parts = { issue: issueSection(task, { includeHints: true }), code: codeSection('CODE'), testCommand: 'python3 reproduce_issue.py' };
+  const parts = { issue: issueSection(task, { useHints: true }), code: codeSection('CODE'), testCommand: 'python3 reproduce_issue.py' };
   return [
     systemPrompt,
     parts.issue,
-    issueSection(task, { includeHints: false }),
+    issueSection(task, { useHints: false }),
     parts.code,
     codeSection(''),
     editFormatInstructions('search-replace'),
@@ -55,9 +55,9 @@ it('states the exit-code contract and the answer format of tests wherever a test
 });
 
 it('leaves hints out unless asked for, and says when no code was selected', () => {
-  expect(issueSection(task, { includeHints: false })).not.toContain('HINTS');
-  expect(issueSection(task, { includeHints: true })).toContain('<hints>\nHINTS\n</hints>');
-  expect(issueSection({ ...task, hintsText: '  ' }, { includeHints: true })).not.toContain('<hints>');
+  expect(issueSection(task, { useHints: false })).not.toContain('HINTS');
+  expect(issueSection(task, { useHints: true })).toContain('<hints>\nHINTS\n</hints>');
+  expect(issueSection({ ...task, hintsText: '  ' }, { useHints: true })).not.toContain('<hints>');
   expect(codeSection('')).toContain('No code was selected for this issue');
 });
 

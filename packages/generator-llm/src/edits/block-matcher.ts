@@ -251,8 +251,9 @@ function closestHint(file: readonly string[], search: readonly string[]): string
  * Finds where the SEARCH lines of an edit are in a file: exactly as written, then ignoring whitespace
  * (blank lines at the edges and indentation; the replacement is re-indented to match), then by line
  * similarity (mean Levenshtein ratio ≥ `fuzzyThreshold` with at least `minimumMatchingLineShare` of the
- * lines identical up to whitespace). A text found at several places is refused as ambiguous at the
- * first stage that finds it more than once, never guessed. When nothing matches and the model copied
+ * lines identical up to whitespace). REPLACE lines equal to SEARCH lines keep the file's text. A text
+ * found at several places is refused as ambiguous at the first stage that finds it more than once, never
+ * guessed. When nothing matches and the model copied
  * the `N | ` line prefixes of the shown code, the prefixes are removed and the search repeated.
  */
 export function locateBlock(file: readonly string[], search: readonly string[], replace: readonly string[], settings: MatchSettings): BlockMatch {

@@ -1,9 +1,9 @@
 import type { Task } from '@codemonkeys/core';
 
 /** The issue as the model reads it: repository, version, problem statement and, when asked for, the hints. */
-export function issueSection(task: Task, options: { includeHints: boolean }): string {
+export function issueSection(task: Task, options: { useHints: boolean }): string {
   const version = task.version ? `, version ${task.version}` : '';
-  const hints = options.includeHints && task.hintsText.trim() !== '' ? `\n\nComments made on the issue before it was fixed:\n<hints>\n${task.hintsText.trim()}\n</hints>` : '';
+  const hints = options.useHints && task.hintsText.trim() !== '' ? `\n\nComments made on the issue before it was fixed:\n<hints>\n${task.hintsText.trim()}\n</hints>` : '';
   return `# The issue\n\nReported in the repository ${task.repo}${version}:\n\n<issue>\n${task.problemStatement.trim()}\n</issue>${hints}`;
 }
 
