@@ -1,7 +1,8 @@
-import { runTestMatrix, type Patch } from '@codemonkeys/core';
+import { runTestMatrix, type InstanceSandbox, type Patch } from '@codemonkeys/core';
 import { describeWhenAvailable } from '@codemonkeys/core/testkit';
 import type { LoopbackRequest } from '@codemonkeys/llm/testing';
-import { evaluatePatch } from '@codemonkeys/swebench';
+import { createInstanceSandboxProvider, evaluatePatch } from '@codemonkeys/swebench';
+import { fixtureEnvironmentSpec } from '@codemonkeys/swebench/testing';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { workStateKey, type Iteration, type RefusedAnswer, type SampleWorkState } from '../src/index';
 import { block, fenced, testBlock, wordCountExact, wordCountTest } from './support/answers';
@@ -38,12 +39,14 @@ const whenFeedback = (needles: string[], reply: string) => (request: LoopbackReq
 describeWhenAvailable('iterative generation in Docker on the fixture repository', docker, () => {
   let harness: GeneratorHarness;
   let evaluation: DockerEvaluation;
+  /** When set, the context's sandbox for every instance (a closed one, to see sandbox failures). */
+  let sandboxOverride: InstanceSandbox | undefined;
 
   beforeAll(async () => {
     let opened: DockerEvaluation | undefined;
     harness = await createGeneratorHarness({
       instances: ['word-count', 'sentence-stats'],
-      sandboxFor: (fixture) => (instanceId) => opened?.provider.sandboxFor(fixture.instances.find((instance) => instance.instanceId === instanceId)!),
+      sandboxFor: (fixture) => (instanceId) => sandboxOverride ?? opened?.provider.sandboxFor(fixture.instances.find((instance) => instance.instanceId === instanceId)!),
     });
     opened = await openDockerEvaluation(harness.fixture);
     evaluation = opened;
@@ -195,4 +198,20 @@ describeWhenAvailable('iterative generation in Docker on the fixture repository'
       expect(matrix.cells[0]!.map((cell) => cell.outcome), tests).toEqual(['fixed', 'not-fixed', 'fixed']);
     }
   }, 300_000);
+
+  it('records a sandbox that fails as a sandbox-error run and keeps the candidate', async () => {
+    // A real instance sandbox whose provider was closed: every use fails with core's SandboxError.
+    const closedProvider = createInstanceSandboxProvider({ sandbox: evaluation.sandbox, repositoryCache: evaluation.cache, specs: [fixtureEnvironmentSpec(harness.fixture.repo)] });
+    sandboxOverride = closedProvider.sandboxFor(harness.fixture.instance('word-count'));
+    await closedProvider.close();
+    try {
+      harness.server.setHandler(scriptedConversations({ combined: [`${testBlock(wordCountTest)}\n${wordCountExact}`] }));
+      const { patches } = await harness.generate({ tests: 'combined' });
+      expect(patches[0]!.diff).toBe(harness.fixture.instance('word-count').patch);
+      expect(patches[0]!.tests![0]!.metadata).toMatchObject({ reproducesOnOriginal: false, original: { exitCode: null, verdict: 'sandbox-error' } });
+      expect((patches[0]!.tests![0]!.metadata as { original: { output: string } }).original.output).toMatch(/^The test could not be run: .*closed/);
+    } finally {
+      sandboxOverride = undefined;
+    }
+  }, 120_000);
 });

@@ -85,6 +85,14 @@ describe('applying answers to the fixture repository', () => {
     expect(harness.chats()[0]!.lastUserMessage).toContain('Write the change as a unified diff');
   });
 
+  it('deletes a file when a unified diff sends it to /dev/null', async () => {
+    const answer = ['```diff', '--- a/textkit/case.py', '+++ /dev/null', '@@ -1,3 +0,0 @@', '-"""Changing the case of words."""', '-', '-SMALL_WORDS = frozenset({"a", "an", "and", "of", "the", "to"})', '```'].join('\n');
+    harness.server.setHandler(scriptedConversations({ edit: [answer] }));
+    const { patches } = await harness.generate({ editFormat: 'unified-diff' });
+    expect(patches[0]!.diff).toMatch(/^diff --git a\/textkit\/case.py b\/textkit\/case.py\ndeleted file mode 100644\n/);
+    expect(metadataOf(patches[0]!).edits.map((edit) => edit.method)).toEqual(['deleted-file']);
+  });
+
   it('creates a new file from an empty SEARCH, and removes line numbers copied from the shown code', async () => {
     const answer = fenced(
       block('textkit/whitespace.py', [], ['"""Whitespace helpers."""', '', '', 'def squeeze(text):', '    return " ".join(text.split())']),
