@@ -2,17 +2,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { SandboxError, SandboxTimeoutError } from '@codemonkeys/core';
+import type { SandboxFile, SandboxImage, SandboxImageDefinition, SandboxImages } from '@codemonkeys/core';
 import type Dockerode from 'dockerode';
 import { dockerMessage, dockerStatusCode, toSandboxError } from './docker-errors';
 import { sandboxLabels } from './sandbox-labels';
 import { packFiles } from './tar-archives';
 
-/** A file of a build context (path relative to the context root). */
-export interface BuildContextFile {
-  path: string;
-  content: string | Uint8Array;
-  mode?: number;
-}
+/** A file of a build context (path relative to the context root): core's SandboxFile. */
+export type BuildContextFile = SandboxFile;
 
 export interface BuildImageOptions {
   /** Name:tag of the image. */
@@ -38,23 +35,11 @@ export interface ImportImageOptions {
   labels?: Record<string, string>;
 }
 
-/** What `ensure` builds: a Dockerfile and its context files, hashed to tell when the image is stale. */
-export interface ImageDefinition {
-  tag: string;
-  dockerfile: string;
-  files?: readonly BuildContextFile[];
-  buildArgs?: Record<string, string>;
-  labels?: Record<string, string>;
-  timeoutMs?: number;
-  onLog?: (line: string) => void;
-}
+/** What `ensure` builds: core's SandboxImageDefinition (a Dockerfile and its files, hashed). */
+export type ImageDefinition = SandboxImageDefinition;
 
-export interface ImageInfo {
-  tag: string;
-  id: string;
-  /** True when this call built the image; false when it existed already (or another caller built it). */
-  built: boolean;
-}
+/** An image and whether this call built it: core's SandboxImage. */
+export type ImageInfo = SandboxImage;
 
 const defaultBuildTimeoutMs = 30 * 60_000;
 const logTailLines = 60;
@@ -77,8 +62,11 @@ export function imageDefinitionHash(definition: Pick<ImageDefinition, 'dockerfil
   return hash.digest('hex');
 }
 
-/** Images of one Docker daemon: build from a Dockerfile, import a root file system, pull, ensure. */
-export class DockerImages {
+/**
+ * Images of one Docker daemon: build from a Dockerfile, import a root file system, pull, ensure. It is the
+ * Docker sandbox's `images` capability (core's SandboxImages).
+ */
+export class DockerImages implements SandboxImages {
   constructor(
     private readonly docker: Dockerode,
     private readonly daemon: string,
