@@ -223,7 +223,7 @@ export async function runIterativeSample(environment: SampleEnvironment, sandbox
   const { options } = environment;
 
   if (state.phase === 'testing') {
-    await runTestingMachine(environment, sandbox, state, persist);
+    if (state.testing!.finalState === undefined) await runTestingMachine(environment, sandbox, state, persist);
     const testing = state.testing!;
     if (testing.test !== undefined) {
       state.phase = 'editing';
