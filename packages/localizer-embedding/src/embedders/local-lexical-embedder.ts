@@ -9,7 +9,9 @@ import type { LexicalOptions } from '../options/embedding-localizer-options';
 import { emptyEmbeddingUsage, type Embedder, type EmbeddingIndex } from './embedder';
 
 interface FileTerms {
-  readonly lineTerms: readonly Int32Array[];
+  /** Term ids of every line, concatenated; line `i` (0-based) is `terms[lineStart[i] .. lineStart[i + 1])`. */
+  readonly terms: Int32Array;
+  readonly lineStart: Int32Array;
   readonly pathTerms: Int32Array;
 }
 
@@ -32,10 +34,15 @@ export function createLocalLexicalEmbedder(options: LexicalOptions): Embedder {
   const termsOf = (file: CorpusFile): FileTerms => {
     let terms = fileTerms.get(file);
     if (!terms) {
-      terms = {
-        lineTerms: file.lines.map((line) => internAll(tokenizer.tokenize(line))),
-        pathTerms: internAll(tokenizer.tokenize(file.path)),
-      };
+      // One flat array per file: hundreds of thousands of small per-line arrays would keep the collector busy.
+      const ids: number[] = [];
+      const lineStart = new Int32Array(file.lines.length + 1);
+      file.lines.forEach((line, index) => {
+        lineStart[index] = ids.length;
+        for (const term of tokenizer.tokenize(line)) ids.push(dictionary.intern(term));
+      });
+      lineStart[file.lines.length] = ids.length;
+      terms = { terms: Int32Array.from(ids), lineStart, pathTerms: internAll(tokenizer.tokenize(file.path)) };
       fileTerms.set(file, terms);
     }
     return terms;
@@ -46,7 +53,8 @@ export function createLocalLexicalEmbedder(options: LexicalOptions): Embedder {
     if (!vector) {
       const terms = termsOf(file);
       const builder = new SparseVectorBuilder();
-      for (let line = chunk.startLine; line <= chunk.endLine; line += 1) builder.addAll(terms.lineTerms[line - 1] ?? [], 1);
+      const end = Math.min(chunk.endLine, file.lines.length);
+      builder.addAll(terms.terms.subarray(terms.lineStart[chunk.startLine - 1]!, terms.lineStart[end]!), 1);
       if (options.pathWeight > 0) builder.addAll(terms.pathTerms, options.pathWeight);
       if (chunk.symbol && options.symbolWeight > 0) builder.addAll(internAll(tokenizer.tokenize(chunk.symbol)), options.symbolWeight);
       vector = builder.build();
@@ -60,7 +68,7 @@ export function createLocalLexicalEmbedder(options: LexicalOptions): Embedder {
     if (!vector) {
       const terms = termsOf(file);
       const builder = new SparseVectorBuilder();
-      for (const line of terms.lineTerms) builder.addAll(line, 1);
+      builder.addAll(terms.terms, 1);
       if (options.pathWeight > 0) builder.addAll(terms.pathTerms, options.pathWeight);
       vector = builder.build();
       fileVectors.set(file, vector);

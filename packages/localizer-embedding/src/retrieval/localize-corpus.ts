@@ -42,8 +42,8 @@ export async function localizeCorpus(corpus: Corpus, scores: CorpusScores, optio
     }),
     options.packing,
   );
-  const linesByPath = new Map(corpus.files.map((file) => [file.path, file.lines]));
-  const context = await renderWithinBudget(spans, (path) => linesByPath.get(path), options.tokenBudget, options.countTokens);
+  const filesByPath = new Map(corpus.files.map((file) => [file.path, file]));
+  const context = await renderWithinBudget(spans, (path) => filesByPath.get(path), options.tokenBudget, options.countTokens);
   return {
     text: context.text,
     pointers: context.pointers,

@@ -1,4 +1,5 @@
 import { renderContext, type CodePointer, type TokenCounter } from '@codemonkeys/core';
+import type { CorpusFile } from '../chunking/corpus';
 import { toPointer, type ContextSpan } from './context-spans';
 
 export interface BudgetedContext {
@@ -16,14 +17,27 @@ export interface BudgetedContext {
  * Renders the spans in order with core's renderer, which keeps the text within the budget (counted
  * with the model's tokenizer), and maps what it shows back to scored pointers.
  */
+const contents = new WeakMap<CorpusFile, string>();
+const contentOf = (file: CorpusFile): string => {
+  let content = contents.get(file);
+  if (content === undefined) {
+    content = file.lines.join('\n');
+    contents.set(file, content);
+  }
+  return content;
+};
+
 export async function renderWithinBudget(
   spans: readonly ContextSpan[],
-  readLines: (path: string) => readonly string[] | undefined,
+  fileOf: (path: string) => CorpusFile | undefined,
   tokenBudget: number,
   countTokens: TokenCounter,
 ): Promise<BudgetedContext> {
   const rendered = await renderContext(spans.map(toPointer), {
-    readFile: (path) => readLines(path)?.join('\n'),
+    readFile: (path) => {
+      const file = fileOf(path);
+      return file ? contentOf(file) : undefined;
+    },
     tokenBudget,
     countTokens,
   });

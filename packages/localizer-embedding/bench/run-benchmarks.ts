@@ -1,0 +1,46 @@
+// Benchmarks of @codemonkeys/localizer-embedding, each against a baseline measured in the same run.
+//   npm run bench                 # everything
+//   npm run bench -- quality      # retrieval quality on Debian's Django (development set) and SymPy (held out)
+//   npm run bench -- scale        # index time and query latency on a generated ~500k-line repository
+// Needs apt-get (Debian packages are downloaded once into bench/.cache) and the shared SWE-bench data.
+import fs from 'node:fs';
+import { locateSharedData } from '@codemonkeys/core/testkit';
+import { tiktokenCounter } from '@codemonkeys/llm';
+import { loadDataset } from '@codemonkeys/swebench';
+import { ensureDebianPythonPackage, readTree } from './debian-corpus';
+import { buildCorpus, formatQualityTable, goldFilesOf, measureRetrievalQuality } from './retrieval-quality';
+import { runScaleBenchmark } from './scale-benchmark';
+
+const which = process.argv.slice(2);
+const wants = (name: string): boolean => which.length === 0 || which.includes(name);
+// cl100k_base, the tokenizer of GPT-4-era models; budgets are counted with it for both methods.
+const countTokens = tiktokenCounter('cl100k_base');
+
+if (wants('quality')) {
+  const data = locateSharedData('swe-bench-lite.jsonl', 'gold-localization-lite.jsonl');
+  if (!data.available) throw new Error(data.reason);
+  const expectedSpans = new Map<string, Record<string, string[]>>(
+    fs.readFileSync(data.paths['gold-localization-lite.jsonl']!, 'utf8').trim().split('\n').map((line) => {
+      const row = JSON.parse(line) as { instance_id: string; expected_spans: Record<string, string[]> };
+      return [row.instance_id, row.expected_spans];
+    }),
+  );
+  const sets = [
+    { repo: 'django/django', debianPackage: 'python3-django', top: 'django', role: 'development set' },
+    { repo: 'sympy/sympy', debianPackage: 'python3-sympy', top: 'sympy', role: 'held out' },
+  ];
+  for (const set of sets) {
+    const { root, version } = ensureDebianPythonPackage(set.debianPackage);
+    const corpus = await buildCorpus(readTree(root, set.top));
+    const paths = new Set(corpus.files.map((file) => file.path));
+    const all = await loadDataset(data.paths['swe-bench-lite.jsonl']!, { repos: [set.repo] });
+    // Gold files that this version does not have cannot be found by any method: those instances are left out (and counted).
+    const instances = all.filter((instance) => goldFilesOf(instance).every((file) => paths.has(file)));
+    const started = performance.now();
+    const run = await measureRetrievalQuality(corpus, instances, expectedSpans, countTokens);
+    console.log(formatQualityTable(`${set.repo} (${set.role}) on Debian ${set.debianPackage} ${version}, ${all.length - instances.length} of ${all.length} instances left out (gold file absent)`, run));
+    console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+  }
+}
+
+if (wants('scale')) console.log(await runScaleBenchmark(countTokens));
