@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ModelCallError, createInMemorySequenceStorage, type CodePointer, type SequenceStorage } from '@codemonkeys/core';
 import { createModelClient } from '@codemonkeys/llm';
 import { errorReply, startLoopbackModelServer, type LoopbackModelServer } from '@codemonkeys/llm/testing';
-import { createTestPluginContext, type TestPluginContext } from '@codemonkeys/swebench/testing';
+import { execFileSync } from 'node:child_process';
+import { createFixtureRepository, createTestPluginContext, type TestPluginContext } from '@codemonkeys/swebench/testing';
 import { createEmbeddingLocalizer, type EmbeddingLocalizerOptionsInput } from '../src/index';
 import { createShopkitFixture, type ShopkitFixture } from './support/shopkit-fixture';
 
@@ -61,6 +62,28 @@ describe('endpoint embedder against the loopback server', () => {
     expect(chunkInputs()[0]).toContain('"".join(postcode.split())');
     expect(queryInputs()).toHaveLength(1);
     expect(result.metadata).toMatchObject({ embeddedChunks: 1, cachedChunks: (result.metadata.chunks as number) - 1, embeddingCalls: 2, embeddingInputs: 2 });
+  });
+
+  it('embeds, for the next textkit instance, only chunks of the files that changed between the two commits', async () => {
+    const textkit = await createFixtureRepository({ instances: ['word-count', 'sentence-stats', 'wrap-hang'] });
+    const textkitContext = createTestPluginContext({ instances: textkit.instances, repositorySources: textkit.repositorySources, model: createModelClient({ endpoint: server.endpoint() }), storage });
+    try {
+      const localizer = createEmbeddingLocalizer(endpointOptions, textkitContext);
+      for (const [previous, next] of [[0, 1], [1, 2]] as const) {
+        if (previous === 0) await localizer.run(textkit.instances[0]!.instanceId);
+        server.reset();
+        const result = await localizer.run(textkit.instances[next]!.instanceId);
+        const changed = execFileSync('git', ['diff', '--name-only', textkit.instances[previous]!.baseCommit, textkit.instances[next]!.baseCommit], { cwd: textkit.root, encoding: 'utf8' }).trim().split('\n');
+        const embeddedFiles = new Set(chunkInputs().map((input) => /^# file: (.*)$/m.exec(input)![1]!));
+        expect(embeddedFiles.size).toBeGreaterThan(0);
+        for (const path of embeddedFiles) expect(changed).toContain(path);
+        expect(result.metadata.embeddedChunks as number).toBeLessThan(result.metadata.chunks as number);
+        expect(result.metadata.embeddedChunks).toBe(chunkInputs().length);
+      }
+    } finally {
+      await textkitContext.close();
+      await textkit.cleanup();
+    }
   });
 
   it('reuses the embeddings kept in storage from a new plugin instance', async () => {

@@ -64,7 +64,7 @@ export class EmbeddingCache {
   readonly statistics: EmbeddingCacheStatistics = { memoryHits: 0, storageHits: 0, sharedInFlight: 0, misses: 0 };
 
   constructor(private readonly options: EmbeddingCacheOptions) {
-    this.maxMemoryVectors = options.maxMemoryVectors ?? 100_000;
+    this.maxMemoryVectors = options.maxMemoryVectors ?? 50_000;
   }
 
   static keyOf(endpoint: string, model: string, text: string, textHash?: string): string {

@@ -27,7 +27,7 @@ type ScanResult = { kind: 'file'; file: CorpusFile; reused: boolean } | { kind: 
 export function createCorpusBuilder(options: CorpusBuilderOptions): CorpusBuilder {
   const { chunking } = options;
   const selection = createFileSelection(chunking);
-  const maxCachedFiles = options.maxCachedFiles ?? 200_000;
+  const maxCachedFiles = options.maxCachedFiles ?? 20_000;
   const cache = new Map<string, CorpusFile>();
 
   const remember = (key: string, file: CorpusFile): void => {
