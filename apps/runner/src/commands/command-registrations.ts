@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerEvalCommand } from './eval-command';
 import { registerPluginsCommand } from './plugins-command';
 import { registerRunsCommand } from './runs-command';
 
@@ -9,4 +10,5 @@ export type CommandRegistration = (program: Command) => void;
 export const commandRegistrations: CommandRegistration[] = [
   registerPluginsCommand,
   registerRunsCommand,
+  registerEvalCommand,
 ];

@@ -231,8 +231,13 @@ export function createInstanceSandboxProvider(options: InstanceSandboxProviderOp
       },
       image,
       async use<T>(fn: (session: SandboxSession) => Promise<T>): Promise<T> {
-        if (instanceClosed || closed) throw new SandboxError(`The sandbox of ${instance.instanceId} was closed; ask the provider for a new one.`);
+        const assertOpen = (): void => {
+          if (instanceClosed || closed) throw new SandboxError(`The sandbox of ${instance.instanceId} was closed; ask the provider for a new one.`);
+        };
+        assertOpen();
         const { image: tag } = await image();
+        // Closed while the image was being built: no container may be opened after close() returned.
+        assertOpen();
         if (isolation === 'fresh') {
           const fresh = newPool(tag);
           freshPools.add(fresh);

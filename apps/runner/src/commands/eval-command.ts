@@ -1,0 +1,131 @@
+import { Option, type Command } from 'commander';
+import { formatZodError } from '@codemonkeys/core';
+import { exitCodes } from '../exit-codes';
+import { EvalOptionsSchema, splitList, type EvalOptions } from '../evaluation/eval-options';
+import { runEnvironmentCheck, type EnvironmentCheckOutcome } from '../evaluation/run-environment-check';
+import { runEvaluation, type EvaluationOutcome } from '../evaluation/run-evaluation';
+
+interface EvalFlags {
+  dataset?: string;
+  predictions: string[];
+  checkSpec?: boolean;
+  instances: string[];
+  concurrency?: string;
+  output?: string;
+  runId?: string;
+  repository: string[];
+  specFile?: string;
+  specKind?: string;
+  timeout?: string;
+  cacheDir?: string;
+  memoryGb?: string;
+  cpus?: string;
+  isolation?: string;
+  buildBaseImages: boolean;
+  json?: boolean;
+  progress?: string;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function parseFlags(command: Command, flags: EvalFlags): EvalOptions {
+  const result = EvalOptionsSchema.safeParse({
+    dataset: flags.dataset,
+    predictions: flags.predictions,
+    checkSpec: flags.checkSpec ?? false,
+    instances: splitList(flags.instances),
+    concurrency: flags.concurrency,
+    output: flags.output,
+    runId: flags.runId,
+    repository: flags.repository,
+    specFile: flags.specFile,
+    specKind: flags.specKind,
+    timeout: flags.timeout,
+    cacheDirectory: flags.cacheDir,
+    memoryGb: flags.memoryGb,
+    cpus: flags.cpus,
+    isolation: flags.isolation,
+    buildBaseImages: flags.buildBaseImages,
+    json: flags.json ?? false,
+    progress: flags.progress,
+  });
+  if (result.success) return result.data;
+  return command.error(`error: invalid options for codemonkeys eval:\n${formatZodError(result.error)}`, { exitCode: exitCodes.usage, code: 'codemonkeys.usage' });
+}
+
+function describeEvaluation(outcome: EvaluationOutcome): string {
+  const lines = outcome.reports.map(({ model, file, report }) => {
+    const notApplied = report.patch_apply_failed_ids.length;
+    const infrastructure = report.infrastructure_failure_ids.length;
+    return (
+      `${model}: ${report.total_instances} instance(s) — ${report.resolved_instances} resolved, ${report.unresolved_instances} not resolved, ` +
+      `${notApplied} did not apply, ${infrastructure} environment failure(s), ${report.empty_patch_instances} empty, ${report.incomplete_ids.length} without a prediction\n` +
+      `  report: ${file}` +
+      (infrastructure > 0 ? `\n  environment failures (see run_instance.log): ${report.infrastructure_failure_ids.slice(0, 10).join(', ')}${infrastructure > 10 ? ', …' : ''}` : '')
+    );
+  });
+  return `${lines.join('\n')}\n${outcome.interrupted ? 'interrupted: run the same command again to resume.\n' : ''}`;
+}
+
+function describeCheck(outcome: EnvironmentCheckOutcome): string {
+  const { summary } = outcome;
+  const lines = [`environment check: ${summary.reproduced_ids.length} of ${summary.total_instances} instance(s) reproduced`];
+  for (const [instanceId, problems] of Object.entries(summary.not_reproduced)) lines.push(`  not reproduced: ${instanceId} — ${problems.join('; ').split('\n')[0]}`);
+  for (const [instanceId, problems] of Object.entries(summary.infrastructure_failure)) lines.push(`  environment failure: ${instanceId} — ${problems.join('; ').split('\n')[0]}`);
+  lines.push(`  summary: ${outcome.file}`);
+  if (outcome.interrupted) lines.push('interrupted: run the same command again to resume.');
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerEvalCommand(program: Command): void {
+  program
+    .command('eval')
+    .description(
+      'Evaluate predictions in Docker as SWE-bench does (apply, test patch, tests, grading); writes report.json per instance and a run report. ' +
+        'Run the same command again to resume a killed evaluation.',
+    )
+    .option('--dataset <file>', 'SWE-bench dataset: JSONL, JSON array or Hugging Face parquet')
+    .option('--predictions <file>', 'predictions file (instance_id, model_name_or_path, model_patch), or "gold" for the dataset\'s gold patches; repeatable', collect, [])
+    .option('--check-spec', 'check that the environment reproduces each instance (gold resolves, FAIL_TO_PASS fails without it) before spending model calls')
+    .option('--instances <ids>', 'instance ids or globs, comma-separated or repeated', collect, [])
+    .option('--concurrency <n>', 'instances evaluated at once (one container each)')
+    .option('--output <dir>', 'where reports go (default ./evaluation)')
+    .option('--run-id <id>', 'name of the run; default derived from the inputs, so the same command resumes')
+    .option('--repository <owner/name=path-or-url>', 'where to clone a repository from (a local clone or a URL); repeatable', collect, [])
+    .option('--spec-file <file>', 'JSON array of environment specs, used before the built-in ones')
+    .addOption(new Option('--spec-kind <kind>', 'debian: images built here; swebench-image: official instance images (needs a registry)').choices(['debian', 'swebench-image']))
+    .option('--timeout <seconds>', 'time limit of each test run (default: the spec\'s)')
+    .option('--cache-dir <dir>', 'repository mirror cache (default: the system temporary folder)')
+    .option('--memory-gb <n>', 'memory limit per container')
+    .option('--cpus <n>', 'CPU limit per container')
+    .addOption(new Option('--isolation <mode>', 'reuse: one container per instance, reset between candidates; fresh: a new container per candidate').choices(['reuse', 'fresh']))
+    .option('--no-build-base-images', 'fail instead of building a missing Debian base image with scripts/build-base-image.sh')
+    .addOption(new Option('--progress <mode>', 'progress on stderr').choices(['auto', 'bar', 'lines']))
+    .option('--json', 'print the outcome as JSON on stdout')
+    .action(async (flags: EvalFlags, command: Command) => {
+      const options = parseFlags(command, flags);
+      const controller = new AbortController();
+      const onSignal = (): void => {
+        // A second interrupt does not wait for the containers to go (the next run reaps them).
+        if (controller.signal.aborted) process.exit(exitCodes.interrupted);
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const io = { signal: controller.signal, log: (message: string) => void process.stderr.write(`${message}\n`) };
+      try {
+        if (options.checkSpec) {
+          const outcome = await runEnvironmentCheck(options, io);
+          process.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : describeCheck(outcome));
+          process.exitCode = outcome.interrupted ? exitCodes.interrupted : outcome.failed ? exitCodes.failure : exitCodes.ok;
+        } else {
+          const outcome = await runEvaluation(options, io);
+          process.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : describeEvaluation(outcome));
+          process.exitCode = outcome.interrupted ? exitCodes.interrupted : outcome.failed ? exitCodes.failure : exitCodes.ok;
+        }
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}

@@ -1,0 +1,59 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+const repositoryMapping = z
+  .string()
+  .regex(/^[\w.-]+\/[\w.-]+=.+$/, 'must look like owner/name=PATH_OR_URL, e.g. django/django=../clones/django');
+
+const positiveInteger = (what: string) =>
+  z.coerce.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be positive`);
+
+/** The options of `codemonkeys eval`, as commander hands them over (strings), validated and converted. */
+export const EvalOptionsSchema = z
+  .object({
+    dataset: z.string({ error: '--dataset is required: a SWE-bench dataset file (JSONL, JSON or parquet)' }).min(1),
+    /** Predictions files (SWE-bench format), or `gold` for the dataset's own gold patches. */
+    predictions: z.array(z.string().min(1)).default([]),
+    checkSpec: z.boolean().default(false),
+    /** Instance ids or globs (`django__django-11*`); comma-separated values are split. */
+    instances: z.array(z.string().min(1)).default([]),
+    concurrency: positiveInteger('--concurrency').default(Math.max(1, Math.min(4, os.availableParallelism()))),
+    output: z.string().min(1).default('evaluation'),
+    runId: z.string().regex(/^[\w.-]+$/, '--run-id may hold letters, digits, ".", "_" and "-"').optional(),
+    repository: z.array(repositoryMapping).default([]),
+    specFile: z.string().min(1).optional(),
+    specKind: z.enum(['debian', 'swebench-image']).default('debian'),
+    /** Seconds; overrides the specs' test time limits. */
+    timeout: positiveInteger('--timeout').optional(),
+    cacheDirectory: z.string().min(1).optional(),
+    memoryGb: z.coerce.number().positive('--memory-gb must be positive').optional(),
+    cpus: z.coerce.number().positive('--cpus must be positive').optional(),
+    isolation: z.enum(['reuse', 'fresh']).default('reuse'),
+    buildBaseImages: z.boolean().default(true),
+    json: z.boolean().default(false),
+    progress: z.enum(['auto', 'bar', 'lines']).default('auto'),
+  })
+  .superRefine((options, context) => {
+    if (options.checkSpec && options.predictions.length > 0) {
+      context.addIssue({ code: 'custom', path: ['predictions'], message: '--check-spec evaluates the gold patches and the base commit itself; leave --predictions out' });
+    }
+    if (!options.checkSpec && options.predictions.length === 0) {
+      context.addIssue({ code: 'custom', path: ['predictions'], message: '--predictions is required: a predictions file, or "gold" (or use --check-spec)' });
+    }
+  });
+export type EvalOptions = z.output<typeof EvalOptionsSchema>;
+
+/** `a,b` and repeated flags alike, as one list. */
+export function splitList(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
+}
+
+/** `owner/name=PATH_OR_URL` mappings as `repositorySources`. */
+export function repositorySourcesOf(mappings: readonly string[]): Record<string, string> {
+  const sources: Record<string, string> = {};
+  for (const mapping of mappings) {
+    const separator = mapping.indexOf('=');
+    sources[mapping.slice(0, separator)] = mapping.slice(separator + 1);
+  }
+  return sources;
+}
