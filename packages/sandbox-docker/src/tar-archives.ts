@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type { SandboxFile } from '@codemonkeys/core';
+import { SandboxError, type SandboxFile } from '@codemonkeys/core';
 import tar from 'tar-stream';
 
 /** A tar stream of `files`, named relative to the archive root. */
@@ -28,7 +28,7 @@ export function packFiles(files: ReadonlyArray<{ name: string; content: string |
 export function filesRelativeToRoot(files: readonly SandboxFile[], workdir: string): Array<{ name: string; content: string | Uint8Array; mode?: number }> {
   return files.map((file) => {
     const absolute = path.posix.resolve(workdir, file.path);
-    if (absolute === '/') throw new Error(`Cannot write a file at "/" (from "${file.path}")`);
+    if (absolute === '/') throw new SandboxError(`Cannot write a file at "/" (from "${file.path}"): give a file path.`);
     return { name: absolute.slice(1), content: file.content, ...(file.mode === undefined ? {} : { mode: file.mode }) };
   });
 }
