@@ -114,7 +114,9 @@ describeWhenAvailable('evaluation in Docker on the fixture instances', docker, (
     // The reset killed what the timeout left: the gold patch's run is not slowed down or confused by it.
     const gold = await evaluatePatch({ instance, patch: instance.patch, instanceSandbox, timeoutMs: 60_000 });
     expect(gold.resolved).toBe(true);
-    const processes = await instanceSandbox.use((session) => session.exec('ps -eo args 2>/dev/null || ls /proc | grep -c "^[0-9]"'));
+    // No ps in the image: the command lines of every process, from /proc.
+    const processes = await instanceSandbox.use((session) => session.exec("for file in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $file; echo; done"));
+    expect(processes.stdout).toContain('sleep infinity');
     expect(processes.stdout).not.toContain('pytest');
     expect(instanceSandbox.statistics.sessionsOpened).toBe(1);
     // Closing the instance's sandbox leaves none of its containers behind.
