@@ -45,6 +45,7 @@ export async function openEvaluationResources(options: EvalOptions, runId: strin
     repositorySources: repositorySourcesOf(options.repository),
   });
   const script = options.buildBaseImages ? findBaseImageScript() : undefined;
+  const announced = new Set<string>();
   const provider = createInstanceSandboxProvider({
     sandbox,
     repositoryCache,
@@ -52,6 +53,12 @@ export async function openEvaluationResources(options: EvalOptions, runId: strin
     specKind: options.specKind,
     isolation: options.isolation,
     labels: evaluationLabels(runId),
+    // The first build of an environment takes minutes: say so once per image (its output goes to the error if it fails).
+    onImageLog: (_line: string, image: string) => {
+      if (announced.has(image)) return;
+      announced.add(image);
+      log(`building the environment image ${image} (once; later instances of this environment reuse it)`);
+    },
     ...(options.memoryGb || options.cpus
       ? { limits: { ...(options.memoryGb ? { memoryBytes: Math.round(options.memoryGb * 1024 ** 3) } : {}), ...(options.cpus ? { cpus: options.cpus } : {}) } }
       : {}),

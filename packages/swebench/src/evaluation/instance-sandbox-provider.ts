@@ -13,10 +13,10 @@ import {
   type SandboxSession,
   type SandboxSpec,
 } from '@codemonkeys/core';
-import { environmentWorkdir, type DebianSuite, type EnvironmentSpec, type EnvironmentSpecInput } from '../environment/environment-spec';
+import { environmentWorkdir, sweBenchImageName, type DebianSuite, type EnvironmentSpec, type EnvironmentSpecInput } from '../environment/environment-spec';
 import { expandCommand, findEnvironmentSpec } from '../environment/find-environment-spec';
 import type { RepositoryCache } from '../repository/repository-cache';
-import { ensureEnvironmentImage, type EnvironmentImage } from './environment-image';
+import { ensureEnvironmentImage, environmentImageTag, type EnvironmentImage } from './environment-image';
 import { environmentShell, sandboxEnvironment } from './environment-shell';
 import { EnvironmentSetupError } from './evaluation-errors';
 
@@ -56,7 +56,7 @@ export interface InstanceSandboxProviderOptions {
   imageBuildTimeoutMs?: number;
   /** Builds a missing Debian base image (see `ensureEnvironmentImage`). */
   buildBaseImage?: (suite: DebianSuite, image: string) => Promise<void>;
-  /** Build output of environment images, line by line. */
+  /** Build (or pull) output of environment images, line by line, with the image's name. */
   onImageLog?: (line: string, image: string) => void;
   logger?: Logger;
 }
@@ -141,13 +141,14 @@ export function createInstanceSandboxProvider(options: InstanceSandboxProviderOp
     const key = spec.kind === 'debian' ? `debian\0${JSON.stringify([spec.debianSuite, spec.debianPackages, spec.imageCommands])}` : `official\0${instance.instanceId}`;
     let pending = imagesByKey.get(key);
     if (!pending) {
+      const imageName = spec.kind === 'debian' ? environmentImageTag(spec) : sweBenchImageName(spec, instance.instanceId);
       pending = ensureEnvironmentImage({
         images: sandboxImagesOf(sandbox),
         spec,
         instanceId: instance.instanceId,
         ...(options.buildBaseImage ? { buildBaseImage: options.buildBaseImage } : {}),
         ...(options.imageBuildTimeoutMs ? { timeoutMs: options.imageBuildTimeoutMs } : {}),
-        ...(options.onImageLog ? { onLog: (line: string) => options.onImageLog!(line, spec.kind === 'debian' ? spec.debianSuite : instance.instanceId) } : {}),
+        ...(options.onImageLog ? { onLog: (line: string) => options.onImageLog!(line, imageName) } : {}),
       }).then((image) => {
         if (image.built) logger.info(`built environment image ${image.image}`, { instanceId: instance.instanceId });
         return image;
