@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Sandbox } from '@codemonkeys/core';
 import { describeWhenAvailable } from '@codemonkeys/core/testkit';
 import type { DockerSandbox } from '@codemonkeys/sandbox-docker';
 import {
@@ -10,6 +11,7 @@ import {
   createRepositoryCache,
   EnvironmentImageError,
   ensureEnvironmentImage,
+  environmentImageTag,
   evaluatePatch,
   evaluationArtifactNames,
   instanceSandboxLabels,
@@ -250,6 +252,24 @@ describeWhenAvailable('evaluation in Docker on the fixture instances', docker, (
     expect(evaluation.infrastructureFailure?.kind).toBe('daemon');
     await orphan.close();
   }, 600_000);
+
+  it('runs on a sandbox without the images capability when the environment image exists already', async () => {
+    const withoutImages: Sandbox = {
+      name: 'docker without images',
+      capabilities: sandbox.capabilities,
+      open: (sessionSpec) => sandbox.open(sessionSpec),
+      reapLeftovers: () => sandbox.reapLeftovers(),
+      close: () => Promise.resolve(),
+    };
+    const plain = createInstanceSandboxProvider({ sandbox: withoutImages, repositoryCache: cache, specs: [spec] });
+    try {
+      const instance = fixture.instance('word-count');
+      expect(await plain.sandboxFor(instance).image()).toEqual({ image: environmentImageTag(spec), built: false });
+      expect((await evaluatePatch({ instance, patch: instance.patch, instanceSandbox: plain.sandboxFor(instance) })).resolved).toBe(true);
+    } finally {
+      await plain.close();
+    }
+  }, 120_000);
 
   it('can give each use a fresh container instead (the SWE-bench harness way), with the same verdicts', async () => {
     const fresh = createInstanceSandboxProvider({ sandbox, repositoryCache: cache, specs: [spec], isolation: 'fresh' });

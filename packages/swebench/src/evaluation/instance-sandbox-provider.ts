@@ -1,7 +1,6 @@
 import {
   SandboxError,
   createInstanceSandboxPool,
-  sandboxImagesOf,
   silentLogger,
   type Instance,
   type InstanceSandbox,
@@ -30,7 +29,10 @@ export const instanceSandboxLabels = {
 } as const;
 
 export interface InstanceSandboxProviderOptions {
-  /** The sandbox sessions run in; it must have the `images` capability (e.g. @codemonkeys/sandbox-docker). */
+  /**
+   * The sandbox sessions run in. With the `images` capability (@codemonkeys/sandbox-docker) environment
+   * images are built or pulled as needed; without it they must exist already.
+   */
   sandbox: Sandbox;
   /** Where repositories come from; `archive(repo, baseCommit)` is streamed into /testbed. */
   repositoryCache: RepositoryCache;
@@ -101,16 +103,16 @@ const describeResult = (result: { exitCode: number | null; timedOut: boolean; st
  * (SWE-bench's /testbed is a checkout), so that `git apply`, `git diff` and `git status` work inside.
  * Files the spec's setup commands make later (builds, egg-info) stay untracked, as in a checkout.
  */
-const commitBaseScript = (baseCommit: string): string =>
-  [
-    'set -e',
-    'export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=codemonkeys GIT_AUTHOR_EMAIL=codemonkeys@localhost GIT_COMMITTER_NAME=codemonkeys GIT_COMMITTER_EMAIL=codemonkeys@localhost',
-    'export GIT_AUTHOR_DATE=2000-01-01T00:00:00Z GIT_COMMITTER_DATE=2000-01-01T00:00:00Z',
-    'git -c init.defaultBranch=main init -q .',
-    'git config core.autocrlf false',
-    'git add -A -f .',
-    `git commit -q --no-verify --allow-empty -m 'base commit ${baseCommit}'`,
-  ].join('\n');
+const commitBaseScript = [
+  'set -e',
+  'export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=codemonkeys GIT_AUTHOR_EMAIL=codemonkeys@localhost GIT_COMMITTER_NAME=codemonkeys GIT_COMMITTER_EMAIL=codemonkeys@localhost',
+  'export GIT_AUTHOR_DATE=2000-01-01T00:00:00Z GIT_COMMITTER_DATE=2000-01-01T00:00:00Z',
+  'git -c init.defaultBranch=main init -q .',
+  'git config core.autocrlf false',
+  'git add -A -f .',
+  // The commit hash comes as an argument, never inside the script.
+  'git commit -q --no-verify --allow-empty -m "base commit $1"',
+].join('\n');
 
 const emptyScratchScript = scratchDirectories.map((directory) => `[ -d ${directory} ] && find ${directory} -mindepth 1 -maxdepth 1 -exec rm -rf {} +`).join('\n') + '\ntrue';
 
@@ -142,8 +144,10 @@ export function createInstanceSandboxProvider(options: InstanceSandboxProviderOp
     let pending = imagesByKey.get(key);
     if (!pending) {
       const imageName = spec.kind === 'debian' ? environmentImageTag(spec) : sweBenchImageName(spec, instance.instanceId);
+      // A sandbox that cannot build images runs the image if it exists (built elsewhere); opening says so if not.
+      if (!sandbox.images) return Promise.resolve({ image: imageName, built: false });
       pending = ensureEnvironmentImage({
-        images: sandboxImagesOf(sandbox),
+        images: sandbox.images,
         spec,
         instanceId: instance.instanceId,
         ...(options.buildBaseImage ? { buildBaseImage: options.buildBaseImage } : {}),
@@ -174,7 +178,7 @@ export function createInstanceSandboxProvider(options: InstanceSandboxProviderOp
     } catch (error) {
       fail(`putting ${instance.repo} at ${instance.baseCommit.slice(0, 12)} into ${session.workdir}`, error instanceof Error ? error.message : String(error), error);
     }
-    const committed = await session.exec(['sh', '-c', commitBaseScript(instance.baseCommit)], { timeoutMs: setupTimeoutMs });
+    const committed = await session.exec(['sh', '-c', commitBaseScript, 'codemonkeys-commit-base', instance.baseCommit], { timeoutMs: setupTimeoutMs });
     if (committed.exitCode !== 0) fail('committing the base commit in the sandbox (the image needs git)', describeResult(committed));
     for (const command of spec.setupCommands) {
       const expanded = expandCommand(command, { instanceId: instance.instanceId, ...(instance.version === undefined ? {} : { version: instance.version }) });
