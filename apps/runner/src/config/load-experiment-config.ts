@@ -5,7 +5,8 @@ import { ExperimentConfigSchema, type ExperimentConfig } from './experiment-conf
 
 /**
  * Reads and validates an experiment config (JSON). Errors name the file and every invalid path.
- * Relative paths in the config (dataset, output, local repositories, sqlite storage) are relative to the file.
+ * Relative paths in the config (dataset, output, local repositories, sqlite storage, cache directory, spec
+ * file) are relative to the file.
  */
 export function loadExperimentConfig(file: string): ExperimentConfig {
   const absolute = path.resolve(file);
@@ -27,6 +28,8 @@ export function resolveConfigPaths(config: ExperimentConfig, base: string): Expe
     dataset: { ...config.dataset, path: path.resolve(base, config.dataset.path) },
     output: path.resolve(base, config.output),
     repositories: Object.fromEntries(Object.entries(config.repositories).map(([repo, location]) => [repo, resolveLocal(location)])),
-    storage: config.storage.startsWith('sqlite:') ? `sqlite:${path.resolve(base, config.storage.slice('sqlite:'.length))}` : config.storage,
+    storage: config.storage.startsWith('sqlite:') && config.storage !== 'sqlite::memory:' ? `sqlite:${path.resolve(base, config.storage.slice('sqlite:'.length))}` : config.storage,
+    ...(config.cacheDirectory ? { cacheDirectory: path.resolve(base, config.cacheDirectory) } : {}),
+    sandbox: config.sandbox !== 'none' && config.sandbox.specFile ? { ...config.sandbox, specFile: path.resolve(base, config.sandbox.specFile) } : config.sandbox,
   };
 }

@@ -1,0 +1,216 @@
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import Dockerode from 'dockerode';
+import { DatasetError, type Instance, type Logger, type SequenceStorage } from '@codemonkeys/core';
+import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';
+import {
+  createInstanceSandboxProvider,
+  createRepositoryCache,
+  createWorkspaceProvider,
+  loadDataset,
+  parseEnvironmentSpecs,
+  type EnvironmentInstanceSandbox,
+  type EnvironmentSpec,
+  type InstanceSandboxProvider,
+  type RepositoryCache,
+  type SandboxInstance,
+  type WorkspaceProvider,
+} from '@codemonkeys/swebench';
+import type { DatasetConfig, ExperimentConfig } from '../config/experiment-config';
+import { findBaseImageScript, runBaseImageScript } from '../evaluation/base-image-script';
+import { createModelClients, type ModelClients } from './model-clients';
+import { createResourcePools, pooledInstanceSandbox, type ResourcePools } from './resource-pools';
+
+/** Labels of a run's containers: found (and reaped after a crash) by them. */
+export const experimentContainerLabels = (experimentId: string): Record<string, string> => ({ 'codemonkeys.run': '1', 'codemonkeys.experiment': experimentId });
+
+/** Where repository mirrors live between runs unless the config says otherwise. */
+export function defaultRepositoryCacheDirectory(): string {
+  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
+  return path.join(base, 'codemonkeys', 'repositories');
+}
+
+/** Splits the config's instance names into exact ids and globs. */
+export function instanceFilterOf(dataset: DatasetConfig): { ids?: string[]; globs?: string[]; repos?: string[]; slice?: string } {
+  const ids = (dataset.instances ?? []).filter((name) => !/[*?[\]{}]/.test(name));
+  const globs = (dataset.instances ?? []).filter((name) => /[*?[\]{}]/.test(name));
+  return {
+    ...(ids.length > 0 ? { ids } : {}),
+    ...(globs.length > 0 ? { globs } : {}),
+    ...(dataset.repo ? { repos: [dataset.repo] } : {}),
+    ...(dataset.slice ? { slice: dataset.slice } : {}),
+  };
+}
+
+/** The instances of a run, in dataset order (with their gold data: only the runner and the rewards see it). */
+export async function loadExperimentInstances(dataset: DatasetConfig): Promise<Instance[]> {
+  const instances = await loadDataset(dataset.path, instanceFilterOf(dataset));
+  if (instances.length === 0) {
+    throw new DatasetError({ file: dataset.path, reason: `has no instance matching ${JSON.stringify(dataset.instances ?? [])}${dataset.repo ? ` of ${dataset.repo}` : ''}${dataset.slice ? ` in slice ${dataset.slice}` : ''}. Check --instances.` });
+  }
+  return instances;
+}
+
+async function loadSpecFile(file: string): Promise<EnvironmentSpec[]> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (error) {
+    throw new DatasetError({ file, reason: `is not a readable JSON file of environment specs (${(error as Error).message}).`, cause: error });
+  }
+  return parseEnvironmentSpecs(Array.isArray(value) ? value : [value], `Environment specs in ${file}`);
+}
+
+/** Docker, the instance sandboxes and the repository cache they stream repositories from. */
+export interface SandboxResources {
+  sandbox: DockerSandbox;
+  provider: InstanceSandboxProvider;
+  /** The instance's sandbox, each use waiting for a containers-pool slot. */
+  sandboxFor(instance: SandboxInstance): EnvironmentInstanceSandbox;
+  /** Marks an instance in use (several runs may work on one instance at once). */
+  acquire(instanceId: string): void;
+  /** Ends one use; the instance's containers are removed when no run uses it any more. */
+  release(instanceId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Everything a process needs to run instances of an experiment; one per process (run command or worker). */
+export interface ExperimentResources {
+  storage: SequenceStorage;
+  /** Every instance of the dataset the process may be asked for, by id. */
+  instances: Map<string, Instance>;
+  models: ModelClients;
+  repositoryCache: RepositoryCache;
+  workspaces: WorkspaceProvider;
+  sandboxes: SandboxResources | undefined;
+  pools: ResourcePools;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface OpenExperimentResourcesOptions {
+  config: ExperimentConfig;
+  experimentId: string;
+  storage: SequenceStorage;
+  instances: readonly Instance[];
+  logger: Logger;
+  /** Tokens and cost already spent by these runs (charged to the budget). */
+  spentBefore?: { tokens: number; costUsd: number };
+  /** Short notices (image builds) for the progress display. */
+  log?: (message: string) => void;
+}
+
+async function openSandboxResources(config: ExperimentConfig, experimentId: string, repositoryCache: RepositoryCache, pools: ResourcePools, log: (message: string) => void): Promise<SandboxResources | undefined> {
+  if (config.sandbox === 'none') return undefined;
+  const settings = config.sandbox;
+  const specs = settings.specFile ? await loadSpecFile(settings.specFile) : undefined;
+  // A Docker client with its own HTTP agent, destroyed on close: archive uploads leave response sockets
+  // open that would otherwise keep the process alive after the run (docker-modem takes `agent`).
+  const agent = new http.Agent({ keepAlive: false });
+  const labels = experimentContainerLabels(experimentId);
+  const sandbox = await createDockerSandbox({ docker: new Dockerode({ agent } as Dockerode.DockerOptions), labels });
+  const script = settings.buildBaseImages ? findBaseImageScript() : undefined;
+  const announced = new Set<string>();
+  const provider = createInstanceSandboxProvider({
+    sandbox,
+    repositoryCache,
+    ...(specs ? { specs } : {}),
+    specKind: settings.specKind,
+    isolation: settings.isolation,
+    labels,
+    limits: settings.limits,
+    onImageLog: (_line: string, image: string) => {
+      if (announced.has(image)) return;
+      announced.add(image);
+      log(`building the environment image ${image} (once; later instances of this environment reuse it)`);
+    },
+    ...(script
+      ? {
+          buildBaseImage: async (suite: string, image: string) => {
+            log(`building the base image ${image} with ${script} (debootstrap of Debian ${suite}, about two minutes)`);
+            await runBaseImageScript(script, suite, image, () => undefined);
+          },
+        }
+      : {}),
+  });
+  const wrapped = new Map<string, EnvironmentInstanceSandbox>();
+  const users = new Map<string, number>();
+  let closing: Promise<void> | undefined;
+  return {
+    sandbox,
+    provider,
+    sandboxFor(instance) {
+      let pooled = wrapped.get(instance.instanceId);
+      if (!pooled) {
+        pooled = pooledInstanceSandbox(provider.sandboxFor(instance), pools);
+        wrapped.set(instance.instanceId, pooled);
+      }
+      return pooled;
+    },
+    acquire(instanceId) {
+      users.set(instanceId, (users.get(instanceId) ?? 0) + 1);
+    },
+    async release(instanceId) {
+      const remaining = (users.get(instanceId) ?? 1) - 1;
+      if (remaining > 0) {
+        users.set(instanceId, remaining);
+        return;
+      }
+      users.delete(instanceId);
+      wrapped.delete(instanceId);
+      await provider.release(instanceId);
+    },
+    close() {
+      closing ??= (async () => {
+        await provider.close().catch(() => undefined);
+        await sandbox.close().catch(() => undefined);
+        agent.destroy();
+      })();
+      return closing;
+    },
+  };
+}
+
+export async function openExperimentResources(options: OpenExperimentResourcesOptions): Promise<ExperimentResources> {
+  const { config } = options;
+  const pools = createResourcePools(config.concurrency);
+  const repositoryCache = createRepositoryCache({ directory: config.cacheDirectory ?? defaultRepositoryCacheDirectory(), repositorySources: config.repositories });
+  const instances = new Map(options.instances.map((instance) => [instance.instanceId, instance]));
+  const workspaces = createWorkspaceProvider({ instances: [...instances.values()], cache: repositoryCache });
+  let sandboxes: SandboxResources | undefined;
+  try {
+    sandboxes = await openSandboxResources(config, options.experimentId, repositoryCache, pools, options.log ?? (() => undefined));
+  } catch (error) {
+    await repositoryCache.close().catch(() => undefined);
+    throw error;
+  }
+  const models = createModelClients({
+    models: config.models,
+    budgets: config.budgets,
+    storage: options.storage,
+    logger: options.logger,
+    ...(options.spentBefore ? { spentBefore: options.spentBefore } : {}),
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    storage: options.storage,
+    instances,
+    models,
+    repositoryCache,
+    workspaces,
+    sandboxes,
+    pools,
+    logger: options.logger,
+    close() {
+      closing ??= (async () => {
+        await models.close().catch(() => undefined);
+        await sandboxes?.close();
+        await workspaces.close().catch(() => undefined);
+        await repositoryCache.close().catch(() => undefined);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { NotFoundError, type Instance, type LocalizationResult, type Logger, type Patch, type PluginContext, type SequenceStorage } from '@codemonkeys/core';
+import { createRewarder, type Rewarder } from '@codemonkeys/rewards';
+import type { RewardsConfig } from '../config/experiment-config';
+import { stableHash } from '../experiment/experiment-identity';
+import { stageNames } from '../experiment/experiment-plan';
+import type { ExperimentResources } from './experiment-resources';
+import { createRunnerPluginContext } from './plugin-context';
+
+/** What the environment needs to know of a run. */
+export interface RunScope {
+  runId: string;
+  hypers: Readonly<Record<string, unknown>>;
+  rewards: RewardsConfig;
+}
+
+/**
+ * The process-wide side of running instances: plugin contexts per (run, model role), the instances with
+ * their gold data, and the rewards after each stage (the only place the gold data goes).
+ */
+export interface InstanceEnvironment {
+  readonly experimentId: string;
+  readonly storage: SequenceStorage;
+  readonly resources: ExperimentResources;
+  instance(instanceId: string): Instance;
+  pluginContext(run: RunScope, modelRole: string): PluginContext;
+  rewardLocalization(run: RunScope, instance: Instance, stage: string, result: LocalizationResult): Promise<void>;
+  rewardGeneration(run: RunScope, instance: Instance, candidates: readonly Patch[]): Promise<void>;
+  rewardSelection(run: RunScope, instance: Instance, candidates: readonly Patch[], chosen: Patch): Promise<void>;
+}
+
+export function createInstanceEnvironment(options: { experimentId: string; resources: ExperimentResources; signal: AbortSignal; logger: Logger }): InstanceEnvironment {
+  const { resources } = options;
+  const contexts = new Map<string, PluginContext>();
+  const rewarders = new Map<string, Rewarder>();
+  const tokenCounter = (text: string) => resources.models.forRole('default').countTokens(text);
+
+  /** One rewarder per (rewards settings, stage names, gold tests): its caches of verdicts are shared by the runs that use it. */
+  const rewarderFor = (settings: RewardsConfig, localizationStage: string, goldTests: boolean): Rewarder => {
+    const key = stableHash({ settings, localizationStage, goldTests });
+    let rewarder = rewarders.get(key);
+    if (!rewarder) {
+      rewarder = createRewarder({
+        storage: resources.storage,
+        ...(resources.sandboxes ? { sandboxes: resources.sandboxes } : {}),
+        countTokens: tokenCounter,
+        tokenizer: 'the default model client\'s tokenizer',
+        stages: { localization: localizationStage },
+        goldTests,
+        generatedTests: settings.generatedTests,
+        ...(settings.testTimeoutSeconds ? { goldTestTimeoutMs: settings.testTimeoutSeconds * 1000, generatedTestTimeoutMs: settings.testTimeoutSeconds * 1000 } : {}),
+        logger: options.logger,
+      });
+      rewarders.set(key, rewarder);
+    }
+    return rewarder;
+  };
+
+  const durationOf = async (runId: string, instanceId: string, stage: string): Promise<number | undefined> =>
+    (await resources.storage.getStageResult({ runId, instanceId, stage, sample: 0 }))?.durationMs;
+
+  return {
+    experimentId: options.experimentId,
+    storage: resources.storage,
+    resources,
+    instance(instanceId) {
+      const instance = resources.instances.get(instanceId);
+      if (!instance) throw new NotFoundError(`No instance "${instanceId}" in this run's dataset selection. Check the dataset and --instances.`);
+      return instance;
+    },
+    pluginContext(run, modelRole) {
+      const key = `${run.runId}\u0000${modelRole}`;
+      let context = contexts.get(key);
+      if (!context) {
+        context = createRunnerPluginContext({ resources, experimentId: options.experimentId, runId: run.runId, modelRole, hypers: run.hypers, signal: options.signal, logger: options.logger });
+        contexts.set(key, context);
+      }
+      return context;
+    },
+    async rewardLocalization(run, instance, stage, result) {
+      if (!run.rewards.enabled) return;
+      const workspace = await resources.pools.cpu(() => resources.workspaces.workspace(instance.instanceId));
+      const durationMs = await durationOf(run.runId, instance.instanceId, stage);
+      const rewarder = rewarderFor(run.rewards, stage, run.rewards.goldTests === 'candidates');
+      await resources.pools.cpu(() => rewarder.rewardLocalization({ runId: run.runId, instance, result, workspace, ...(durationMs !== undefined ? { cost: { durationMs } } : {}) }));
+    },
+    async rewardGeneration(run, instance, candidates) {
+      if (!run.rewards.enabled) return;
+      const durationMs = await durationOf(run.runId, instance.instanceId, stageNames.generate);
+      const rewarder = rewarderFor(run.rewards, stageNames.localize, run.rewards.goldTests === 'candidates');
+      await rewarder.rewardGeneration({ runId: run.runId, instance, candidates, signal: options.signal, ...(durationMs !== undefined ? { cost: { durationMs } } : {}) });
+    },
+    async rewardSelection(run, instance, candidates, chosen) {
+      if (!run.rewards.enabled) return;
+      const durationMs = await durationOf(run.runId, instance.instanceId, stageNames.select);
+      const rewarder = rewarderFor(run.rewards, stageNames.localize, run.rewards.goldTests !== 'none');
+      await rewarder.rewardSelection({ runId: run.runId, instance, candidates, chosen, signal: options.signal, ...(durationMs !== undefined ? { cost: { durationMs } } : {}) });
+    },
+  };
+}

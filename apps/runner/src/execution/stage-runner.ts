@@ -1,0 +1,143 @@
+import { withCallLabels, type SequenceStorage, type StageResultRecord } from '@codemonkeys/core';
+import type { ModelBudget } from '@codemonkeys/llm';
+import { StopRequestedError, isStopped, type RunControl } from './run-control';
+
+/** What the progress display hears about stages. */
+export interface StageObserver {
+  stageStarted(stage: string): void;
+  /** `reused`: a stored result of an earlier invocation was used. */
+  stageFinished(stage: string, status: 'ok' | 'failed' | 'reused' | 'stopped'): void;
+}
+
+export const silentStageObserver: StageObserver = { stageStarted() {}, stageFinished() {} };
+
+export interface StageRunnerOptions {
+  runId: string;
+  instanceId: string;
+  storage: SequenceStorage;
+  /** Writes the model call records made so far (so that they are stored before the stage is). */
+  flushModelCalls: () => Promise<void>;
+  budget: ModelBudget;
+  control: RunControl;
+  observer: StageObserver;
+}
+
+export interface StageOptions<T> {
+  /** Metadata of the stage result (e.g. counts); the output itself is stored whole. */
+  metadata?: (value: T) => Record<string, unknown>;
+}
+
+/** Runs the stages of one instance of one run, each at most once across invocations. */
+export interface StageRunner {
+  /**
+   * Runs `fn` as stage `name` (in a call-label scope with that stage) unless a stored result says it
+   * already ran: then the stored output is returned. The result is stored when `fn` resolves, after the
+   * model call records it made; a failure is stored as a failed stage result and rethrown. The value
+   * returned is the stored JSON either way, so a fresh and a resumed run continue from identical values.
+   */
+  stage<T>(name: string, fn: () => Promise<T>, options?: StageOptions<T>): Promise<T>;
+  /** Runs the rewards of a stage once (a work state marks them done). */
+  rewards(stage: string, fn: () => Promise<void>): Promise<void>;
+  /** Throws StopRequestedError when the run is stopping (between stages). */
+  checkpoint(): void;
+}
+
+const budgetSpent = (budget: ModelBudget): boolean => {
+  try {
+    budget.assertAvailable();
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+const errorInfo = (error: unknown) => ({ name: (error as Error)?.name ?? 'Error', message: String((error as Error)?.message ?? error).slice(0, 4000) });
+
+const rewardsKey = (stage: string) => `rewards:${stage}`;
+
+export function createStageRunner(options: StageRunnerOptions): StageRunner {
+  const { storage, control, observer } = options;
+  const key = (stage: string) => ({ runId: options.runId, instanceId: options.instanceId, stage, sample: 0 });
+
+  const checkpoint = (): void => {
+    if (budgetSpent(options.budget)) control.requestStop('budget');
+    if (control.stopReason) throw new StopRequestedError(control.stopReason);
+  };
+
+  return {
+    checkpoint,
+    async stage<T>(name: string, fn: () => Promise<T>, stageOptions: StageOptions<T> = {}): Promise<T> {
+      const stored = await storage.getStageResult(key(name));
+      if (stored?.status === 'ok') {
+        observer.stageStarted(name);
+        observer.stageFinished(name, 'reused');
+        return stored.output as T;
+      }
+      checkpoint();
+      observer.stageStarted(name);
+      const startedAt = new Date();
+      let value: T;
+      try {
+        value = await withCallLabels({ stage: name }, fn);
+      } catch (error) {
+        if (isStopped(error, control)) {
+          observer.stageFinished(name, 'stopped');
+          throw error;
+        }
+        const finishedAt = new Date();
+        await options.flushModelCalls().catch(() => undefined);
+        const failed: StageResultRecord = {
+          ...key(name),
+          status: 'failed',
+          output: null,
+          error: errorInfo(error),
+          startedAt: startedAt.toISOString(),
+          finishedAt: finishedAt.toISOString(),
+          durationMs: finishedAt.getTime() - startedAt.getTime(),
+          metadata: {},
+        };
+        await storage.putStageResults([failed]);
+        observer.stageFinished(name, 'failed');
+        throw error;
+      }
+      // A budget spent while the stage ran may have turned some of its model calls into failed samples:
+      // such a result is not kept, so that the same command with a larger budget redoes the stage (from
+      // the response cache for every call that was answered).
+      if (budgetSpent(options.budget)) {
+        control.requestStop('budget');
+        observer.stageFinished(name, 'stopped');
+        throw new StopRequestedError('budget');
+      }
+      const finishedAt = new Date();
+      const output = JSON.parse(JSON.stringify(value ?? null)) as T;
+      await options.flushModelCalls();
+      await storage.putStageResults([
+        {
+          ...key(name),
+          status: 'ok',
+          output,
+          startedAt: startedAt.toISOString(),
+          finishedAt: finishedAt.toISOString(),
+          durationMs: finishedAt.getTime() - startedAt.getTime(),
+          metadata: stageOptions.metadata ? stageOptions.metadata(output) : {},
+        },
+      ]);
+      observer.stageFinished(name, 'ok');
+      return output;
+    },
+    async rewards(stage, fn) {
+      const done = await storage.getWorkState(options.runId, options.instanceId, rewardsKey(stage));
+      if (done) return;
+      const name = `rewards:${stage}`;
+      observer.stageStarted(name);
+      try {
+        await withCallLabels({ stage }, fn);
+      } catch (error) {
+        observer.stageFinished(name, isStopped(error, control) ? 'stopped' : 'failed');
+        throw error;
+      }
+      await storage.putWorkState({ runId: options.runId, instanceId: options.instanceId, key: rewardsKey(stage), state: { done: true }, updatedAt: new Date().toISOString() });
+      observer.stageFinished(name, 'ok');
+    },
+  };
+}
