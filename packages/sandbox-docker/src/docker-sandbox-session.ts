@@ -182,7 +182,10 @@ export class DockerSandboxSession implements SandboxSession {
 
   private async ensureDirectory(directory: string): Promise<void> {
     try {
-      await this.context.container.infoArchive({ path: directory });
+      // dockerode hands the HEAD response back as a stream; unread, it keeps its socket open (and the
+      // process alive) after the session is gone.
+      const response = (await this.context.container.infoArchive({ path: directory })) as NodeJS.ReadableStream;
+      response.resume();
       return;
     } catch (error) {
       // 404 for a missing path (a HEAD request has no body to say more); a missing container fails below.

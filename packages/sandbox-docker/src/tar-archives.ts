@@ -39,10 +39,26 @@ export type ArchiveEntry =
   | { type: 'directory' }
   | { type: 'other'; kind: string };
 
-/** The first entry of a tar stream (what the Docker archive endpoint returns for one path). */
+/**
+ * The first entry of a tar stream (what the Docker archive endpoint returns for one path). The rest of
+ * the stream is dropped: the daemon holds the container's lock until its archive response is closed, so
+ * an unread response (a whole directory tree) would block every later call on the container and keep
+ * its socket open.
+ */
 export async function readFirstArchiveEntry(archive: NodeJS.ReadableStream): Promise<ArchiveEntry | undefined> {
+  const source = archive instanceof Readable ? archive : Readable.from(archive as AsyncIterable<Buffer>);
   const extract = tar.extract();
-  Readable.from(archive as AsyncIterable<Buffer>).pipe(extract);
+  source.once('error', (error) => extract.destroy(error));
+  source.pipe(extract);
+  try {
+    return await firstEntry(extract);
+  } finally {
+    source.unpipe(extract);
+    source.destroy();
+  }
+}
+
+async function firstEntry(extract: tar.Extract): Promise<ArchiveEntry | undefined> {
   for await (const entry of extract) {
     const type = entry.header.type;
     if (type === 'file' || type === 'contiguous-file') {

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { SandboxError, SchemaValidationError, createInstanceSandboxPool } from '@codemonkeys/core';
 import { describeWhenAvailable } from '@codemonkeys/core/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -55,6 +57,31 @@ describeWhenAvailable('Docker sandbox (real containers)', await dockerAvailabili
       await session.close();
     }
   });
+
+  it('leaves nothing open after uploads and reads: a process that used a session exits by itself once it is closed', async () => {
+    const script = fileURLToPath(new URL('./support/uploads-then-exit.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, baseImage, 'docker-sandbox-exit'], { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    clearTimeout(killer);
+    // Killed at the limit means an open socket (an unread Docker response) kept it alive after "closed".
+    expect({ ...exit, output: output.trim() }).toEqual({ code: 0, signal: null, output: 'closed' });
+  }, 60_000);
+
+  it('reading a directory fails without holding the container: later calls go through', async () => {
+    const session = await sandbox.open({ image: baseImage, workdir: '/testbed' });
+    try {
+      await expect(session.readFile('/usr/lib')).rejects.toThrow(/is a directory/);
+      // The daemon locks the container until the archive response of the read is closed.
+      await expect(session.readFile('/usr/share')).rejects.toThrow(/is a directory/);
+      expect((await session.exec('echo still here', { timeoutMs: 20_000 })).stdout).toBe('still here\n');
+    } finally {
+      await session.close();
+    }
+  }, 60_000);
 
   it('refuses a relative workdir and says how to build a missing image', async () => {
     await expect(sandbox.open({ image: baseImage, workdir: 'testbed' })).rejects.toThrow(/absolute/);

@@ -166,5 +166,3 @@ try {
   fs.rmSync(cacheDirectory, { recursive: true, force: true });
   fs.rmSync(large.source, { recursive: true, force: true });
 }
-// The sandbox leaves the responses of archive uploads unread, and their sockets would keep the process alive.
-process.exit(0);

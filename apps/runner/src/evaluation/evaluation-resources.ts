@@ -1,6 +1,4 @@
 import fs from 'node:fs/promises';
-import http from 'node:http';
-import Dockerode from 'dockerode';
 import { parseEnvironmentSpecs, createInstanceSandboxProvider, createRepositoryCache, type EnvironmentSpec, type InstanceSandboxProvider, type RepositoryCache } from '@codemonkeys/swebench';
 import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';
 import { DatasetError } from '@codemonkeys/core';
@@ -35,11 +33,7 @@ export async function loadSpecFile(file: string): Promise<EnvironmentSpec[]> {
  */
 export async function openEvaluationResources(options: EvalOptions, runId: string, log: (message: string) => void): Promise<EvaluationResources> {
   const specs = options.specFile ? await loadSpecFile(options.specFile) : undefined;
-  // A Docker client with its own HTTP agent, destroyed on close: the sandbox does not read the responses of
-  // archive uploads, whose sockets would otherwise keep the process alive after the evaluation. (docker-modem
-  // takes `agent`; the type definitions leave it out.)
-  const agent = new http.Agent({ keepAlive: false });
-  const sandbox = await createDockerSandbox({ docker: new Dockerode({ agent } as Dockerode.DockerOptions), labels: evaluationLabels(runId) });
+  const sandbox = await createDockerSandbox({ labels: evaluationLabels(runId) });
   const repositoryCache = createRepositoryCache({
     ...(options.cacheDirectory ? { directory: options.cacheDirectory } : {}),
     repositorySources: repositorySourcesOf(options.repository),
@@ -83,7 +77,6 @@ export async function openEvaluationResources(options: EvalOptions, runId: strin
         await provider.close().catch(() => undefined);
         await sandbox.close().catch(() => undefined);
         await repositoryCache.close().catch(() => undefined);
-        agent.destroy();
       })();
       return closing;
     },
