@@ -133,6 +133,36 @@ describe('repository workspaces', () => {
     }
   });
 
+  it('archives every file of the commit as a checkout has it, whatever export-ignore and export-subst say', async () => {
+    const source = await fs.mkdtemp(path.join(os.tmpdir(), 'swebench-attributes-'));
+    const separate = createRepositoryCache({ directory: path.join(source, 'cache'), repositorySources: { 'owner/attributes': path.join(source, 'repo') } });
+    try {
+      const repo = path.join(source, 'repo');
+      await fs.mkdir(path.join(repo, 'tests'), { recursive: true });
+      await runGit(['init', '-q', '-b', 'main'], { cwd: repo });
+      // What real projects do: keep tests and dot files out of release tarballs, stamp the version in.
+      await fs.writeFile(path.join(repo, '.gitattributes'), 'tests/ export-ignore\n.gitattributes export-ignore\nversion.py export-subst\n');
+      await fs.writeFile(path.join(repo, 'tests', 'test_core.py'), 'def test_core():\n    pass\n');
+      await fs.writeFile(path.join(repo, 'version.py'), 'commit = "$Format:%H$"\n');
+      await runGit(['add', '-A'], { cwd: repo });
+      await runGit(['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '-q', '-m', 'attributes'], { cwd: repo });
+      const commit = (await runGit(['rev-parse', 'HEAD'], { cwd: repo })).trim();
+      // git itself leaves them out: what the mirror's override must undo.
+      expect(execFileSync('git', ['archive', '--format=tar', commit], { cwd: repo }).includes('test_core.py')).toBe(false);
+
+      const chunks: Buffer[] = [];
+      for await (const chunk of separate.archive('owner/attributes', commit, { prefix: 'testbed/' })) chunks.push(Buffer.from(chunk));
+      const unpacked = path.join(source, 'unpacked');
+      await fs.mkdir(unpacked);
+      execFileSync('tar', ['-xf', '-', '-C', unpacked], { input: Buffer.concat(chunks) });
+      expect((await fs.readdir(path.join(unpacked, 'testbed'), { recursive: true })).sort()).toEqual(['.gitattributes', 'tests', 'tests/test_core.py', 'version.py']);
+      expect(await fs.readFile(path.join(unpacked, 'testbed', 'version.py'), 'utf8')).toBe('commit = "$Format:%H$"\n');
+    } finally {
+      await separate.close();
+      await fs.rm(source, { recursive: true, force: true });
+    }
+  });
+
   it('streams a commit as a tar archive and cleans its worktrees on close', async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of cache.archive(fixture.repo, fixture.instances[1]!.baseCommit, { prefix: 'testbed/' })) chunks.push(Buffer.from(chunk));

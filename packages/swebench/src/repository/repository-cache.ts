@@ -138,6 +138,7 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
           }
         }
         await runGit(['worktree', 'prune'], { cwd: target, env: { GIT_DIR: target } });
+        await overrideExportAttributes(target);
         return target;
       })();
       pending.catch(() => mirrors.delete(repo));
@@ -308,3 +309,21 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
     },
   };
 }
+
+/**
+ * `git archive` honours `export-ignore` (leaves files out) and `export-subst` (expands `$Format:…$`) from
+ * `.gitattributes`, so a container would see other files than SWE-bench's checkout of the same commit.
+ * `info/attributes` of the mirror overrides every `.gitattributes` of the repository. Written on every
+ * open (mirrors cloned before this existed get it too), through a rename: concurrent processes write the
+ * same content.
+ */
+async function overrideExportAttributes(gitDirectory: string): Promise<void> {
+  const file = path.join(gitDirectory, 'info', 'attributes');
+  if ((await fs.readFile(file, 'utf8').catch(() => undefined)) === exportAttributesOverride) return;
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  await fs.writeFile(temporary, exportAttributesOverride);
+  await fs.rename(temporary, file);
+}
+
+const exportAttributesOverride = '# codemonkeys: archives hold every file of the commit, as a checkout does.\n* -export-ignore -export-subst\n';
