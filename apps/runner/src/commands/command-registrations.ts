@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerEvalCommand } from './eval-command';
 import { registerPluginsCommand } from './plugins-command';
+import { registerRewardsCommand } from './rewards-command';
 import { registerRunsCommand } from './runs-command';
 
 /** Adds one subcommand to the program. */
@@ -11,4 +12,5 @@ export const commandRegistrations: CommandRegistration[] = [
   registerPluginsCommand,
   registerRunsCommand,
   registerEvalCommand,
+  registerRewardsCommand,
 ];

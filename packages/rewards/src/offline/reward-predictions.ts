@@ -14,14 +14,19 @@ export interface RewardPredictionsOptions {
   instances: readonly Instance[];
   /** SWE-bench predictions; each `model_name_or_path` becomes one run. */
   predictions: readonly Prediction[];
-  /** Known outcomes (a labels file). Without a sandbox they are the `resolved` of each candidate; with one they are compared with its verdicts. */
-  labels?: ResolvedLabels;
+  /**
+   * Known outcomes (a labels file), for every model or per model. Without a sandbox they are the
+   * `resolved` of each candidate; with one they are compared with its verdicts.
+   */
+  labels?: ResolvedLabels | ((model: string) => ResolvedLabels | undefined);
   /** Where the records go (default: in memory). */
   storage?: SequenceStorage;
   /** With sandboxes, every prediction is evaluated as SWE-bench does (gold tests). */
   sandboxes?: RewardSandboxes & { release?(instanceId: string): Promise<void> };
   /** Run id of a model's records (default `rewards:<model>`). */
   runIdOf?: (model: string) => string;
+  /** Limit of one SWE-bench test run in the sandbox (default: the environment spec's). */
+  goldTestTimeoutMs?: number;
   /** Instances evaluated at once with a sandbox (default 1; static rewards need no concurrency). */
   concurrency?: number;
   /** Validity options of the scorecards (false: no validity). */
@@ -63,6 +68,7 @@ export async function rewardPredictions(options: RewardPredictionsOptions): Prom
     storage,
     ...(options.sandboxes ? { sandboxes: options.sandboxes } : {}),
     ...(options.countTokens ? { countTokens: options.countTokens } : {}),
+    ...(options.goldTestTimeoutMs !== undefined ? { goldTestTimeoutMs: options.goldTestTimeoutMs } : {}),
     generatedTests: false,
   });
   const instances = new Map(options.instances.map((instance) => [instance.instanceId, instance]));
@@ -79,6 +85,7 @@ export async function rewardPredictions(options: RewardPredictionsOptions): Prom
   const allRecords: RewardRecord[] = [];
   for (const [model, predictions] of byModel) {
     const runId = runIdOf(model);
+    const labels = typeof options.labels === 'function' ? options.labels(model) : options.labels;
     const notInDataset: string[] = [];
     const labelDisagreements: PredictionsRun['labelDisagreements'] = [];
     const rewardable = predictions.filter((prediction) => {
@@ -90,7 +97,7 @@ export async function rewardPredictions(options: RewardPredictionsOptions): Prom
       rewardable,
       async (prediction) => {
         const instance = instances.get(prediction.instance_id)!;
-        const label = options.labels ? labelOf(options.labels, instance.instanceId) : undefined;
+        const label = labels ? labelOf(labels, instance.instanceId) : undefined;
         try {
           const outcome = await rewarder.rewardGeneration({
             runId,

@@ -49,6 +49,11 @@ export interface ScorecardHeadline {
   anyResolved: number | null;
   applied: number | null;
   similarity: number | null;
+  lineOverlap: number | null;
+  fileOverlap: number | null;
+  patchLines: number | null;
+  /** Candidates that change nothing / candidates. */
+  empty: number | null;
   generatedTestValidity: number | null;
   generatedTestCoverage: number | null;
   selectionResolved: number | null;
@@ -176,6 +181,10 @@ export function buildScorecard(runId: string, records: readonly RewardRecord[], 
       anyResolved: anyResolvedRate(generationRecords),
       applied: mean(generation, generationRewardNames.applied),
       similarity: mean(generation, generationRewardNames.similarity),
+      lineOverlap: mean(generation, generationRewardNames.lineOverlap),
+      fileOverlap: mean(generation, generationRewardNames.fileOverlap),
+      patchLines: mean(generation, generationRewardNames.patchLines),
+      empty: mean(generation, generationRewardNames.empty),
       generatedTestValidity: mean(generation, generationRewardNames.generatedTestValidity),
       generatedTestCoverage: mean(generation, generationRewardNames.generatedTestCoverage),
       selectionResolved: mean(selection, selectionRewardNames.resolved),
