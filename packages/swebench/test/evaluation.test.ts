@@ -9,6 +9,7 @@ import {
   checkInstanceEnvironment,
   createInstanceSandboxProvider,
   createRepositoryCache,
+  createRunReport,
   EnvironmentImageError,
   ensureEnvironmentImage,
   environmentImageTag,
@@ -103,6 +104,20 @@ describeWhenAvailable('evaluation in Docker on the fixture instances', docker, (
     const gold = await evaluatePatch({ instance: stats, patch: stats.patch, instanceSandbox: provider.sandboxFor(stats) });
     expect(gold.report).toMatchObject({ resolved: true, resolution_status: 'RESOLVED_FULL', patch_successfully_applied: true });
     expect(Object.keys(gold.testStatuses)).toEqual(expect.arrayContaining([...stats.failToPass, ...stats.passToPass]));
+  }, 180_000);
+
+  it('reports a test patch that does not apply as an infrastructure failure of its own kind, not as a failing candidate', async () => {
+    const words = fixture.instance('word-count');
+    // The test patch with a context line that is not in the test file: the instance's data is broken.
+    const brokenTestPatch = words.testPatch.replace(/^ (.+)$/m, ' $1 # not in the file');
+    expect(brokenTestPatch).not.toBe(words.testPatch);
+    const evaluation = await evaluatePatch({ instance: { ...words, testPatch: brokenTestPatch }, patch: words.patch, instanceSandbox: provider.sandboxFor(words) });
+    expect(evaluation.infrastructureFailure).toMatchObject({ kind: 'test-patch', message: expect.stringContaining('did not apply') });
+    // The candidate itself went in; the report says false, as for every evaluation that produced no verdict.
+    expect(evaluation.application).toEqual({ applied: true, method: 'git-apply' });
+    expect(evaluation.report).toMatchObject({ resolved: false, patch_successfully_applied: false, infrastructure_failure: { kind: 'test-patch' } });
+    const runReport = createRunReport({ datasetInstanceIds: [words.instanceId], reports: { [words.instanceId]: evaluation.report }, predictions: { [words.instanceId]: words.patch } });
+    expect(runReport).toMatchObject({ error_ids: [words.instanceId], infrastructure_failure_ids: [words.instanceId], patch_apply_failed_ids: [] });
   }, 180_000);
 
   it('reports a hanging test run as a timeout (infrastructure), kills it, and the reused container still gives the next verdict', async () => {

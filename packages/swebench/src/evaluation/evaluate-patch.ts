@@ -173,7 +173,7 @@ export async function evaluatePatch(options: EvaluatePatchOptions): Promise<Patc
       return {
         kind: 'infrastructure-failure',
         applied: application.method,
-        failure: { kind: 'other', message: `The test patch of ${instance.instanceId} did not apply (${prepared.timedOut ? 'timed out' : `exit ${prepared.exitCode}`}): ${output}` },
+        failure: { kind: 'test-patch', message: `The test patch of ${instance.instanceId} did not apply (${prepared.timedOut ? 'timed out' : `exit ${prepared.exitCode}`}): ${output}` },
       };
     }
     note(`test files reset and test patch applied in ${Math.round(performance.now() - step)} ms`);

@@ -7,8 +7,11 @@ import { TestStatusSchema, type TestStatusMap } from './test-status';
 /**
  * Why an evaluation produced no verdict about the patch itself: the environment failed, not the
  * candidate. Reported apart from test failures so that a broken image is not read as a bad patch.
+ * `test-patch`: the instance's test patch did not apply on top of the candidate (a dataset or
+ * environment problem, or a candidate that edits the test files); SWE-bench's harness gives no
+ * verdict then either.
  */
-export const InfrastructureFailureKindSchema = z.enum(['build', 'reset', 'timeout', 'daemon', 'tests-errored', 'no-test-output', 'other']);
+export const InfrastructureFailureKindSchema = z.enum(['build', 'reset', 'timeout', 'daemon', 'tests-errored', 'no-test-output', 'test-patch', 'other']);
 export type InfrastructureFailureKind = z.output<typeof InfrastructureFailureKindSchema>;
 export const InfrastructureFailureSchema = z.object({ kind: InfrastructureFailureKindSchema, message: z.string() });
 export type InfrastructureFailure = z.output<typeof InfrastructureFailureSchema>;
