@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { formatZodError } from '@codemonkeys/core';
 import { exitCodes } from '../exit-codes';
 import { splitList } from '../evaluation/eval-options';
@@ -62,7 +62,7 @@ export function registerRewardsCommand(program: Command): void {
     .option('--labels <file>', 'resolved labels: a *.resolved.json, a SWE-bench run report or a JSON array of resolved ids; one for all, or one per --predictions in order', collect, [])
     .option('--instances <ids>', 'instance ids or globs, comma-separated or repeated', collect, [])
     .option('--sandbox', 'evaluate every prediction in Docker as SWE-bench does (gold tests)')
-    .addOption(new Option('--format <format>', 'md or json').choices(['md', 'json']))
+    .option('--format <format>', 'md (default) or json')
     .option('--output <file>', 'write the scorecard to a file instead of stdout')
     .option('--bootstrap-samples <n>', 'bootstrap resamples of the confidence intervals (default 2000)')
     .option('--seed <n>', 'seed of the bootstrap (default 1): the same seed gives the same intervals')
@@ -72,7 +72,7 @@ export function registerRewardsCommand(program: Command): void {
     .option('--timeout <seconds>', 'with --sandbox: time limit of each test run (default: the spec\'s)')
     .option('--cache-dir <dir>', 'with --sandbox: repository mirror cache')
     .option('--no-build-base-images', 'with --sandbox: fail instead of building a missing Debian base image')
-    .addOption(new Option('--progress <mode>', 'progress on stderr').choices(['auto', 'bar', 'lines']))
+    .option('--progress <mode>', 'progress on stderr: auto (default), bar or lines')
     .action(async (flags: RewardsFlags, command: Command) => {
       const options = parseFlags(command, flags);
       const controller = new AbortController();

@@ -26,7 +26,7 @@ export const RewardsOptionsSchema = z
     timeout: positiveInteger('--timeout').optional(),
     cacheDirectory: z.string().min(1).optional(),
     buildBaseImages: z.boolean().default(true),
-    progress: z.enum(['auto', 'bar', 'lines']).default('auto'),
+    progress: z.enum(['auto', 'bar', 'lines'], { error: '--progress must be auto, bar or lines' }).default('auto'),
   })
   .superRefine((options, context) => {
     if (options.labels.length > 1 && options.labels.length !== options.predictions.length) {
