@@ -21,7 +21,7 @@ export function loadExperimentConfig(file: string): ExperimentConfig {
 }
 
 /** Makes the config's relative paths absolute against `base`. */
-export function resolveConfigPaths(config: ExperimentConfig, base: string): ExperimentConfig {
+export function resolveConfigPaths<C extends Pick<ExperimentConfig, 'dataset' | 'output' | 'repositories' | 'storage' | 'cacheDirectory' | 'sandbox'>>(config: C, base: string): C {
   const resolveLocal = (value: string) => (/^[a-z]+:\/\//i.test(value) ? value : path.resolve(base, value));
   return {
     ...config,

@@ -90,8 +90,11 @@ export interface ExperimentResources {
   close(): Promise<void>;
 }
 
+/** The parts of a config that resources are made from (a code experiment's settings have them too). */
+export type ResourceConfig = Pick<ExperimentConfig, 'sandbox' | 'cacheDirectory' | 'repositories' | 'concurrency' | 'models' | 'budgets'>;
+
 export interface OpenExperimentResourcesOptions {
-  config: ExperimentConfig;
+  config: ResourceConfig;
   experimentId: string;
   storage: SequenceStorage;
   instances: readonly Instance[];
@@ -102,7 +105,7 @@ export interface OpenExperimentResourcesOptions {
   log?: (message: string) => void;
 }
 
-async function openSandboxResources(config: ExperimentConfig, experimentId: string, repositoryCache: RepositoryCache, pools: ResourcePools, log: (message: string) => void): Promise<SandboxResources | undefined> {
+async function openSandboxResources(config: ResourceConfig, experimentId: string, repositoryCache: RepositoryCache, pools: ResourcePools, log: (message: string) => void): Promise<SandboxResources | undefined> {
   if (config.sandbox === 'none') return undefined;
   const settings = config.sandbox;
   const specs = settings.specFile ? await loadSpecFile(settings.specFile) : undefined;

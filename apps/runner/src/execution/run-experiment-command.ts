@@ -1,0 +1,149 @@
+import path from 'node:path';
+import type { SequenceStorage } from '@codemonkeys/core';
+import { resolveRunConfig } from '../config/run-flags';
+import type { ExperimentConfig } from '../config/experiment-config';
+import type { RunCommandFlags } from '../commands/run-command';
+import { exitCodes } from '../exit-codes';
+import { isCodeExperimentModule, openCodeExperiment } from '../experiment/code-experiment';
+import { createProgressLogger } from '../progress/progress-logger';
+import { createRunProgress } from '../progress/run-progress';
+import { enqueueAndWait } from '../queue/queue-dispatch';
+import { formatTerminalReport } from '../report/format-terminal-report';
+import { openStorage } from '../storage/open-storage';
+import { openConfiguredExperiment, type OpenedExperiment } from './open-configured-experiment';
+import { instanceStateKey, type InstanceState } from './process-instance';
+import { createRunControl, type RunControl } from './run-control';
+import { runInvocation, type RunInvocationOutcome } from './run-invocation';
+
+export interface RunCommandOptions {
+  experiment: string | undefined;
+  flags: RunCommandFlags;
+  cwd: string;
+  /** Where the scorecard and messages go (tests capture them). */
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WriteStream;
+  /** A banner printed first (the demo says its model is scripted). */
+  banner?: string;
+  /** Installs SIGINT/SIGTERM handlers (default true). */
+  handleSignals?: boolean;
+}
+
+/** The exit code of an invocation (see exit-codes.ts and the README). */
+export function exitCodeOf(outcome: RunInvocationOutcome): number {
+  if (outcome.stopReason === 'interrupt' && outcome.runs.some((run) => run.pending > 0)) return exitCodes.interrupted;
+  if (outcome.stopReason === 'budget' && outcome.runs.some((run) => run.pending > 0)) return exitCodes.budget;
+  if (outcome.runs.some((run) => run.failed > 0 || run.pending > 0)) return exitCodes.failure;
+  return exitCodes.ok;
+}
+
+/** Ctrl-C once: finish the stages in flight (stored) and stop; twice: exit at once (the next run reaps containers). */
+function installSignals(control: RunControl, say: (message: string) => void): () => void {
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      control.requestStop('interrupt');
+      say('interrupted: finishing the stages in flight (they are stored, nothing is lost); press Ctrl-C again to exit at once');
+      return;
+    }
+    control.abort();
+    say('interrupted again: exiting now; run the same command to resume');
+    process.exit(exitCodes.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+/** `codemonkeys run`: everything from the arguments to the exit code. */
+export async function runExperimentCommand(options: RunCommandOptions): Promise<number> {
+  const { flags, cwd } = options;
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const logger = createProgressLogger();
+  logger.sink = (line) => void stderr.write(`${line}\n`);
+  const control = createRunControl();
+  const uninstall = options.handleSignals === false ? () => undefined : installSignals(control, (message) => logger.sink(message));
+  let storage: SequenceStorage | undefined;
+  let opened: OpenedExperiment | undefined;
+  try {
+    if (options.banner) stderr.write(`${options.banner}\n`);
+    let config: Pick<ExperimentConfig, 'queue' | 'storage' | 'output' | 'concurrency' | 'retries' | 'retryDelayMs'>;
+    if (options.experiment && isCodeExperimentModule(options.experiment)) {
+      const code = await openCodeExperiment(path.resolve(cwd, options.experiment), flags, { cwd, control, logger, openStorage: async (url) => (storage = await openStorage(url, { cwd })), log: (message) => logger.sink(message) });
+      opened = code.opened;
+      config = code.config;
+    } else {
+      const full = resolveRunConfig(options.experiment, flags, cwd);
+      config = full;
+      storage = await openStorage(full.storage, { cwd });
+      opened = await openConfiguredExperiment(full, { cwd, ...(flags.runId ? { runId: flags.runId } : {}), storage, control, logger, log: (message) => logger.sink(message) });
+    }
+    const { runtime, instances } = opened;
+    const instanceIds = instances.map((instance) => instance.instanceId);
+    const queueUrl = config.queue;
+    stderr.write(
+      `experiment ${runtime.experimentId}: ${runtime.runs.length} run(s) × ${instanceIds.length} instance(s)` +
+        `${runtime.runs.length > 1 ? ` (${runtime.runs.map((run) => run.label).join(' | ')})` : ''}; storage ${config.storage}; output ${config.output}` +
+        `${queueUrl ? `; queue ${queueUrl}` : ''}\n`,
+    );
+    const progress = createRunProgress({
+      total: instanceIds.length * runtime.runs.length,
+      mode: flags.json && flags.progress === 'auto' ? 'lines' : flags.progress,
+      stream: stderr,
+      totals: () => {
+        const totals = runtime.environment.resources.models.totals();
+        return { tokens: totals.usage.inputTokens + totals.usage.outputTokens, costUsd: totals.costUsd, endpointRequests: totals.endpointRequests, cacheHits: totals.cacheHits };
+      },
+    });
+    logger.sink = (line) => progress.log(line);
+    const outcome = await runInvocation({
+      runtime,
+      storage: storage!,
+      storageUrl: config.storage,
+      instanceIds,
+      concurrency: config.concurrency.instances,
+      retries: config.retries,
+      retryDelayMs: config.retryDelayMs,
+      output: config.output,
+      control,
+      progress,
+      ...(queueUrl
+        ? {
+            dispatch: (items) =>
+              enqueueAndWait({
+                url: queueUrl,
+                prefix: flags.queuePrefix ?? 'codemonkeys',
+                name: flags.queueName ?? 'runs',
+                items,
+                experimentId: runtime.experimentId,
+                storageUrl: config.storage,
+                retries: config.retries,
+                detach: flags.detach ?? false,
+                control,
+                progress,
+                isDone: async (item) => ((await storage!.getWorkState(item.run.runId, item.instanceId, instanceStateKey))?.state as InstanceState | undefined)?.status === 'done',
+              }),
+          }
+        : {}),
+    });
+    logger.sink = (line) => void stderr.write(`${line}\n`);
+    if (flags.json) {
+      stdout.write(`${JSON.stringify({ experimentId: outcome.experimentId, runs: outcome.runs, stopReason: outcome.stopReason ?? null, reportFiles: outcome.reportFiles, scorecards: outcome.reports.map((report) => report.scorecard) }, null, 2)}\n`);
+    } else {
+      stdout.write(formatTerminalReport(outcome.reports, { color: (stdout as NodeJS.WriteStream).isTTY === true }));
+      for (const run of outcome.runs) stdout.write(`${run.label}: ${run.done} done, ${run.failed} failed, ${run.pending} not finished — predictions ${run.predictions}\n`);
+      stdout.write(`reports: ${outcome.reportFiles.markdown}, ${outcome.reportFiles.html}, ${outcome.reportFiles.json}\n`);
+      if (outcome.stopReason === 'budget') stdout.write('The budget is spent: raise --budget-usd / --budget-tokens and run the same command to continue.\n');
+      if (outcome.stopReason === 'interrupt') stdout.write('Interrupted: run the same command to resume (finished stages are kept).\n');
+    }
+    return exitCodeOf(outcome);
+  } finally {
+    uninstall();
+    await opened?.runtime.close().catch(() => undefined);
+    await storage?.close().catch(() => undefined);
+  }
+}

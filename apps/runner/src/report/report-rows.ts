@@ -1,0 +1,56 @@
+import { formatScorecardValue, scorecardRows } from '@codemonkeys/rewards';
+import type { RunReport } from './collect-run-report';
+
+/** One line of the side-by-side table: a figure of every run. */
+export interface ReportRow {
+  section: 'run' | 'localization' | 'generation' | 'selection' | 'cost' | 'time';
+  label: string;
+  values: string[];
+}
+
+/** The column title of a run: its sweep label, or its id when runs share a label. */
+export function runTitles(reports: readonly RunReport[]): string[] {
+  const labels = reports.map((report) => report.label);
+  return labels.map((label, index) => (labels.indexOf(label) !== labels.lastIndexOf(label) ? reports[index]!.runId : label));
+}
+
+const pluginsOf = (report: RunReport, stage: string): string =>
+  report.plugins
+    .filter((plugin) => plugin.stage === stage || plugin.stage.startsWith(`${stage}.`))
+    .map((plugin) => `${plugin.name.replace(/^@codemonkeys\/(?:localizer|generator|selector)-/, '')}@${plugin.version}`)
+    .join(' + ') || '—';
+
+const seconds = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '—' : ms >= 100_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`);
+
+/**
+ * The rows every report format shows, runs side by side: what ran, then the scorecard of
+ * `@codemonkeys/rewards` (its labels and number formats), then tokens, cost and time.
+ */
+export function reportRows(reports: readonly RunReport[]): ReportRow[] {
+  const rows: ReportRow[] = [
+    { section: 'run', label: 'run id', values: reports.map((report) => report.runId) },
+    { section: 'run', label: 'status', values: reports.map((report) => report.status) },
+    { section: 'run', label: 'localizer', values: reports.map((report) => pluginsOf(report, 'localize')) },
+    { section: 'run', label: 'generator', values: reports.map((report) => pluginsOf(report, 'generate')) },
+    { section: 'run', label: 'selector', values: reports.map((report) => pluginsOf(report, 'select')) },
+    { section: 'run', label: 'instances done / failed / total', values: reports.map((report) => `${report.instances.done} / ${report.instances.failed} / ${report.instances.total}`) },
+    { section: 'generation', label: 'candidates', values: reports.map((report) => String(report.scorecard.stages.generation.samples)) },
+  ];
+  for (const row of scorecardRows) {
+    if (row.stage === 'cost') continue;
+    const values = reports.map((report) => report.scorecard.headline[row.key] as number | null);
+    if (values.every((value) => value === null)) continue;
+    rows.push({ section: row.stage as ReportRow['section'], label: row.label, values: values.map((value) => formatScorecardValue(value, row.format)) });
+  }
+  rows.push(
+    { section: 'cost', label: 'model calls (cache hits)', values: reports.map((report) => `${report.summary.modelCalls.total} (${report.summary.modelCalls.cacheHits})`) },
+    { section: 'cost', label: 'input / output tokens', values: reports.map((report) => `${report.summary.usage.inputTokens.toLocaleString('en-US')} / ${report.summary.usage.outputTokens.toLocaleString('en-US')}`) },
+    { section: 'cost', label: 'cost', values: reports.map((report) => formatScorecardValue(report.summary.costUsd, 'usd')) },
+  );
+  const stages = [...new Set(reports.flatMap((report) => report.stageTimes.map((time) => time.stage)))];
+  for (const stage of stages) {
+    rows.push({ section: 'time', label: `${stage}, mean per instance`, values: reports.map((report) => seconds(report.stageTimes.find((time) => time.stage === stage)?.meanMs)) });
+  }
+  rows.push({ section: 'time', label: 'wall time (first stage start to last stage end)', values: reports.map((report) => seconds(report.wallTimeMs)) });
+  return rows;
+}
