@@ -39,6 +39,13 @@ describe('applyDiffInSession', () => {
     }
   });
 
+  it('decodes C-quoted header paths before checking them (octal escapes are what git and patch apply to)', async () => {
+    expect(diffHeaderPaths('diff --git "a/caf\\303\\251 menu.py" "b/caf\\303\\251 menu.py"\n')).toEqual(['café menu.py', 'café menu.py']);
+    const escaping = '--- "a/\\056\\056/outside.py"\n+++ "b/\\056\\056/outside.py"\n@@ -1 +1 @@\n-a\n+b\n';
+    expect(diffHeaderPaths(escaping)).toEqual(['../outside.py', '../outside.py']);
+    expect(await applyDiffInSession(untouchable, escaping)).toMatchObject({ applied: false, refused: true });
+  });
+
   it('refuses text without file headers and applies an empty diff trivially', async () => {
     expect(await applyDiffInSession(untouchable, 'just some prose\n')).toMatchObject({ applied: false, refused: true });
     expect(await applyDiffInSession(untouchable, '  \n')).toEqual({ applied: true, method: 'empty', output: '' });

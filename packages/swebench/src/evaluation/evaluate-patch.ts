@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import {
+  applyDiffInSession,
   CodemonkeysError,
   SandboxError,
   SandboxTimeoutError,
@@ -12,7 +13,6 @@ import { findEnvironmentSpec } from '../environment/find-environment-spec';
 import type { TestsStatus } from '../grading/grade-tests';
 import { gradeEvaluation, type InfrastructureFailure, type InstanceReport } from '../grading/instance-report';
 import type { TestStatusMap } from '../grading/test-status';
-import { applyPatchInSandbox } from './apply-patch-in-sandbox';
 import { environmentShell, sandboxEnvironment } from './environment-shell';
 import { EnvironmentImageError, EnvironmentSetupError } from './evaluation-errors';
 import { pathsOfDiff, prepareTestsScript, testRunScript } from './evaluation-scripts';
@@ -154,7 +154,7 @@ export async function evaluatePatch(options: EvaluatePatchOptions): Promise<Patc
     const environment = sandboxEnvironment(spec);
     const applyTimeoutMs = options.applyTimeoutMs ?? 120_000;
     let step = performance.now();
-    const application = await applyPatchInSandbox(session, patch, { timeoutMs: applyTimeoutMs });
+    const application = await applyDiffInSession(session, patch, { timeoutMs: applyTimeoutMs });
     if (!application.applied) {
       note(`candidate patch not applied${application.refused ? ' (refused before running anything)' : ''}:\n${application.output.trim()}`);
       return { kind: 'not-applied', refused: application.refused, output: application.output };

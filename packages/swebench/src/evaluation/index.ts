@@ -18,7 +18,12 @@ export {
   type InstanceSandboxProviderOptions,
   type SandboxInstance,
 } from './instance-sandbox-provider';
-export { applyPatchInSandbox, type ApplyPatchInSandboxOptions, type SandboxPatchApplication } from './apply-patch-in-sandbox';
+// Kept names for core's `applyDiffInSession`, which evaluation, selectors and generators share.
+export {
+  applyDiffInSession as applyPatchInSandbox,
+  type ApplyDiffInSessionOptions as ApplyPatchInSandboxOptions,
+  type DiffApplication as SandboxPatchApplication,
+} from '@codemonkeys/core';
 export { pathsOfDiff, prepareTestsScript, testRunScript } from './evaluation-scripts';
 export {
   evaluatePatch,

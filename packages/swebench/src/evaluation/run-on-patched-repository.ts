@@ -1,7 +1,6 @@
-import type { ExecResult, InstanceSandbox, SandboxFile, SandboxSession } from '@codemonkeys/core';
+import { applyDiffInSession, type ExecResult, type InstanceSandbox, type SandboxFile, type SandboxSession } from '@codemonkeys/core';
 import type { EnvironmentSpec } from '../environment/environment-spec';
 import { expandCommand } from '../environment/find-environment-spec';
-import { applyPatchInSandbox } from './apply-patch-in-sandbox';
 import { environmentShell, sandboxEnvironment } from './environment-shell';
 
 export interface RunOnPatchedRepositoryOptions {
@@ -51,7 +50,7 @@ export type PatchedRepositoryRun =
 export async function runOnPatchedRepository(options: RunOnPatchedRepositoryOptions): Promise<PatchedRepositoryRun> {
   const spec = options.spec ?? (options.instanceSandbox && 'spec' in options.instanceSandbox ? (options.instanceSandbox as { spec: EnvironmentSpec }).spec : undefined);
   const run = async (session: SandboxSession): Promise<PatchedRepositoryRun> => {
-    const application = await applyPatchInSandbox(session, options.patch ?? '');
+    const application = await applyDiffInSession(session, options.patch ?? '');
     if (!application.applied) return { applied: false, applyOutput: application.output };
     if (options.files && options.files.length > 0) await session.putFiles(options.files);
     const pre =
