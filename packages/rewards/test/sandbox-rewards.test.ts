@@ -154,5 +154,16 @@ describeWhenAvailable('sandbox rewards in Docker on the fixture instances', dock
     const scorecard = await scorecardFromStorage(storage, runId, { validity: { samples: 200 } });
     expect(scorecard.headline.selectionResolved).toBe(1);
     expect(scorecard.stages.generation.metrics.resolved!.missing).toBeGreaterThan(0);
+
+    // A resumed run (a new rewarder on the same storage) keeps what is stored instead of running it again,
+    // except the infrastructure failure, which is tried again.
+    const before = (await storage.queryRewards({ runId, limit: 1000 })).items.length;
+    const resumed = createRewarder({ storage, sandboxes: provider, goldTestTimeoutMs: 8_000, generatedTestTimeoutMs: 5_000 });
+    const instance = fixture.instance('word-count');
+    const candidates: Patch[] = fixture.candidates(instance.instanceId).map((candidate) => ({ instanceId: instance.instanceId, diff: candidate.diff, tests: [wordCountTest, alwaysPassingTest], metadata: {} }));
+    const again = await resumed.rewardGeneration({ runId, instance, candidates });
+    expect(again.candidates.map((rewards) => rewards.verdictSource)).toEqual(fixture.candidates(instance.instanceId).map((candidate) => (candidate.diff.trim() === '' ? 'empty' : 'stored')));
+    expect(again.candidates.every((rewards) => rewards.generatedTests === undefined && rewards.generatedTestValidity === 0.5)).toBe(true);
+    expect((await storage.queryRewards({ runId, limit: 1000 })).items.length).toBe(before);
   }, 300_000);
 });
