@@ -39,11 +39,39 @@ export type { ModelCallOptions, ModelClient } from './model/v1/model-client';
 export { CallLabelsSchema, currentCallLabels, withCallLabels, type CallLabels } from './call-labels/call-labels';
 export { approximateTokenCount, type TokenCounter } from './tokens/token-counter';
 
+// Model answers (what plugins do with model text: ask and re-ask, fenced blocks, model-named paths)
+export {
+  addExchangeCost,
+  askAndParse,
+  emptyExchangeCost,
+  type AskAndParseOptions,
+  type ExchangeCost,
+  type ExchangeOutcome,
+} from './model-answers/ask-and-parse';
+export { UnparseableAnswerError } from './model-answers/unparseable-answer-error';
+export { fencedBlocks, fencedCodeBlocks, type FencedBlock } from './model-answers/fenced-blocks';
+export {
+  cleanModelNamedPath,
+  createRepositoryPathResolver,
+  type RepositoryPathMatch,
+  type RepositoryPathResolver,
+  type RepositoryPathResolverOptions,
+  type ResolvedRepositoryPath,
+} from './model-answers/closest-repository-path';
+export { followSignal } from './signals/follow-signal';
+
 // Workspaces and sandboxes
 export { OutlineEntrySchema, type OutlineEntry } from './workspace/v1/outline';
 export type { Workspace, WorkspaceCapabilities, WritableWorkspace } from './workspace/v1/workspace';
 export { normalizeRepositoryPath, resolveRepositoryPath } from './workspace/repository-path';
 export { createInMemoryWorkspace, type InMemoryWorkspaceOptions } from './workspace/in-memory-workspace';
+export {
+  createSourceFileFilter,
+  documentationPatterns,
+  testFilePatterns,
+  type GlobMatcherFactory,
+  type SourceFileFilterOptions,
+} from './workspace/source-file-filter';
 export {
   ExecResultSchema,
   SandboxLimitsSchema,

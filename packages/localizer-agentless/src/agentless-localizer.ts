@@ -1,20 +1,18 @@
-import { renderContext, type CodePointer, type Task, type LocalizationResult, type LocalizerV1, type PluginContext } from '@codemonkeys/core';
+import { renderContext, type CodePointer, type Task, type LocalizationResult, type LocalizerV1, type PluginContext, addExchangeCost, emptyExchangeCost, followSignal } from '@codemonkeys/core';
 import type { AgentlessMetadata, LevelCost } from './agentless-metadata';
 import type { AgentlessOptions } from './agentless-options';
-import { addCost, emptyCost } from './answer-exchange';
 import { runEditLevel } from './edit-level';
 import { runElementLevel } from './element-level';
 import { runFileLevel } from './file-level';
 import { createLevelEnvironment } from './level-environment';
 import { packageMeta } from './package-meta';
 import { promptVersion } from './prompts/prompt-version';
-import { followSignal } from './run-signal';
 
 /** The task as the prompts see it: hints only when asked for. */
 const withoutHintsUnless = (useHints: boolean, task: Task): Task => (useHints ? task : { ...task, hintsText: '' });
 
 const costOf = (record: LevelCost | undefined): LevelCost =>
-  record ? { calls: record.calls, cacheHits: record.cacheHits, usage: record.usage, costUsd: record.costUsd } : emptyCost();
+  record ? { calls: record.calls, cacheHits: record.cacheHits, usage: record.usage, costUsd: record.costUsd } : emptyExchangeCost();
 
 /**
  * Agentless' hierarchical localization as a Localizer: files from the repository tree, then elements
@@ -98,7 +96,7 @@ export class AgentlessLocalizer implements LocalizerV1 {
       }
     }
 
-    const total = [levels.irrelevantFolders, levels.files, levels.elements, levels.lines].reduce<LevelCost>((sum, record) => addCost(sum, costOf(record)), emptyCost());
+    const total = [levels.irrelevantFolders, levels.files, levels.elements, levels.lines].reduce<LevelCost>((sum, record) => addExchangeCost(sum, costOf(record)), emptyExchangeCost());
     const metadata: AgentlessMetadata = {
       plugin: { ...packageMeta },
       promptVersion,

@@ -1,5 +1,5 @@
 import type { Usage } from '@codemonkeys/core';
-import type { PathMatch } from './path-resolver';
+import type { RepositoryPathMatch } from '@codemonkeys/core';
 
 /** Cost of one level (or the whole run). */
 export interface LevelCost {
@@ -22,7 +22,7 @@ export interface LevelRecord extends LevelCost {
 export interface PathCorrection {
   named: string;
   path: string;
-  match: Exclude<PathMatch, 'exact'>;
+  match: Exclude<RepositoryPathMatch, 'exact'>;
 }
 
 export interface NamedElementRecord {

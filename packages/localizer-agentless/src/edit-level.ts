@@ -1,12 +1,11 @@
-import { renderContext, withCallLabels, type CodePointer } from '@codemonkeys/core';
+import { renderContext, withCallLabels, type CodePointer, addExchangeCost, askAndParse, emptyExchangeCost, UnparseableAnswerError } from '@codemonkeys/core';
 import type { EditLevelRecord, EditSampleRecord, LevelCost } from './agentless-metadata';
-import { addCost, askAndParse, emptyCost } from './answer-exchange';
 import type { ElementIndex } from './element-index';
 import { levelRecordOf, type LevelEnvironment } from './level-environment';
 import { parseLocationAnswer } from './location-answer';
 import { resolveLocations, type ResolvedLocation } from './location-resolver';
 import { editLevelPrompt } from './prompts/edit-level-prompt';
-import { UnparseableAnswerError } from './unparseable-answer-error';
+import { reaskPrompt } from './prompts/reask-prompt';
 
 export interface EditLevelResult {
   /** Merged edit spans, in the order of the files, with `score` = share of successful samples naming them. */
@@ -85,7 +84,7 @@ export async function runEditLevel(environment: LevelEnvironment, files: readonl
   const base = { temperature, promptTokens, spansOverBudget: rendered.omitted.length };
 
   if (rendered.shown.length === 0) {
-    return { pointers: [], record: { ...emptyCost(), status: 'failed', failure: 'prompt-too-long', error: `no code fits in maxPromptTokens (${options.maxPromptTokens})`, ...base, samples: [] } };
+    return { pointers: [], record: { ...emptyExchangeCost(), status: 'failed', failure: 'prompt-too-long', error: `no code fits in maxPromptTokens (${options.maxPromptTokens})`, ...base, samples: [] } };
   }
 
   const request = environment.request(prompt, temperature);
@@ -97,6 +96,7 @@ export async function runEditLevel(environment: LevelEnvironment, files: readonl
           request,
           callOptions: { sample },
           signal: environment.signal,
+          reaskPrompt,
           parse: (answer) => {
             const resolved = resolveLocations(parseLocationAnswer(answer), shownIndexes);
             if (resolved.locations.length === 0) {
@@ -122,7 +122,7 @@ export async function runEditLevel(environment: LevelEnvironment, files: readonl
       dropped: outcome.value.dropped,
     };
   });
-  const total: LevelCost = outcomes.reduce<LevelCost>((sum, outcome) => addCost(sum, outcome), emptyCost());
+  const total: LevelCost = outcomes.reduce<LevelCost>((sum, outcome) => addExchangeCost(sum, outcome), emptyExchangeCost());
 
   const successful = outcomes.flatMap((outcome, sample) => (outcome.status === 'ok' ? [{ sample, locations: outcome.value.locations }] : []));
   if (successful.length === 0) {

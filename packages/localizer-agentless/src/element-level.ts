@@ -1,11 +1,11 @@
+import { askAndParse, emptyExchangeCost, UnparseableAnswerError } from '@codemonkeys/core';
 import type { ElementLevelRecord } from './agentless-metadata';
-import { askAndParse, emptyCost } from './answer-exchange';
 import type { ElementIndex } from './element-index';
 import { levelRecordOf, type LevelEnvironment } from './level-environment';
 import { parseLocationAnswer } from './location-answer';
 import { resolveLocations, type ResolvedLocation } from './location-resolver';
 import { elementLevelPrompt } from './prompts/element-level-prompt';
-import { UnparseableAnswerError } from './unparseable-answer-error';
+import { reaskPrompt } from './prompts/reask-prompt';
 
 export interface ElementLevelResult {
   elements: ResolvedLocation[];
@@ -41,7 +41,7 @@ export async function runElementLevel(environment: LevelEnvironment, files: read
   if (environment.countTokens(prompt) > options.maxPromptTokens) {
     return {
       elements: [],
-      record: { ...emptyCost(), status: 'failed', failure: 'prompt-too-long', error: `the skeleton of ${skeletons[0]?.path} alone is over maxPromptTokens (${options.maxPromptTokens})`, ...base },
+      record: { ...emptyExchangeCost(), status: 'failed', failure: 'prompt-too-long', error: `the skeleton of ${skeletons[0]?.path} alone is over maxPromptTokens (${options.maxPromptTokens})`, ...base },
     };
   }
 
@@ -52,6 +52,7 @@ export async function runElementLevel(environment: LevelEnvironment, files: read
     model: environment.model,
     request: environment.request(prompt, 0),
     signal: environment.signal,
+    reaskPrompt,
     parse: (answer) => {
       const resolved = resolveLocations(parseLocationAnswer(answer), indexes);
       if (resolved.locations.length === 0) {

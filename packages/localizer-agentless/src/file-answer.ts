@@ -1,7 +1,5 @@
-import { fencedBlocks } from './fenced-blocks';
+import { fencedBlocks, UnparseableAnswerError, type RepositoryPathResolver, type ResolvedRepositoryPath } from '@codemonkeys/core';
 import type { DroppedName, PathCorrection } from './agentless-metadata';
-import type { PathResolver, ResolvedPath } from './path-resolver';
-import { UnparseableAnswerError } from './unparseable-answer-error';
 
 export interface NamedPaths {
   paths: string[];
@@ -23,12 +21,12 @@ export function pathLinesOf(answer: string): string[] {
  * Resolves the paths an answer names, in order, without duplicates, up to `limit`: each matched to a
  * real path (recorded when corrected) or dropped (recorded). `resolvers` are tried in order.
  */
-export function resolveNamedPaths(lines: readonly string[], resolvers: ReadonlyArray<PathResolver>, limit: number): NamedPaths {
+export function resolveNamedPaths(lines: readonly string[], resolvers: ReadonlyArray<RepositoryPathResolver>, limit: number): NamedPaths {
   const paths: string[] = [];
   const corrections: PathCorrection[] = [];
   const dropped: DroppedName[] = [];
   for (const line of lines) {
-    let resolved: ResolvedPath | undefined;
+    let resolved: ResolvedRepositoryPath | undefined;
     for (const resolver of resolvers) {
       resolved = resolver.resolve(line);
       if (resolved) break;
@@ -49,7 +47,7 @@ export function resolveNamedPaths(lines: readonly string[], resolvers: ReadonlyA
 }
 
 /** Level 1's answer: the named files. Throws UnparseableAnswerError when no line names a real file. */
-export function parseFileAnswer(answer: string, resolvers: ReadonlyArray<PathResolver>, limit: number): NamedPaths {
+export function parseFileAnswer(answer: string, resolvers: ReadonlyArray<RepositoryPathResolver>, limit: number): NamedPaths {
   const lines = pathLinesOf(answer);
   if (lines.length === 0) throw new UnparseableAnswerError('no file path was found. Give one full path per line inside one fenced block.');
   const named = resolveNamedPaths(lines, resolvers, limit);

@@ -1,14 +1,14 @@
+import { distance } from 'fastest-levenshtein';
+import picomatch from 'picomatch';
+import { askAndParse, createRepositoryPathResolver, createSourceFileFilter, UnparseableAnswerError } from '@codemonkeys/core';
 import type { FileLevelRecord, IrrelevantFoldersRecord } from './agentless-metadata';
-import { askAndParse } from './answer-exchange';
 import { parseFileAnswer, pathLinesOf } from './file-answer';
 import { AgentlessLocalizationError } from './localization-failed-error';
 import { levelRecordOf, type LevelEnvironment } from './level-environment';
-import { createPathResolver } from './path-resolver';
 import { fileLevelPrompt } from './prompts/file-level-prompt';
 import { irrelevantFoldersPrompt } from './prompts/irrelevant-folders-prompt';
 import { foldersOf, renderRepositoryTree } from './repository-tree';
-import { createSourceFileFilter } from './source-file-filter';
-import { UnparseableAnswerError } from './unparseable-answer-error';
+import { reaskPrompt } from './prompts/reask-prompt';
 
 export interface FileLevelResult {
   files: string[];
@@ -21,12 +21,13 @@ const endpointHint = 'Check that the model endpoint is reachable and the model n
 /** Asks which folders are irrelevant and prunes them; on any trouble the tree stays whole and the record says why. */
 async function pruneIrrelevantFolders(environment: LevelEnvironment, sources: string[]): Promise<{ kept: string[]; record: IrrelevantFoldersRecord }> {
   const folders = foldersOf(sources);
-  const resolver = createPathResolver(folders);
+  const resolver = createRepositoryPathResolver(folders, { distance });
   const prompt = irrelevantFoldersPrompt({ problemStatement: environment.task.problemStatement, hintsText: environment.task.hintsText, tree: renderRepositoryTree(sources) });
   const outcome = await askAndParse({
     model: environment.model,
     request: environment.request(prompt, 0),
     signal: environment.signal,
+    reaskPrompt,
     parse: (answer) => {
       const lines = pathLinesOf(answer).map((line) => line.replace(/\/+$/, ''));
       if (lines.length === 0 && !answer.includes('```')) throw new UnparseableAnswerError('no fenced block was found. Give one folder path per line inside one fenced block (an empty block when none is irrelevant).');
@@ -65,7 +66,7 @@ async function pruneIrrelevantFolders(environment: LevelEnvironment, sources: st
 export async function runFileLevel(environment: LevelEnvironment): Promise<FileLevelResult> {
   const { options } = environment;
   const allFiles = await environment.workspace.listFiles();
-  const isSource = createSourceFileFilter(options);
+  const isSource = createSourceFileFilter({ ...options, compileGlobs: (globs) => picomatch([...globs], { dot: true }) });
   let sources = allFiles.filter(isSource);
   if (sources.length === 0) {
     throw new AgentlessLocalizationError({
@@ -97,11 +98,12 @@ export async function runFileLevel(environment: LevelEnvironment): Promise<FileL
   }
 
   // Paths in the tree first; a real file left out of the tree (a test the model insists on) only when named exactly (cleaned of quotes and prefixes).
-  const resolvers = [createPathResolver(sources), createPathResolver(allFiles, { fuzzy: false })];
+  const resolvers = [createRepositoryPathResolver(sources, { distance }), createRepositoryPathResolver(allFiles, { fuzzy: false })];
   const outcome = await askAndParse({
     model: environment.model,
     request: environment.request(prompt, 0),
     signal: environment.signal,
+    reaskPrompt,
     parse: (answer) => parseFileAnswer(answer, resolvers, options.maxFiles),
   });
   if (outcome.status === 'failed' && outcome.reason === 'endpoint') {

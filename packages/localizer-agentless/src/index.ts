@@ -19,7 +19,7 @@ export type {
   PathCorrection,
 } from './agentless-metadata';
 export { AgentlessLocalizationError } from './localization-failed-error';
-export { UnparseableAnswerError } from './unparseable-answer-error';
 export { promptVersion } from './prompts/prompt-version';
 export { renderRepositoryTree } from './repository-tree';
-export { documentationPatterns, testFilePatterns } from './source-file-filter';
+// Shared with the other localizers through core; exported here as before.
+export { UnparseableAnswerError, documentationPatterns, testFilePatterns } from '@codemonkeys/core';

@@ -1,7 +1,6 @@
-import type { ChatRequest, Logger, ModelClient, Task, Workspace } from '@codemonkeys/core';
+import { type ChatRequest, type Logger, type ModelClient, type Task, type Workspace, type ExchangeOutcome } from '@codemonkeys/core';
 import type { AgentlessOptions } from './agentless-options';
 import type { LevelCost, LevelRecord } from './agentless-metadata';
-import type { ExchangeOutcome } from './answer-exchange';
 import { createElementIndex, type ElementIndex } from './element-index';
 import { systemPrompt } from './prompts/system-prompt';
 

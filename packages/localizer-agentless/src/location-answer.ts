@@ -1,5 +1,4 @@
-import { fencedBlocks } from './fenced-blocks';
-import { UnparseableAnswerError } from './unparseable-answer-error';
+import { fencedBlocks, UnparseableAnswerError } from '@codemonkeys/core';
 
 /** One location line of a model answer, under the file header it followed (if any). */
 export type NamedLocation =

@@ -1,7 +1,8 @@
+import { distance } from 'fastest-levenshtein';
+import { createRepositoryPathResolver } from '@codemonkeys/core';
 import type { DroppedName, PathCorrection } from './agentless-metadata';
 import type { ElementIndex } from './element-index';
 import type { NamedLocation } from './location-answer';
-import { createPathResolver } from './path-resolver';
 
 /** A named location matched to lines of a real file. */
 export interface ResolvedLocation {
@@ -30,7 +31,7 @@ export interface ResolvedLocations {
  */
 export function resolveLocations(named: readonly NamedLocation[], indexes: ReadonlyMap<string, ElementIndex>): ResolvedLocations {
   const files = [...indexes.keys()];
-  const resolver = createPathResolver(files);
+  const resolver = createRepositoryPathResolver(files, { distance });
   const locations: ResolvedLocation[] = [];
   const corrections: PathCorrection[] = [];
   const dropped: DroppedName[] = [];

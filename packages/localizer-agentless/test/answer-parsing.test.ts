@@ -1,17 +1,16 @@
+import { UnparseableAnswerError, createRepositoryPathResolver, createSourceFileFilter, fencedBlocks } from '@codemonkeys/core';
+import { distance } from 'fastest-levenshtein';
+import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
 import { createElementIndex } from '../src/element-index';
-import { fencedBlocks } from '../src/fenced-blocks';
 import { parseFileAnswer } from '../src/file-answer';
 import { parseLocationAnswer } from '../src/location-answer';
-import { createPathResolver } from '../src/path-resolver';
 import { renderRepositoryTree } from '../src/repository-tree';
-import { createSourceFileFilter } from '../src/source-file-filter';
-import { UnparseableAnswerError } from '../src/unparseable-answer-error';
 
 const paths = ['django/db/models/base.py', 'django/db/models/query.py', 'django/forms/models.py', 'django/utils/text.py'];
 
 describe('path resolver', () => {
-  const resolver = createPathResolver(paths);
+  const resolver = createRepositoryPathResolver(paths, { distance });
   it.each([
     ['django/db/models/base.py', 'django/db/models/base.py', 'exact'],
     ['`./django/db/models/query.py`', 'django/db/models/query.py', 'normalized'],
@@ -34,14 +33,14 @@ describe('path resolver', () => {
   });
 
   it('matches only exact and cleaned names when not fuzzy', () => {
-    const strict = createPathResolver(paths, { fuzzy: false });
+    const strict = createRepositoryPathResolver(paths, { fuzzy: false });
     expect(strict.resolve('./django/utils/text.py')?.path).toBe('django/utils/text.py');
     expect(strict.resolve('django/utils/texts.py')).toBeUndefined();
   });
 });
 
 describe('file answers', () => {
-  const resolvers = [createPathResolver(paths)];
+  const resolvers = [createRepositoryPathResolver(paths, { distance })];
   it('reads the fenced block, in order, without duplicates, up to the limit', () => {
     const answer = 'Thinking about it...\n```text\ndjango/db/models/query.py\ndjango/db/models/query.py\n- django/utils/text.py\ndjango/forms/models.py\n```';
     expect(parseFileAnswer(answer, resolvers, 2)).toEqual({
@@ -154,14 +153,16 @@ describe('element index', () => {
 });
 
 describe('repository tree and filters', () => {
+  // As file-level.ts compiles the globs of its options.
+  const compileGlobs = (globs: readonly string[]) => picomatch([...globs], { dot: true });
   it('renders folders before files, indented', () => {
     expect(renderRepositoryTree(['b.py', 'a/z.py', 'a/c/d.py'])).toBe('a/\n    c/\n        d.py\n    z.py\nb.py');
   });
 
   it('keeps source files and leaves out tests and docs unless asked', () => {
     const files = ['pkg/a.py', 'pkg/tests/test_a.py', 'tests/conftest.py', 'pkg/a_test.py', 'docs/conf.py', 'README.md', 'setup.cfg', 'pkg/testing.py'];
-    expect(files.filter(createSourceFileFilter({ include: ['**/*.py'], exclude: [], excludeTests: true, excludeDocs: true }))).toEqual(['pkg/a.py', 'pkg/testing.py']);
-    expect(files.filter(createSourceFileFilter({ include: ['**/*.py'], exclude: ['pkg/testing.py'], excludeTests: false, excludeDocs: false }))).toEqual([
+    expect(files.filter(createSourceFileFilter({ include: ['**/*.py'], exclude: [], excludeTests: true, excludeDocs: true, compileGlobs }))).toEqual(['pkg/a.py', 'pkg/testing.py']);
+    expect(files.filter(createSourceFileFilter({ include: ['**/*.py'], exclude: ['pkg/testing.py'], excludeTests: false, excludeDocs: false, compileGlobs }))).toEqual([
       'pkg/a.py',
       'pkg/tests/test_a.py',
       'tests/conftest.py',

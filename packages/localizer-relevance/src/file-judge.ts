@@ -1,11 +1,11 @@
-import type { Logger, ModelClient, SequenceStorage, Task } from '@codemonkeys/core';
-import { askAndParse, emptyCost } from './answer-exchange';
+import { type Logger, type ModelClient, type SequenceStorage, type Task, askAndParse, emptyExchangeCost } from '@codemonkeys/core';
 import { parseJudgment } from './judgment-answer';
 import { judgmentPrompt, judgmentSystemPrompt } from './prompts/judgment-prompt';
 import { promptVersion } from './prompts/prompt-version';
 import { CachedJudgmentSchema, judgmentCacheKey, readCached, writeCached } from './relevance-cache';
 import type { FileJudgmentRecord } from './relevance-metadata';
 import type { RelevanceOptions } from './relevance-options';
+import { reaskPrompt } from './prompts/reask-prompt';
 
 export interface FileJudge {
   judge(path: string): Promise<FileJudgmentRecord>;
@@ -40,18 +40,18 @@ export function createFileJudge(options: {
       try {
         content = await options.readFile(path);
       } catch (error) {
-        return { path, status: 'skipped', cached: false, bytes: 0, error: `unreadable: ${error instanceof Error ? error.message : String(error)}`, ...emptyCost() };
+        return { path, status: 'skipped', cached: false, bytes: 0, error: `unreadable: ${error instanceof Error ? error.message : String(error)}`, ...emptyExchangeCost() };
       }
       const bytes = Buffer.byteLength(content, 'utf8');
-      if (bytes > settings.maxFileBytes) return { path, status: 'skipped', cached: false, bytes, error: `larger than maxFileBytes (${settings.maxFileBytes})`, ...emptyCost() };
+      if (bytes > settings.maxFileBytes) return { path, status: 'skipped', cached: false, bytes, error: `larger than maxFileBytes (${settings.maxFileBytes})`, ...emptyExchangeCost() };
 
       const key = judgmentCacheKey({ promptVersion, model: modelName, problemStatement: task.problemStatement, hintsText: task.hintsText, path, content });
       if (settings.cache) {
         const cached = await readCached(options.storage, key, CachedJudgmentSchema);
         if (cached) {
           return cached.relevant
-            ? { path, status: 'relevant', summary: cached.summary, cached: true, bytes, ...emptyCost() }
-            : { path, status: 'irrelevant', cached: true, bytes, ...emptyCost() };
+            ? { path, status: 'relevant', summary: cached.summary, cached: true, bytes, ...emptyExchangeCost() }
+            : { path, status: 'irrelevant', cached: true, bytes, ...emptyExchangeCost() };
         }
       }
 
@@ -68,6 +68,7 @@ export function createFileJudge(options: {
         },
         signal: options.signal,
         parse: parseJudgment,
+        reaskPrompt,
       });
       if (outcome.status === 'failed') {
         return { path, status: 'failed', cached: false, bytes, failure: outcome.reason, error: outcome.error, ...costFields(outcome) };

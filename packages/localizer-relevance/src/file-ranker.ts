@@ -1,12 +1,12 @@
-import { withCallLabels, type Logger, type ModelClient, type SequenceStorage, type Task } from '@codemonkeys/core';
-import { askAndParse, emptyCost } from './answer-exchange';
-import { createPathResolver } from './path-resolver';
+import { distance } from 'fastest-levenshtein';
+import { withCallLabels, type Logger, type ModelClient, type SequenceStorage, type Task, askAndParse, createRepositoryPathResolver, emptyExchangeCost } from '@codemonkeys/core';
 import { promptVersion } from './prompts/prompt-version';
 import { rankingPrompt, rankingSystemPrompt } from './prompts/ranking-prompt';
 import { parseRanking } from './ranking-answer';
 import { CachedRankingSchema, rankingCacheKey, readCached, writeCached } from './relevance-cache';
 import type { RankingRecord } from './relevance-metadata';
 import type { RelevanceOptions } from './relevance-options';
+import { reaskPrompt } from './prompts/reask-prompt';
 
 /**
  * Asks the ranker for `rankings` orderings of the relevant files, concurrently, each call labelled with
@@ -27,7 +27,7 @@ export async function runRankings(options: {
   const modelName = settings.rankerModel ?? options.model.defaultModel ?? options.model.endpoint;
   const system = rankingSystemPrompt({ tokenBudget: settings.tokenBudget, targetTokens: settings.targetTokens ?? Math.floor(settings.tokenBudget / 2) });
   const prompt = rankingPrompt({ problemStatement: task.problemStatement, hintsText: task.hintsText, files: options.files });
-  const resolver = createPathResolver(options.files.map((file) => file.path));
+  const resolver = createRepositoryPathResolver(options.files.map((file) => file.path), { distance });
 
   return Promise.all(
     Array.from({ length: settings.rankings }, (_, sample) =>
@@ -37,7 +37,7 @@ export async function runRankings(options: {
           const cached = await readCached(options.storage, key, CachedRankingSchema);
           // A cached ranking is used only when every path in it is still a relevant file.
           if (cached && cached.ranking.every((path) => options.files.some((file) => file.path === path))) {
-            return { sample, status: 'cached', ranking: cached.ranking, corrections: [], dropped: [], ...emptyCost() };
+            return { sample, status: 'cached', ranking: cached.ranking, corrections: [], dropped: [], ...emptyExchangeCost() };
           }
         }
         const outcome = await askAndParse({
@@ -53,6 +53,7 @@ export async function runRankings(options: {
           },
           callOptions: { sample },
           signal: options.signal,
+          reaskPrompt,
           parse: (answer) => parseRanking(answer, resolver),
         });
         const cost = { calls: outcome.calls, cacheHits: outcome.cacheHits, usage: outcome.usage, costUsd: outcome.costUsd };

@@ -7,8 +7,8 @@ export { RelevanceLocalizer, createRelevanceLocalizer } from './relevance-locali
 export { RelevanceOptionsSchema, type RelevanceOptions, type RelevanceOptionsInput } from './relevance-options';
 export type { Cost, FileJudgmentRecord, RankedFileRecord, RankingRecord, RelevanceMetadata } from './relevance-metadata';
 export { RelevanceLocalizationError } from './relevance-localization-error';
-export { UnparseableAnswerError } from './unparseable-answer-error';
 export { mergeRankings, type MergedRank } from './merge-rankings';
 export { judgmentCacheKey, rankingCacheKey } from './relevance-cache';
 export { promptVersion } from './prompts/prompt-version';
-export { documentationPatterns, testFilePatterns } from './source-file-filter';
+// Shared with the other localizers through core; exported here as before.
+export { UnparseableAnswerError, documentationPatterns, testFilePatterns } from '@codemonkeys/core';

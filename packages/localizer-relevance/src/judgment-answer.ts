@@ -1,4 +1,4 @@
-import { UnparseableAnswerError } from './unparseable-answer-error';
+import { UnparseableAnswerError } from '@codemonkeys/core';
 
 export type Judgment = { relevant: true; summary: string } | { relevant: false };
 

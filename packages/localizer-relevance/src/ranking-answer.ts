@@ -1,6 +1,4 @@
-import { fencedBlocks } from './fenced-blocks';
-import type { PathResolver } from './path-resolver';
-import { UnparseableAnswerError } from './unparseable-answer-error';
+import { fencedBlocks, UnparseableAnswerError, type RepositoryPathResolver } from '@codemonkeys/core';
 
 export interface ParsedRanking {
   /** Real paths of relevant files, most important first, without duplicates. */
@@ -40,7 +38,7 @@ function lastPathList(answer: string): string[] | undefined {
  * misspelt), dropped and recorded when it is none of them. Throws UnparseableAnswerError when there is
  * no list or nothing in it is a relevant file.
  */
-export function parseRanking(answer: string, relevant: PathResolver): ParsedRanking {
+export function parseRanking(answer: string, relevant: RepositoryPathResolver): ParsedRanking {
   const list = lastPathList(answer);
   if (!list) throw new UnparseableAnswerError('no JSON list of paths was found. End your answer with the ranking as a JSON list of strings in a fenced block.');
   const ranking: string[] = [];

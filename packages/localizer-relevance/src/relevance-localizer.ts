@@ -1,6 +1,6 @@
-import { renderContext, type CodePointer, type LocalizationResult, type LocalizerV1, type PluginContext } from '@codemonkeys/core';
+import picomatch from 'picomatch';
+import { renderContext, type CodePointer, type LocalizationResult, type LocalizerV1, type PluginContext, addExchangeCost, createSourceFileFilter, emptyExchangeCost, followSignal, type ExchangeCost } from '@codemonkeys/core';
 import pMap from 'p-map';
-import { addCost, emptyCost, type ExchangeCost } from './answer-exchange';
 import { createFileJudge } from './file-judge';
 import { runRankings } from './file-ranker';
 import { mergeRankings, type MergedRank } from './merge-rankings';
@@ -9,8 +9,6 @@ import { promptVersion } from './prompts/prompt-version';
 import { RelevanceLocalizationError } from './relevance-localization-error';
 import type { FileJudgmentRecord, RankedFileRecord, RankingRecord, RelevanceMetadata } from './relevance-metadata';
 import type { RelevanceOptions } from './relevance-options';
-import { followSignal } from './run-signal';
-import { createSourceFileFilter } from './source-file-filter';
 
 const endpointHint = 'Check that the judge endpoint is reachable and its model name is right, then run the instance again (a resumed run retries it; judgments already made are cached).';
 
@@ -68,7 +66,7 @@ export class RelevanceLocalizer implements LocalizerV1 {
     };
 
     const allFiles = await workspace.listFiles();
-    const candidates = allFiles.filter(createSourceFileFilter(options));
+    const candidates = allFiles.filter(createSourceFileFilter({ ...options, compileGlobs: (globs) => picomatch([...globs], { dot: true }) }));
     if (candidates.length === 0) {
       throw new RelevanceLocalizationError({
         instanceId,
@@ -134,9 +132,9 @@ export class RelevanceLocalizer implements LocalizerV1 {
       pointers.push({ path: rank.path, startLine: 1, endLine: lineCountOf(await readFile(rank.path)), kind: 'file', score: 1 - rank.meanRelativeRank });
     }
 
-    const judgeCost = judgments.reduce<ExchangeCost>((sum, judgment) => addCost(sum, judgment), emptyCost());
-    const rankerCost = rankings.reduce<ExchangeCost>((sum, ranking) => addCost(sum, ranking), emptyCost());
-    const total = addCost(judgeCost, rankerCost);
+    const judgeCost = judgments.reduce<ExchangeCost>((sum, judgment) => addExchangeCost(sum, judgment), emptyExchangeCost());
+    const rankerCost = rankings.reduce<ExchangeCost>((sum, ranking) => addExchangeCost(sum, ranking), emptyExchangeCost());
+    const total = addExchangeCost(judgeCost, rankerCost);
     const metadata: RelevanceMetadata = {
       plugin: { ...packageMeta },
       promptVersion,

@@ -1,7 +1,8 @@
+import { createRepositoryPathResolver } from '@codemonkeys/core';
+import { distance } from 'fastest-levenshtein';
 import { describe, expect, it } from 'vitest';
 import { judgmentCacheKey, mergeRankings, rankingCacheKey, UnparseableAnswerError } from '../src/index';
 import { parseJudgment } from '../src/judgment-answer';
-import { createPathResolver } from '../src/path-resolver';
 import { parseRanking } from '../src/ranking-answer';
 
 describe('judgments', () => {
@@ -22,7 +23,7 @@ describe('judgments', () => {
 });
 
 describe('rankings', () => {
-  const resolver = createPathResolver(['pkg/a.py', 'pkg/b.py', 'pkg/sub/c.py']);
+  const resolver = createRepositoryPathResolver(['pkg/a.py', 'pkg/b.py', 'pkg/sub/c.py'], { distance });
 
   it('reads the last JSON list, in a fenced block or bare, without duplicates', () => {
     expect(parseRanking('first try ["pkg/b.py"]\n```json\n["pkg/a.py", "pkg/a.py", "sub/c.py"]\n```', resolver).ranking).toEqual(['pkg/a.py', 'pkg/sub/c.py']);

@@ -1,7 +1,10 @@
-import { CodemonkeysError } from '@codemonkeys/core';
+import { UnparseableAnswerError } from '@codemonkeys/core';
 
-/** Why an answer names no usable candidate; the message is shown to the model when it is asked again. */
-export class InvalidChoiceError extends CodemonkeysError {
+/**
+ * Why an answer names no usable candidate; the message is shown to the model when it is asked again.
+ * An `UnparseableAnswerError` (core's) like every unusable model answer.
+ */
+export class InvalidChoiceError extends UnparseableAnswerError {
   static override readonly errorName: string = 'InvalidChoiceError';
 
   constructor(

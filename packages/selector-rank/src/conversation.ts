@@ -1,5 +1,5 @@
 import type { Message, InstanceSandbox, Task } from '@codemonkeys/core';
-import { runTestMatrix } from '@codemonkeys/core';
+import { fencedCodeBlocks, runTestMatrix } from '@codemonkeys/core';
 import { InvalidChoiceError, parseChoice } from './choice-parser';
 import type { Contender } from './contenders';
 import type { ModelExchange } from './model-exchange';
@@ -33,7 +33,9 @@ export interface ConversationOptions {
   signal: AbortSignal;
 }
 
-const pythonBlock = /```(?:python|py)?[ \t]*\n([\s\S]*?)```/i;
+/** The model's test script: its first closed fenced block tagged Python or untagged (a block cut by the token limit is not run). */
+const testScriptOf = (answer: string): string | undefined =>
+  fencedCodeBlocks(answer).find((block) => block.closed && /^(?:python3?|py)?$/i.test(block.language))?.content;
 
 const truncate = (text: string, limit: number | undefined): string =>
   limit === undefined || text.length <= limit ? text : `${text.slice(0, limit)}\n[… ${text.length - limit} more characters of this diff not shown]\n`;
@@ -91,7 +93,7 @@ export async function converse(options: ConversationOptions): Promise<Conversati
       if (!(error instanceof InvalidChoiceError)) throw error;
       problem = error.message;
     }
-    const script = pythonBlock.exec(answer.text)?.[1];
+    const script = testScriptOf(answer.text);
     if (script !== undefined && /<choice>/i.test(answer.text) === false && options.sandbox) {
       if (attemptsLeft > 0) {
         attemptsLeft -= 1;

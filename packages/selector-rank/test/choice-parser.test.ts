@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UnparseableAnswerError } from '@codemonkeys/core';
 import { InvalidChoiceError, parseChoice } from '../src/index';
 
 describe('parseChoice', () => {
@@ -23,6 +24,8 @@ describe('parseChoice', () => {
       } catch (error) {
         expect((error as InvalidChoiceError).kind).toBe('out-of-range');
         expect((error as Error).message).toContain('numbered 1 to 3');
+        // Any unusable model answer is core's UnparseableAnswerError, whichever plugin read it.
+        expect(UnparseableAnswerError.isInstance(error)).toBe(true);
       }
     }
   });
