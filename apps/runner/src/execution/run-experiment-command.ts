@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SequenceStorage } from '@codemonkeys/core';
 import { resolveRunConfig } from '../config/run-flags';
@@ -10,6 +11,7 @@ import { createRunProgress } from '../progress/run-progress';
 import { enqueueAndWait } from '../queue/queue-dispatch';
 import { formatTerminalReport } from '../report/format-terminal-report';
 import { openStorage } from '../storage/open-storage';
+import { parseStorageUrl } from '../storage/storage-url';
 import { openConfiguredExperiment, type OpenedExperiment } from './open-configured-experiment';
 import { instanceStateKey, type InstanceState } from './process-instance';
 import { createRunControl, type RunControl } from './run-control';
@@ -26,6 +28,13 @@ export interface RunCommandOptions {
   banner?: string;
   /** Installs SIGINT/SIGTERM handlers (default true). */
   handleSignals?: boolean;
+}
+
+/** Opens the run's storage; the folder of a SQLite file is created first. */
+async function openRunStorage(url: string, cwd: string): Promise<SequenceStorage> {
+  const location = parseStorageUrl(url, cwd);
+  if (location.kind === 'sqlite' && location.path !== ':memory:') await fs.mkdir(path.dirname(location.path), { recursive: true });
+  return openStorage(url, { cwd });
 }
 
 /** The exit code of an invocation (see exit-codes.ts and the README). */
@@ -73,13 +82,13 @@ export async function runExperimentCommand(options: RunCommandOptions): Promise<
     if (options.banner) stderr.write(`${options.banner}\n`);
     let config: Pick<ExperimentConfig, 'queue' | 'storage' | 'output' | 'concurrency' | 'retries' | 'retryDelayMs'>;
     if (options.experiment && isCodeExperimentModule(options.experiment)) {
-      const code = await openCodeExperiment(path.resolve(cwd, options.experiment), flags, { cwd, control, logger, openStorage: async (url) => (storage = await openStorage(url, { cwd })), log: (message) => logger.sink(message) });
+      const code = await openCodeExperiment(path.resolve(cwd, options.experiment), flags, { cwd, control, logger, openStorage: async (url) => (storage = await openRunStorage(url, cwd)), log: (message) => logger.sink(message) });
       opened = code.opened;
       config = code.config;
     } else {
       const full = resolveRunConfig(options.experiment, flags, cwd);
       config = full;
-      storage = await openStorage(full.storage, { cwd });
+      storage = await openRunStorage(full.storage, cwd);
       opened = await openConfiguredExperiment(full, { cwd, ...(flags.runId ? { runId: flags.runId } : {}), storage, control, logger, log: (message) => logger.sink(message) });
     }
     const { runtime, instances } = opened;

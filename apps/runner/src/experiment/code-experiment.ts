@@ -50,7 +50,13 @@ export async function loadExperimentDefinition(file: string): Promise<Experiment
   try {
     module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as typeof module;
   } catch (error) {
-    throw new CodeExperimentError(`Importing the experiment module ${file} failed: ${(error as Error).message}`, { cause: error });
+    const code = (error as { code?: string }).code;
+    // A .ts file outside an ESM package is loaded as CommonJS, which cannot import ESM-only packages such as this runner.
+    const hint =
+      code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' || code === 'ERR_REQUIRE_ESM'
+        ? ' The module was loaded as CommonJS: name it .mts, or add "type": "module" to the package.json of its project.'
+        : '';
+    throw new CodeExperimentError(`Importing the experiment module ${file} failed: ${(error as Error).message}.${hint}`, { cause: error });
   }
   // tsx may wrap a CommonJS-shaped namespace once more.
   const candidates = [module.default, module.experiment, (module.default as { default?: unknown } | undefined)?.default];

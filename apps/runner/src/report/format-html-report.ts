@@ -1,7 +1,7 @@
 import { formatScorecardValue } from '@codemonkeys/rewards';
 import { packageMeta } from '../package-meta';
 import type { RunReport } from './collect-run-report';
-import { reportRows, runTitles } from './report-rows';
+import { reportRows, runTitles, stageTitle } from './report-rows';
 import { escapeHtml, groupedBarChart, seriesColors, stackedBarChart } from './svg-charts';
 
 const styles = `
@@ -19,6 +19,7 @@ th:first-child, td:first-child { text-align: left; }
 tr.section td { background: #f0f3f8; font-weight: 600; text-align: left; }
 td.ok { color: #2e7d32; } td.no { color: #c62828; } td.unknown { color: #8a93a3; }
 code { font-size: 12px; }
+td.options { text-align: left; max-width: 560px; } td.options code { word-break: break-all; white-space: pre-wrap; }
 span.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
 `;
 
@@ -58,7 +59,7 @@ function pluginTables(reports: readonly RunReport[]): string {
   return reports
     .map((report, index) => {
       const rows = report.plugins
-        .map((plugin) => `<tr><td>${escapeHtml(plugin.stage)}</td><td>${escapeHtml(plugin.name)}</td><td>${escapeHtml(plugin.version)}</td><td>${escapeHtml(plugin.specificationVersion)}</td><td><code>${escapeHtml(JSON.stringify(plugin.options))}</code></td></tr>`)
+        .map((plugin) => `<tr><td>${escapeHtml(plugin.stage)}</td><td>${escapeHtml(plugin.name)}</td><td>${escapeHtml(plugin.version)}</td><td>${escapeHtml(plugin.specificationVersion)}</td><td class="options"><code>${escapeHtml(JSON.stringify(plugin.options))}</code></td></tr>`)
         .join('');
       return `<h3>${escapeHtml(titles[index]!)}</h3><p class="meta">run <code>${escapeHtml(report.runId)}</code> of experiment <code>${escapeHtml(report.experimentId)}</code> (${escapeHtml(report.experimentName)}), ${escapeHtml(report.status)}</p><table><thead><tr><th>stage</th><th>plugin</th><th>version</th><th>protocol</th><th>options</th></tr></thead><tbody>${rows}</tbody></table>`;
     })
@@ -106,7 +107,7 @@ export function formatHtmlReport(reports: readonly RunReport[], options: { title
   const time = stackedBarChart({
     title: 'Mean wall time per instance, by stage',
     bars: titles,
-    segments: stages.map((stage) => ({ name: stage, values: reports.map((report) => (report.stageTimes.find((entry) => entry.stage === stage)?.meanMs ?? 0) / 1000) })),
+    segments: stages.map((stage) => ({ name: stageTitle(stage, reports), values: reports.map((report) => (report.stageTimes.find((entry) => entry.stage === stage)?.meanMs ?? 0) / 1000) })),
     format: (value) => `${value.toFixed(1)} s`,
   });
   return `<!doctype html>

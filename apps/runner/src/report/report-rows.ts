@@ -20,6 +20,14 @@ const pluginsOf = (report: RunReport, stage: string): string =>
     .map((plugin) => `${plugin.name.replace(/^@codemonkeys\/(?:localizer|generator|selector)-/, '')}@${plugin.version}`)
     .join(' + ') || '—';
 
+/** A stage with the plugin that ran it when the runs agree (`localize.1 (embedding)`), else the stage name. */
+export function stageTitle(stage: string, reports: readonly RunReport[]): string {
+  const names = new Set(reports.map((report) => report.plugins.find((plugin) => plugin.stage === stage)?.name).filter(Boolean));
+  if (stage === 'localize' && reports.some((report) => report.plugins.some((plugin) => plugin.stage === 'localize.0'))) return 'localize (fusion)';
+  if (names.size !== 1 || !stage.includes('.')) return stage;
+  return `${stage} (${[...names][0]!.replace(/^@codemonkeys\/(?:localizer|generator|selector)-/, '')})`;
+}
+
 const seconds = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '—' : ms >= 100_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`);
 
 /**
@@ -34,10 +42,14 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
     { section: 'run', label: 'generator', values: reports.map((report) => pluginsOf(report, 'generate')) },
     { section: 'run', label: 'selector', values: reports.map((report) => pluginsOf(report, 'select')) },
     { section: 'run', label: 'instances done / failed / total', values: reports.map((report) => `${report.instances.done} / ${report.instances.failed} / ${report.instances.total}`) },
-    { section: 'generation', label: 'candidates', values: reports.map((report) => String(report.scorecard.stages.generation.samples)) },
   ];
+  let generationStarted = false;
   for (const row of scorecardRows) {
     if (row.stage === 'cost') continue;
+    if (row.stage === 'generation' && !generationStarted) {
+      generationStarted = true;
+      rows.push({ section: 'generation', label: 'candidates', values: reports.map((report) => String(report.scorecard.stages.generation.samples)) });
+    }
     const values = reports.map((report) => report.scorecard.headline[row.key] as number | null);
     if (values.every((value) => value === null)) continue;
     rows.push({ section: row.stage as ReportRow['section'], label: row.label, values: values.map((value) => formatScorecardValue(value, row.format)) });
@@ -49,7 +61,7 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
   );
   const stages = [...new Set(reports.flatMap((report) => report.stageTimes.map((time) => time.stage)))];
   for (const stage of stages) {
-    rows.push({ section: 'time', label: `${stage}, mean per instance`, values: reports.map((report) => seconds(report.stageTimes.find((time) => time.stage === stage)?.meanMs)) });
+    rows.push({ section: 'time', label: `${stageTitle(stage, reports)}, mean per instance`, values: reports.map((report) => seconds(report.stageTimes.find((time) => time.stage === stage)?.meanMs)) });
   }
   rows.push({ section: 'time', label: 'wall time (first stage start to last stage end)', values: reports.map((report) => seconds(report.wallTimeMs)) });
   return rows;
