@@ -41,4 +41,38 @@ console.log(JSON.stringify({ definePlugin: typeof definePlugin, testkit: import.
     });
     expect(fs.realpathSync(path.join(project, 'node_modules/@codemonkeys/core'))).not.toContain(workspaceRoot);
   }, 180_000);
+
+  it('the packed runner, installed with one plugin in a project, resolves that plugin by its short name', () => {
+    const workspaceDependencies = ['packages/core', 'packages/llm', 'packages/swebench', 'packages/rewards', 'packages/sandbox-docker', 'packages/storage-sqlite', 'packages/storage-firestore'];
+    const tarballs = [...workspaceDependencies, 'apps/runner', 'packages/selector-vote'].map(pack);
+    const project = path.join(temporary, 'runner-project');
+    fs.mkdirSync(project);
+    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'ablation-project', private: true, type: 'module' }));
+    // Install scripts are skipped: better-sqlite3 would compile its binding from source (no compiler is
+    // needed for what is checked here: resolving, importing and describing plugins).
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', ...tarballs], { cwd: project, stdio: 'pipe' });
+
+    // Only the plugin the project installed: the runner declares the others as optional peers.
+    expect(fs.existsSync(path.join(project, 'node_modules/@codemonkeys/selector-rank'))).toBe(false);
+    const listings = JSON.parse(execFileSync(path.join(project, 'node_modules/.bin/codemonkeys'), ['plugins', '--json'], { cwd: project, encoding: 'utf8' })) as Array<Record<string, unknown>>;
+    expect(listings).toEqual([
+      expect.objectContaining({ packageName: '@codemonkeys/selector-vote', shortName: 'vote', version: '0.1.0', kind: 'selector', specificationVersion: 'v1' }),
+    ]);
+
+    fs.writeFileSync(
+      path.join(project, 'resolve.mjs'),
+      `import { loadPlugin } from '@codemonkeys/runner';
+const vote = await loadPlugin('vote', 'selector', { cwd: process.cwd() });
+let missing;
+try { await loadPlugin('rank', 'selector', { cwd: process.cwd() }); } catch (error) { missing = { name: error.name, message: error.message }; }
+console.log(JSON.stringify({ name: vote.definition.meta.name, kind: vote.definition.kind, source: vote.source, entry: vote.entry, missing }));
+`,
+    );
+    const resolved = JSON.parse(execFileSync('node', ['resolve.mjs'], { cwd: project, encoding: 'utf8' })) as { name: string; kind: string; source: string; entry: string; missing: { name: string; message: string } };
+    expect(resolved).toMatchObject({ name: '@codemonkeys/selector-vote', kind: 'selector', source: 'project' });
+    expect(fs.realpathSync(resolved.entry).startsWith(fs.realpathSync(path.join(project, 'node_modules/@codemonkeys/selector-vote')))).toBe(true);
+    expect(resolved.missing.name).toBe('NoSuchPluginError');
+    expect(resolved.missing.message).toContain('@codemonkeys/selector-rank');
+    expect(resolved.missing.message).toContain('@codemonkeys/selector-vote (short name: vote)');
+  }, 300_000);
 });
