@@ -52,9 +52,9 @@ const stageOrder = (stage: string): number => {
 };
 
 /** Reads a run's records and builds its report (scorecard from `@codemonkeys/rewards`, the rest from the runner's records). */
-export async function collectRunReport(storage: SequenceStorage, runId: string): Promise<RunReport> {
+export async function collectRunReport(storage: SequenceStorage, runId: string, options: { storageUrl?: string } = {}): Promise<RunReport> {
   const run = await storage.getRun(runId);
-  if (!run) throw new NotFoundError(`No run "${runId}" in ${storage.name}. List the runs with \`codemonkeys runs --storage ...\`.`);
+  if (!run) throw new NotFoundError(`No run "${runId}" in ${options.storageUrl ?? `the ${storage.name} storage`}. List the runs with \`codemonkeys runs --storage ${options.storageUrl ?? '...'}\`.`);
   const experiment = await storage.getExperiment(run.experimentId);
   const metadata = run.metadata as Partial<RunMetadata>;
 

@@ -20,6 +20,8 @@ tr.section td { background: #f0f3f8; font-weight: 600; text-align: left; }
 td.ok { color: #2e7d32; } td.no { color: #c62828; } td.unknown { color: #8a93a3; }
 code { font-size: 12px; }
 td.options { text-align: left; max-width: 560px; } td.options code { word-break: break-all; white-space: pre-wrap; }
+table.plugins td, table.plugins th { text-align: left; }
+p.note { color: #5b6475; font-size: 12px; margin: 4px 8px; }
 span.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
 `;
 
@@ -46,7 +48,7 @@ function instanceTable(reports: readonly RunReport[]): string {
     if (!line) return '<td class="unknown">—</td>';
     if (line.status === 'failed') return `<td class="no" title="${escapeHtml(line.error ?? '')}">failed</td>`;
     if (line.status === 'pending') return '<td class="unknown">pending</td>';
-    const candidates = line.candidates === null ? '' : ` · ${line.resolvedCandidates ?? '?'}/${line.candidates} candidates resolved`;
+    const candidates = line.candidates === null ? '' : line.resolvedCandidates === null ? ` · ${line.candidates} candidates` : ` · ${line.resolvedCandidates}/${line.candidates} candidates resolved`;
     if (line.resolved === null) return `<td class="unknown">${line.emptyPatch ? 'empty patch' : 'no verdict'}${escapeHtml(candidates)}</td>`;
     return `<td class="${line.resolved ? 'ok' : 'no'}">${line.resolved ? '✓ resolved' : '✗ not resolved'}${escapeHtml(candidates)}</td>`;
   };
@@ -61,9 +63,44 @@ function pluginTables(reports: readonly RunReport[]): string {
       const rows = report.plugins
         .map((plugin) => `<tr><td>${escapeHtml(plugin.stage)}</td><td>${escapeHtml(plugin.name)}</td><td>${escapeHtml(plugin.version)}</td><td>${escapeHtml(plugin.specificationVersion)}</td><td class="options"><code>${escapeHtml(JSON.stringify(plugin.options))}</code></td></tr>`)
         .join('');
-      return `<h3>${escapeHtml(titles[index]!)}</h3><p class="meta">run <code>${escapeHtml(report.runId)}</code> of experiment <code>${escapeHtml(report.experimentId)}</code> (${escapeHtml(report.experimentName)}), ${escapeHtml(report.status)}</p><table><thead><tr><th>stage</th><th>plugin</th><th>version</th><th>protocol</th><th>options</th></tr></thead><tbody>${rows}</tbody></table>`;
+      return `<h3>${escapeHtml(titles[index]!)}</h3><p class="meta">run <code>${escapeHtml(report.runId)}</code> of experiment <code>${escapeHtml(report.experimentId)}</code> (${escapeHtml(report.experimentName)}), ${escapeHtml(report.status)}</p><table class="plugins"><thead><tr><th>stage</th><th>plugin</th><th>version</th><th>protocol</th><th>options</th></tr></thead><tbody>${rows}</tbody></table>`;
     })
     .join('');
+}
+
+interface ChartMetric {
+  label: string;
+  value: (report: RunReport) => number | null;
+}
+
+/** The metrics some run has a value for, and the labels of those no run has (shown as a note, not as empty groups). */
+function measured(reports: readonly RunReport[], metrics: readonly ChartMetric[]): { shown: ChartMetric[]; missing: string[] } {
+  const has = (metric: ChartMetric) => reports.some((report) => {
+    const value = metric.value(report);
+    return value !== null && Number.isFinite(value);
+  });
+  return { shown: metrics.filter(has), missing: metrics.filter((metric) => !has(metric)).map((metric) => metric.label) };
+}
+
+const notMeasured = (missing: readonly string[]): string =>
+  missing.length === 0 ? '' : `<p class="note">Not measured in these runs: ${missing.map(escapeHtml).join(', ')}. SWE-bench verdicts and generated-test runs need a sandbox (<code>--sandbox docker</code>) and gold tests (<code>--gold-tests candidates</code>).</p>`;
+
+const estimate = (value: { value: number; low: number | null; high: number | null } | null): string =>
+  value === null ? '—' : `${value.value.toFixed(3)}${value.low === null || value.high === null ? '' : ` [${value.low.toFixed(3)}, ${value.high.toFixed(3)}]`}`;
+
+/** How well each generation pseudo-reward predicts resolution, per run (absent without verdicts). */
+function validityTables(reports: readonly RunReport[]): string {
+  const titles = runTitles(reports);
+  const tables = reports
+    .map((report, index) => {
+      const validity = report.scorecard.validity ?? [];
+      if (validity.length === 0) return '';
+      const rows = validity.map((entry) => `<tr><td>${escapeHtml(entry.name)}</td><td>${entry.observations}</td><td>${entry.resolved}</td><td>${escapeHtml(estimate(entry.rocAuc))}</td><td>${escapeHtml(estimate(entry.pointBiserial))}</td></tr>`).join('');
+      return `<h3>${escapeHtml(titles[index]!)}</h3><table class="validity"><thead><tr><th>pseudo-reward</th><th>candidates</th><th>resolved</th><th>ROC-AUC [95% CI]</th><th>point-biserial r [95% CI]</th></tr></thead><tbody>${rows}</tbody></table>`;
+    })
+    .filter(Boolean);
+  if (tables.length === 0) return '';
+  return `<h2>Validity of the pseudo-rewards</h2><p class="meta">How well each pseudo-reward of a candidate predicts its SWE-bench verdict (ROC-AUC, point-biserial r, 95% bootstrap intervals).</p>${tables.join('')}`;
 }
 
 /**
@@ -74,21 +111,42 @@ export function formatHtmlReport(reports: readonly RunReport[], options: { title
   const titles = runTitles(reports);
   const title = options.title ?? (reports.length === 1 ? `codemonkeys run ${reports[0]!.runId}` : `codemonkeys: ${reports.length} runs side by side`);
   const percent = (value: number) => formatScorecardValue(value, 'percent');
-  const scoreMetrics: Array<{ label: string; value: (report: RunReport) => number | null }> = [
-    { label: 'gold-line recall', value: (report) => report.scorecard.headline.goldLineRecall },
-    { label: 'file recall (all)', value: (report) => report.scorecard.headline.fileRecallAll },
-    { label: 'candidates resolved', value: (report) => report.scorecard.headline.candidateResolved },
-    { label: 'oracle (any resolved)', value: (report) => report.scorecard.headline.anyResolved },
-    { label: 'chosen resolved', value: (report) => report.scorecard.headline.selectionResolved },
-    { label: 'random choice', value: (report) => report.scorecard.headline.selectionRandom },
-  ];
+  const headline = (key: keyof RunReport['scorecard']['headline']) => (report: RunReport) => report.scorecard.headline[key] as number | null;
+  const scoreMetrics = measured(reports, [
+    { label: 'gold-line recall', value: headline('goldLineRecall') },
+    { label: 'file recall (all)', value: headline('fileRecallAll') },
+    { label: 'file recall (any)', value: headline('fileRecallAny') },
+    { label: 'candidates applied', value: headline('applied') },
+    { label: 'candidates resolved', value: headline('candidateResolved') },
+    { label: 'oracle (any resolved)', value: headline('anyResolved') },
+    { label: 'generated tests valid', value: headline('generatedTestValidity') },
+    { label: 'gold lines covered by tests', value: headline('generatedTestCoverage') },
+    { label: 'chosen resolved', value: headline('selectionResolved') },
+    { label: 'random choice', value: headline('selectionRandom') },
+  ]);
   const scores = groupedBarChart({
     title: 'Stage scores (pseudo-rewards, higher is better)',
-    groups: scoreMetrics.map((metric) => metric.label),
-    series: reports.map((report, index) => ({ name: titles[index]!, values: scoreMetrics.map((metric) => metric.value(report)) })),
+    groups: scoreMetrics.shown.map((metric) => metric.label),
+    series: reports.map((report, index) => ({ name: titles[index]!, values: scoreMetrics.shown.map((metric) => metric.value(report)) })),
     max: 1,
     format: percent,
+    width: 1040,
   });
+  const similarityMetrics = measured(reports, [
+    { label: 'similarity (Levenshtein)', value: headline('similarity') },
+    { label: 'gold-line overlap', value: headline('lineOverlap') },
+    { label: 'gold-file overlap', value: headline('fileOverlap') },
+  ]);
+  const similarity =
+    similarityMetrics.shown.length === 0
+      ? ''
+      : groupedBarChart({
+          title: 'Candidates against the gold patch (mean, 1 = identical)',
+          groups: similarityMetrics.shown.map((metric) => metric.label),
+          series: reports.map((report, index) => ({ name: titles[index]!, values: similarityMetrics.shown.map((metric) => metric.value(report)) })),
+          max: 1,
+          format: (value) => formatScorecardValue(value, 'ratio'),
+        });
   const cost = groupedBarChart({
     title: 'Model cost per run',
     groups: ['cost (USD)'],
@@ -105,11 +163,12 @@ export function formatHtmlReport(reports: readonly RunReport[], options: { title
   });
   const stages = [...new Set(reports.flatMap((report) => report.stageTimes.map((time) => time.stage)))];
   const time = stackedBarChart({
-    title: 'Mean wall time per instance, by stage',
+    title: 'Mean time per instance in each stage',
     bars: titles,
     segments: stages.map((stage) => ({ name: stageTitle(stage, reports), values: reports.map((report) => (report.stageTimes.find((entry) => entry.stage === stage)?.meanMs ?? 0) / 1000) })),
     format: (value) => `${value.toFixed(1)} s`,
   });
+  const fused = stages.some((stage) => /^localize\.\d+$/.test(stage));
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -122,11 +181,13 @@ export function formatHtmlReport(reports: readonly RunReport[], options: { title
 <body>
 <h1>${escapeHtml(title)}</h1>
 <p class="meta">Generated ${escapeHtml(new Date().toISOString())} by ${escapeHtml(packageMeta.name)} ${escapeHtml(packageMeta.version)}. Pseudo-rewards as defined by @codemonkeys/rewards.</p>
-<figure id="chart-scores">${scores}</figure>
-<figure id="chart-cost">${cost}${tokens}</figure>
-<figure id="chart-time">${time}</figure>
+<figure id="chart-scores">${scores}${notMeasured(scoreMetrics.missing)}</figure>
+${similarity ? `<figure id="chart-similarity">${similarity}</figure>` : ''}
+<figure id="chart-cost">${cost}${tokens}<p class="note">A call answered from the response cache (e.g. one another run of the same experiment made first) costs nothing.</p></figure>
+<figure id="chart-time">${time}<p class="note">Stage times exclude the reward computations.${fused ? ' The localizers of a fusion run at the same time, so a bar can be longer than the instance took.' : ''}</p></figure>
 <h2>Scorecard</h2>
 ${scorecardTable(reports)}
+${validityTables(reports)}
 <h2>Instances</h2>
 ${instanceTable(reports)}
 <h2>Plugins</h2>

@@ -19,6 +19,22 @@ export interface GroupedBarChartOptions {
   height?: number;
 }
 
+/** Splits a label into lines of about `width` characters at spaces (SVG text does not wrap). */
+function wrapLabel(label: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of label.split(' ')) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + 1 + word.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines.slice(0, 3);
+}
+
+/** Multi-line centred text: one tspan per line. */
+function centredLines(lines: readonly string[], x: number, y: number, className: string): string {
+  return `<text x="${round(x)}" y="${round(y)}" class="${className}" text-anchor="middle">${lines.map((line, index) => `<tspan x="${round(x)}" dy="${index === 0 ? 0 : 13}">${escapeHtml(line)}</tspan>`).join('')}</text>`;
+}
+
 function legend(series: ReadonlyArray<{ name: string }>, x: number, y: number): string {
   return series
     .map((entry, index) => {
@@ -32,12 +48,15 @@ function legend(series: ReadonlyArray<{ name: string }>, x: number, y: number): 
 export function groupedBarChart(options: GroupedBarChartOptions): string {
   const width = options.width ?? 860;
   const legendHeight = options.series.length * 18 + 8;
-  const height = options.height ?? 300 + legendHeight;
-  const margin = { top: 30, right: 16, bottom: 60 + legendHeight, left: 56 };
+  const height = options.height ?? 330 + legendHeight;
+  // Room above the plot for the title and the value printed over a full-height bar.
+  const margin = { top: 44, right: 16, bottom: 72 + legendHeight, left: 64 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
   const known = options.series.flatMap((entry) => entry.values.filter((value): value is number => value !== null && Number.isFinite(value)));
-  const max = options.max ?? Math.max(1e-9, ...known);
+  // All zero or unknown (e.g. no prices configured): an axis to 1 rather than one of width 0.
+  const largest = Math.max(0, ...known);
+  const max = options.max ?? (largest > 0 ? largest : 1);
   const groupWidth = plotWidth / Math.max(1, options.groups.length);
   const barWidth = Math.max(4, (groupWidth * 0.8) / Math.max(1, options.series.length));
   const parts: string[] = [];
@@ -58,14 +77,16 @@ export function groupedBarChart(options: GroupedBarChartOptions): string {
       const barHeight = Math.max(value > 0 ? 1 : 0, (plotHeight * Math.min(value, max)) / max);
       const y = margin.top + plotHeight - barHeight;
       parts.push(
-        `<rect class="bar" x="${round(x)}" y="${round(y)}" width="${round(barWidth - 2)}" height="${round(barHeight)}" fill="${seriesColors[seriesIndex % seriesColors.length]}"><title>${escapeHtml(`${entry.name} · ${group}: ${options.format(value)}`)}</title></rect>`,
-        `<text x="${round(x + (barWidth - 2) / 2)}" y="${round(y - 3)}" class="value" text-anchor="middle">${escapeHtml(options.format(value))}</text>`,
+        `<rect class="bar" data-series="${escapeHtml(entry.name)}" data-group="${escapeHtml(group)}" data-value="${value}" x="${round(x)}" y="${round(y)}" width="${round(barWidth - 2)}" height="${round(barHeight)}" fill="${seriesColors[seriesIndex % seriesColors.length]}"><title>${escapeHtml(`${entry.name} · ${group}: ${options.format(value)}`)}</title></rect>`,
       );
+      // The value over the bar only where it fits (about 5.8 px a character at 10 px); the tooltip and the tables always have it.
+      const label = options.format(value);
+      if (label.length * 5.8 <= barWidth) parts.push(`<text x="${round(x + (barWidth - 2) / 2)}" y="${round(y - 3)}" class="value" text-anchor="middle">${escapeHtml(label)}</text>`);
     });
-    parts.push(`<text x="${round(margin.left + groupIndex * groupWidth + groupWidth / 2)}" y="${margin.top + plotHeight + 16}" class="group" text-anchor="middle">${escapeHtml(group)}</text>`);
+    parts.push(centredLines(wrapLabel(group, Math.max(8, Math.floor(groupWidth / 6.5))), margin.left + groupIndex * groupWidth + groupWidth / 2, margin.top + plotHeight + 16, 'group'));
   });
   parts.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${margin.top + plotHeight}" y2="${margin.top + plotHeight}" class="axis"/>`);
-  parts.push(legend(options.series, margin.left, margin.top + plotHeight + 34));
+  parts.push(legend(options.series, margin.left, margin.top + plotHeight + 52));
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(options.title)}"><text x="${margin.left}" y="18" class="title">${escapeHtml(options.title)}</text>${parts.join('')}</svg>`;
 }
 
@@ -98,7 +119,7 @@ export function stackedBarChart(options: StackedBarChartOptions): string {
       const value = segment.values[barIndex] ?? 0;
       if (value <= 0) return;
       const segmentWidth = (plotWidth * value) / max;
-      parts.push(`<rect class="bar" x="${round(x)}" y="${y + 4}" width="${round(Math.max(1, segmentWidth))}" height="${rowHeight - 8}" fill="${seriesColors[segmentIndex % seriesColors.length]}"><title>${escapeHtml(`${bar} · ${segment.name}: ${options.format(value)}`)}</title></rect>`);
+      parts.push(`<rect class="bar" data-series="${escapeHtml(segment.name)}" data-group="${escapeHtml(bar)}" data-value="${value}" x="${round(x)}" y="${y + 4}" width="${round(Math.max(1, segmentWidth))}" height="${rowHeight - 8}" fill="${seriesColors[segmentIndex % seriesColors.length]}"><title>${escapeHtml(`${bar} · ${segment.name}: ${options.format(value)}`)}</title></rect>`);
       x += segmentWidth;
     });
     parts.push(`<text x="${round(x + 6)}" y="${y + rowHeight / 2 + 4}" class="value">${escapeHtml(options.format(totals[barIndex]!))}</text>`);
