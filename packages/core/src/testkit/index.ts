@@ -10,6 +10,7 @@ export {
   type SequenceStorageFactory,
 } from './sequence-storage-conformance';
 export { runSandboxConformance, type SandboxConformanceFactory } from './sandbox-conformance';
-export { goldNeedlesOf, runLocalizerConformance, type LocalizerConformanceFactory, type LocalizerConformanceSetup } from './localizer-conformance';
+export { goldNeedlesOf, leakedGold } from './gold-leaks';
+export { runLocalizerConformance, type LocalizerConformanceFactory, type LocalizerConformanceSetup } from './localizer-conformance';
 export { runSelectorConformance, type SelectorConformanceFactory, type SelectorConformanceSetup } from './selector-conformance';
 export { runPatchGeneratorConformance, type PatchGeneratorConformanceFactory, type PatchGeneratorConformanceSetup } from './patch-generator-conformance';

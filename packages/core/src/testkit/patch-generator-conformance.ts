@@ -7,7 +7,7 @@ import { GeneratedTestSchema, PatchSchema, type Patch } from '../patch/v1/patch'
 import type { PluginContext } from '../plugin/v1/plugin-context';
 import { normalizeRepositoryPath } from '../workspace/repository-path';
 import type { Workspace } from '../workspace/v1/workspace';
-import { goldNeedlesOf } from './localizer-conformance';
+import { goldNeedlesOf, leakedGold } from './gold-leaks';
 
 /** What one conformance run needs: the generator, what it runs on, and a view of the model requests it made. */
 export interface PatchGeneratorConformanceSetup {
@@ -44,16 +44,6 @@ export interface PatchGeneratorConformanceFactory {
    * generator that calls no model.
    */
   createWithUnusableModel?(): Promise<PatchGeneratorConformanceSetup>;
-}
-
-/** Every string inside a value (objects, arrays, nested), for searching recorded requests. */
-function stringsIn(value: unknown, out: string[] = [], seen = new Set<unknown>()): string[] {
-  if (typeof value === 'string') out.push(value);
-  else if (typeof value === 'object' && value !== null && !seen.has(value)) {
-    seen.add(value);
-    for (const item of Array.isArray(value) ? value : Object.values(value)) stringsIn(item, out, seen);
-  }
-  return out;
 }
 
 type RunOutcome = { result: unknown; error?: undefined } | { result?: undefined; error: unknown };
@@ -183,9 +173,7 @@ export function runPatchGeneratorConformance(name: string, factory: PatchGenerat
       // The model's own answers may contain the fix (that is the point), and a conversation sends them back
       // (as history, or as the diff of its edit): text the model wrote first is not a leak.
       const answered = messages.filter((message) => message.role === 'assistant').map((message) => message.content).join('\n');
-      const haystack = stringsIn(requests).join('\n\u0000\n');
-      const leaked = needles.filter((needle) => !answered.includes(needle) && haystack.includes(needle));
-      expect(leaked, 'gold data found in model requests').toEqual([]);
+      expect(leakedGold(requests, needles, answered), 'gold data found in model requests').toEqual([]);
     });
 
     describe.runIf(factory.createWithUnusableModel !== undefined)('with a model that answers nothing usable', () => {

@@ -3,7 +3,7 @@ import type { Instance } from '../instance/v1/instance';
 import { PatchSchema, type Patch } from '../patch/v1/patch';
 import type { PluginContext } from '../plugin/v1/plugin-context';
 import type { SelectorV1 } from '../selector/v1/selector';
-import { goldNeedlesOf } from './localizer-conformance';
+import { goldNeedlesOf, leakedGold, stringsIn } from './gold-leaks';
 
 /** What one conformance run needs: the selector, its context, candidates of one instance, and the model requests it made. */
 export interface SelectorConformanceSetup {
@@ -30,16 +30,6 @@ export interface SelectorConformanceSetup {
 export interface SelectorConformanceFactory {
   /** Builds a fresh setup; called once per suite. Script the model (if any) so that every selection can succeed. */
   create(): Promise<SelectorConformanceSetup>;
-}
-
-/** Every string inside a value (objects, arrays, nested), for searching recorded requests. */
-function stringsIn(value: unknown, out: string[] = [], seen = new Set<unknown>()): string[] {
-  if (typeof value === 'string') out.push(value);
-  else if (typeof value === 'object' && value !== null && !seen.has(value)) {
-    seen.add(value);
-    for (const item of Array.isArray(value) ? value : Object.values(value)) stringsIn(item, out, seen);
-  }
-  return out;
 }
 
 const copyOf = (patch: Patch): Patch => JSON.parse(JSON.stringify(patch)) as Patch;
@@ -155,8 +145,7 @@ export function runSelectorConformance(name: string, factory: SelectorConformanc
       const candidateText = stringsIn(setup.candidates).join('\n');
       const needles = (await goldNeedlesOf(setup.instance, workspace, await setup.context.task(setup.instance.instanceId))).filter((needle) => !candidateText.includes(needle));
       expect(needles.length, 'no gold text is absent from both the base commit and the candidates: give a candidate set without the gold test lines').toBeGreaterThan(0);
-      const haystack = stringsIn(requests).join('\n\u0000\n');
-      expect(needles.filter((needle) => haystack.includes(needle)), 'gold data found in model requests').toEqual([]);
+      expect(leakedGold(requests, needles), 'gold data found in model requests').toEqual([]);
     });
   });
 }
