@@ -1,0 +1,2 @@
+export { dockerAvailability, type DockerAvailabilityOptions } from './docker-availability';
+export { containersOf } from './sandbox-containers';
