@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWhenAvailable } from '@codemonkeys/core/testkit';
 import { applyPatch, gradeTests, parseTestLog, resolutionStatus, testCommandFor, testTargetsOf } from '../src/index';
-import { createFixtureRepository, fixtureEnvironmentSpec, fixtureInstanceNames, type FixtureRepository } from '../src/testing/index';
+import { createFixtureRepository, fixtureEnvironmentSpec, fixtureInstanceNames, unifiedDiffOf, type FixtureRepository } from '../src/testing/index';
 import { runGit } from '../src/git/run-git';
 
 let fixture: FixtureRepository;
@@ -29,6 +29,27 @@ describe('createFixtureRepository', () => {
     }
     const log = await runGit(['log', '--format=%s', 'main'], { cwd: fixture.root });
     expect(log.trim().split('\n')).toHaveLength(6);
+  });
+
+  it('reads files at a commit, and writes candidate diffs of edited files that apply to that commit', async () => {
+    const words = fixture.instance('word-count');
+    const base = await fixture.fileAt(words.baseCommit, 'textkit/words.py');
+    expect(base).toContain('text.split(WORD_SEPARATOR)');
+    await expect(fixture.fileAt(words.baseCommit, 'textkit/missing.py')).rejects.toThrow();
+    const fixed = base.replace('text.split(WORD_SEPARATOR)', 'text.split()');
+    const diff = await unifiedDiffOf('textkit/words.py', base, fixed, { context: 1 });
+    expect(diff).toMatch(/^diff --git a\/textkit\/words\.py b\/textkit\/words\.py\n/);
+    expect(diff.split('\n').filter((line) => /^[ ]/.test(line))).toHaveLength(2);
+    const work = await fs.mkdtemp(path.join(os.tmpdir(), 'fixture-diff-'));
+    try {
+      await runGit(['clone', '-q', fixture.root, work], { cwd: os.tmpdir() });
+      await runGit(['checkout', '-q', '--detach', words.baseCommit], { cwd: work });
+      await applyPatch(work, diff);
+      expect(await fs.readFile(path.join(work, 'textkit/words.py'), 'utf8')).toBe(fixed);
+    } finally {
+      await fs.rm(work, { recursive: true, force: true });
+    }
+    expect(await unifiedDiffOf('a.py', 'same\n', 'same\n')).toBe('');
   });
 
   it('has SWE-bench-shaped instances whose problem statements do not give the fix away', () => {

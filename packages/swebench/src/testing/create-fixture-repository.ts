@@ -57,6 +57,8 @@ export interface FixtureRepository {
   instance(name: FixtureInstanceName): Instance;
   /** Candidate patches of an instance with their expected verdicts: gold, empty, not-applying, no-fix, and where they exist partial and regression. */
   candidates(instanceId: string): FixtureCandidate[];
+  /** The content of a file at a commit of the fixture's history (e.g. an instance's `baseCommit`), to write candidate patches against. */
+  fileAt(commit: string, file: string): Promise<string>;
   /** Removes the temporary folder (when the fixture created it). */
   cleanup(): Promise<void>;
 }
@@ -277,6 +279,9 @@ export async function createFixtureRepository(options: FixtureRepositoryOptions 
       const found = selected.some((instance) => instance.instanceId === instanceId) ? candidates.get(instanceId) : undefined;
       if (!found) throw new NotFoundError(`No fixture instance "${instanceId}" in this repository (have: ${selected.map((instance) => instance.instanceId).join(', ')}).`);
       return found.map((candidate) => ({ ...candidate, expected: { ...candidate.expected } }));
+    },
+    async fileAt(commit, file) {
+      return runGit(['show', `${commit}:${file}`], { cwd: root });
     },
     async cleanup() {
       await fs.rm(ownsDirectory ? parent : root, { recursive: true, force: true });

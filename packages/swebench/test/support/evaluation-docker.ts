@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Availability } from '@codemonkeys/core/testkit';
 import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';
+import { containersOf, dockerAvailability as availability } from '@codemonkeys/sandbox-docker/testing';
 import { expect } from 'vitest';
 import { baseImageName, type DebianSuite } from '../../src/index';
 
@@ -11,23 +12,8 @@ export const testLabel = { key: 'codemonkeys.test', value: 'swebench-evaluation'
 
 const buildScript = fileURLToPath(new URL('../../../../scripts/build-base-image.sh', import.meta.url));
 
-/** Whether the Docker daemon answers (and the bookworm base exists, which setup-machine.sh builds). */
-export async function dockerAvailability(): Promise<Availability> {
-  let sandbox: DockerSandbox;
-  try {
-    sandbox = await createDockerSandbox({ reapOnStart: false });
-  } catch (error) {
-    return { available: false, reason: `no Docker daemon (${(error as Error).message.split('\n')[0]}); run scripts/setup-machine.sh` };
-  }
-  try {
-    if (!(await sandbox.images.exists(baseImageName('bookworm')))) {
-      return { available: false, reason: `the image ${baseImageName('bookworm')} is missing; run scripts/build-base-image.sh` };
-    }
-    return { available: true };
-  } finally {
-    await sandbox.close();
-  }
-}
+/** Whether the Docker daemon answers and the bookworm base exists (setup-machine.sh builds it). */
+export const dockerAvailability = (): Promise<Availability> => availability({ image: baseImageName('bookworm') });
 
 /**
  * Builds the offline base image of a Debian release when it is missing, with the project's script
@@ -48,8 +34,7 @@ export async function ensureBaseImage(suite: DebianSuite): Promise<void> {
 /** A Docker sandbox for one test file; `finish` closes it and asserts no container of it is left (by label). */
 export async function openEvaluationSandbox(): Promise<{ sandbox: DockerSandbox; containers(): Promise<string[]>; finish(): Promise<void> }> {
   const sandbox = await createDockerSandbox({ labels: { [testLabel.key]: testLabel.value } });
-  const containers = async (): Promise<string[]> =>
-    (await sandbox.docker.listContainers({ all: true, filters: { label: [`${sandbox.instanceLabel.key}=${sandbox.instanceLabel.value}`] } })).map((container) => container.Id);
+  const containers = (): Promise<string[]> => containersOf(sandbox);
   return {
     sandbox,
     containers,
