@@ -2,14 +2,17 @@ import { runTestMatrix, type InstanceSandbox, type Patch } from '@codemonkeys/co
 import { describeWhenAvailable } from '@codemonkeys/core/testkit';
 import type { LoopbackRequest } from '@codemonkeys/llm/testing';
 import { createInstanceSandboxProvider, evaluatePatch } from '@codemonkeys/swebench';
-import { fixtureEnvironmentSpec } from '@codemonkeys/swebench/testing';
+import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';
+import { containersOf, dockerAvailability } from '@codemonkeys/sandbox-docker/testing';
+import { fixtureEnvironmentSpec, openFixtureSandboxes, type FixtureSandboxes } from '@codemonkeys/swebench/testing';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { workStateKey, type Iteration, type RefusedAnswer, type SampleWorkState } from '../src/index';
 import { block, fenced, testBlock, wordCountExact, wordCountTest } from './support/answers';
-import { dockerAvailability, openDockerEvaluation, type DockerEvaluation } from './support/docker-evaluation';
 import { conversationOf, createGeneratorHarness, scriptedConversations, type GeneratorHarness } from './support/generator-harness';
 
 const docker = await dockerAvailability();
+/** On every container of these tests besides the sandbox's own labels (targeted cleanup). */
+const testLabels = { 'codemonkeys.test': 'generator-llm' };
 
 /** Fixes repeated spaces but not line breaks: the reproduction test still exits with 2. */
 const wrongEdit = `Empty strings between repeated spaces are counted as words; dropping them should do.\n\n${fenced(
@@ -38,24 +41,27 @@ const whenFeedback = (needles: string[], reply: string) => (request: LoopbackReq
 
 describeWhenAvailable('iterative generation in Docker on the fixture repository', docker, () => {
   let harness: GeneratorHarness;
-  let evaluation: DockerEvaluation;
+  let sandbox: DockerSandbox;
+  let evaluation: FixtureSandboxes;
   /** When set, the context's sandbox for every instance (a closed one, to see sandbox failures). */
   let sandboxOverride: InstanceSandbox | undefined;
 
   beforeAll(async () => {
-    let opened: DockerEvaluation | undefined;
+    let opened: FixtureSandboxes | undefined;
     harness = await createGeneratorHarness({
       instances: ['word-count', 'sentence-stats'],
-      sandboxFor: (fixture) => (instanceId) => sandboxOverride ?? opened?.provider.sandboxFor(fixture.instances.find((instance) => instance.instanceId === instanceId)!),
+      sandboxFor: (fixture) => (instanceId) => sandboxOverride ?? opened?.sandboxFor(fixture.instances.find((instance) => instance.instanceId === instanceId)!),
     });
-    opened = await openDockerEvaluation(harness.fixture);
+    sandbox = await createDockerSandbox({ labels: testLabels });
+    opened = await openFixtureSandboxes({ sandbox, fixture: harness.fixture, labels: testLabels });
     evaluation = opened;
   }, 600_000);
 
   afterAll(async () => {
     await harness?.close();
     await evaluation?.close();
-    if (evaluation) expect(await evaluation.containers()).toEqual([]);
+    await sandbox?.close();
+    if (sandbox) expect(await containersOf(sandbox)).toEqual([]);
   });
 
   beforeEach(() => harness.reset());
@@ -201,7 +207,7 @@ describeWhenAvailable('iterative generation in Docker on the fixture repository'
 
   it('records a sandbox that fails as a sandbox-error run and keeps the candidate', async () => {
     // A real instance sandbox whose provider was closed: every use fails with core's SandboxError.
-    const closedProvider = createInstanceSandboxProvider({ sandbox: evaluation.sandbox, repositoryCache: evaluation.cache, specs: [fixtureEnvironmentSpec(harness.fixture.repo)] });
+    const closedProvider = createInstanceSandboxProvider({ sandbox, repositoryCache: evaluation.repositoryCache, specs: [fixtureEnvironmentSpec(harness.fixture.repo)] });
     sandboxOverride = closedProvider.sandboxFor(harness.fixture.instance('word-count'));
     await closedProvider.close();
     try {

@@ -3,10 +3,14 @@ import type { GeneratedTest, Patch } from '@codemonkeys/core';
 import { describeWhenAvailable } from '@codemonkeys/core/testkit';
 import { queueHandler } from '@codemonkeys/llm/testing';
 import type { RankSelectionMetadata } from '../src/index';
-import { dockerAvailability, openDockerInstanceSandboxes, type DockerInstanceSandboxes } from './support/docker-instance-sandbox';
+import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';
+import { containersOf, dockerAvailability } from '@codemonkeys/sandbox-docker/testing';
+import { openFixtureSandboxes, type FixtureSandboxes } from '@codemonkeys/swebench/testing';
 import { createRankHarness, type RankHarness } from './support/rank-harness';
 
 const docker = await dockerAvailability();
+/** On every container of these tests besides the sandbox's own labels (targeted cleanup). */
+const testLabels = { 'codemonkeys.test': 'selector-rank' };
 
 const reproduction = (name: string, check: string): GeneratedTest => ({
   path: `reproduce_${name}.py`,
@@ -26,19 +30,22 @@ const discriminatingTest = [
 
 describeWhenAvailable('selection state machine in a real Docker sandbox (word-count fixture)', docker, () => {
   let harness: RankHarness;
-  let sandboxes: DockerInstanceSandboxes;
+  let sandbox: DockerSandbox;
+  let sandboxes: FixtureSandboxes;
   let c: Record<string, Patch>;
 
   beforeAll(async () => {
-    let pools: DockerInstanceSandboxes | undefined;
-    harness = await createRankHarness({ sandbox: () => pools!.poolFor(harness.fixture.instance('word-count')) });
-    sandboxes = pools = await openDockerInstanceSandboxes(harness.fixture.repositorySources);
+    // The instance's sandbox as the runner gives it to plugins: swebench's provider over the Docker sandbox.
+    harness = await createRankHarness({ sandbox: () => sandboxes.sandboxFor(harness.fixture.instance('word-count')) });
+    sandbox = await createDockerSandbox({ labels: testLabels });
+    sandboxes = await openFixtureSandboxes({ sandbox, fixture: harness.fixture, labels: testLabels });
     c = await harness.candidates();
-  }, 120_000);
+  }, 600_000);
 
   afterAll(async () => {
     await sandboxes?.close();
-    expect(await sandboxes.containers()).toEqual([]);
+    await sandbox?.close();
+    if (sandbox) expect(await containersOf(sandbox)).toEqual([]);
     await harness?.close();
   });
 

@@ -2,11 +2,14 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { GeneratedTest, Patch } from '@codemonkeys/core';
 import { describeWhenAvailable } from '@codemonkeys/core/testkit';
 import type { VoteSelectionMetadata } from '../src/index';
-import { diffOf, fileAt } from './support/candidate-diffs';
-import { dockerAvailability, openDockerInstanceSandboxes, type DockerInstanceSandboxes } from './support/docker-instance-sandbox';
+import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';
+import { containersOf, dockerAvailability } from '@codemonkeys/sandbox-docker/testing';
+import { openFixtureSandboxes, unifiedDiffOf, type FixtureSandboxes } from '@codemonkeys/swebench/testing';
 import { createVoteHarness, type VoteHarness } from './support/vote-harness';
 
 const docker = await dockerAvailability();
+/** On every container of these tests besides the sandbox's own labels (targeted cleanup). */
+const testLabels = { 'codemonkeys.test': 'selector-vote' };
 
 /** A reproduction test by the GeneratedTest contract: exit 0 when the check holds, 2 when it does not. */
 const reproduction = (name: string, check: string): GeneratedTest => ({
@@ -18,27 +21,30 @@ const reproduction = (name: string, check: string): GeneratedTest => ({
 
 describeWhenAvailable('vote in a real Docker sandbox (word-count fixture)', docker, () => {
   let harness: VoteHarness;
-  let sandboxes: DockerInstanceSandboxes;
+  let sandbox: DockerSandbox;
+  let sandboxes: FixtureSandboxes;
   let c: Record<string, Patch>;
   let base: string;
 
   beforeAll(async () => {
-    let pools: DockerInstanceSandboxes | undefined;
-    harness = await createVoteHarness({ sandbox: () => pools!.poolFor(harness.fixture.instance('word-count')) });
-    sandboxes = pools = await openDockerInstanceSandboxes(harness.fixture.repositorySources);
+    // The instance's sandbox as the runner gives it to plugins: swebench's provider over the Docker sandbox.
+    harness = await createVoteHarness({ sandbox: () => sandboxes.sandboxFor(harness.fixture.instance('word-count')) });
+    sandbox = await createDockerSandbox({ labels: testLabels });
+    sandboxes = await openFixtureSandboxes({ sandbox, fixture: harness.fixture, labels: testLabels });
     c = await harness.candidates();
-    base = await fileAt(harness.fixture.root, harness.fixture.instance('word-count').baseCommit, 'textkit/words.py');
-  }, 120_000);
+    base = await harness.fixture.fileAt(harness.fixture.instance('word-count').baseCommit, 'textkit/words.py');
+  }, 600_000);
 
   afterAll(async () => {
     await sandboxes?.close();
-    expect(await sandboxes.containers()).toEqual([]);
+    await sandbox?.close();
+    if (sandbox) expect(await containersOf(sandbox)).toEqual([]);
     await harness?.close();
   });
 
   const variant = async (name: string, replacement: string): Promise<Patch> => ({
     instanceId: harness.instanceId,
-    diff: await diffOf('textkit/words.py', base, base.replace('    return text.split(WORD_SEPARATOR)\n', replacement)),
+    diff: await unifiedDiffOf('textkit/words.py', base, base.replace('    return text.split(WORD_SEPARATOR)\n', replacement)),
     metadata: { name },
   });
 

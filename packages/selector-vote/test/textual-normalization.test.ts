@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeDiffText, normalizedKeyOf } from '../src/index';
-import { diffOf } from './support/candidate-diffs';
+import { unifiedDiffOf } from '@codemonkeys/swebench/testing';
 
 const base = [
   '"""Module docstring."""',
@@ -20,7 +20,7 @@ const base = [
   '',
 ].join('\n');
 const fixed = base.replace('    return text.split(" ")', '    return text.split()');
-const keyOf = async (after: string, context = 3, file = 'textkit/words.py') => normalizedKeyOf(normalizeDiffText(await diffOf(file, base, after, context)).files);
+const keyOf = async (after: string, context = 3, file = 'textkit/words.py') => normalizedKeyOf(normalizeDiffText(await unifiedDiffOf(file, base, after, { context })).files);
 
 describe('normalizeDiffText', () => {
   it('gives the same key to a fix written with other spacing, comments, docstrings, blank lines and context sizes', async () => {
@@ -67,7 +67,7 @@ describe('normalizeDiffText', () => {
   });
 
   it('counts the changed lines that remain after normalization', async () => {
-    expect(normalizeDiffText(await diffOf('textkit/words.py', base, fixed)).changedLines).toBe(2);
-    expect(normalizeDiffText(await diffOf('textkit/words.py', base, fixed.replace('    return text.split()', '    # comment\n    return text.split()'))).changedLines).toBe(2);
+    expect(normalizeDiffText(await unifiedDiffOf('textkit/words.py', base, fixed)).changedLines).toBe(2);
+    expect(normalizeDiffText(await unifiedDiffOf('textkit/words.py', base, fixed.replace('    return text.split()', '    # comment\n    return text.split()'))).changedLines).toBe(2);
   });
 });

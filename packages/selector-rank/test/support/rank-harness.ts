@@ -1,9 +1,8 @@
 import { instantiatePlugin, type ModelCallRecord, type Patch, type PluginContext, type SelectorV1 } from '@codemonkeys/core';
 import { createModelClient, type LlmModelClient } from '@codemonkeys/llm';
 import { startLoopbackModelServer, type LoopbackModelServer } from '@codemonkeys/llm/testing';
-import { createFixtureRepository, createTestPluginContext, type FixtureRepository, type TestPluginContext } from '@codemonkeys/swebench/testing';
+import { createFixtureRepository, createTestPluginContext, unifiedDiffOf, type FixtureRepository, type TestPluginContext } from '@codemonkeys/swebench/testing';
 import { rankPlugin, type RankOptionsInput } from '../../src/index';
-import { diffOf, fileAt } from './candidate-diffs';
 
 export interface RankHarness {
   fixture: FixtureRepository;
@@ -49,13 +48,13 @@ export async function createRankHarness(options: { sandbox?: TestPluginContext['
     instanceId: instance.instanceId,
     selector: (rankOptions = {}, selectorContext = context) => instantiatePlugin(rankPlugin, rankOptions, selectorContext),
     async candidates() {
-      const base = await fileAt(fixture.root, instance.baseCommit, 'textkit/words.py');
+      const base = await fixture.fileAt(instance.baseCommit, 'textkit/words.py');
       const patch = (name: string, diff: string): Patch => ({ instanceId: instance.instanceId, diff, metadata: { name } });
       const byName = Object.fromEntries(fixture.candidates(instance.instanceId).map((candidate) => [candidate.name, patch(candidate.name, candidate.diff)]));
       return {
         ...byName,
-        fixPlain: patch('fixPlain', await diffOf('textkit/words.py', base, base.replace('    return text.split(WORD_SEPARATOR)\n', '    return text.split()\n'))),
-        noFix: patch('noFix', await diffOf('textkit/words.py', base, base.replace('    return text.split(WORD_SEPARATOR)\n', '    return [word for word in text.split(WORD_SEPARATOR)]\n'))),
+        fixPlain: patch('fixPlain', await unifiedDiffOf('textkit/words.py', base, base.replace('    return text.split(WORD_SEPARATOR)\n', '    return text.split()\n'))),
+        noFix: patch('noFix', await unifiedDiffOf('textkit/words.py', base, base.replace('    return text.split(WORD_SEPARATOR)\n', '    return [word for word in text.split(WORD_SEPARATOR)]\n'))),
       };
     },
     prompts: () => server.requests.filter((request) => request.protocol === 'openai-chat').map((request) => request.lastUserMessage ?? ''),

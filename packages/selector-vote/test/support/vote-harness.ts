@@ -1,9 +1,8 @@
 import { instantiatePlugin, type Patch, type PluginContext, type SelectorV1 } from '@codemonkeys/core';
 import { createModelClient, type LlmModelClient } from '@codemonkeys/llm';
 import { startLoopbackModelServer, type LoopbackModelServer } from '@codemonkeys/llm/testing';
-import { createFixtureRepository, createTestPluginContext, type FixtureRepository, type TestPluginContext } from '@codemonkeys/swebench/testing';
+import { createFixtureRepository, createTestPluginContext, unifiedDiffOf, type FixtureRepository, type TestPluginContext } from '@codemonkeys/swebench/testing';
 import { votePlugin, type VoteOptionsInput } from '../../src/index';
-import { diffOf, fileAt } from './candidate-diffs';
 
 export interface VoteHarness {
   fixture: FixtureRepository;
@@ -40,18 +39,18 @@ export async function createVoteHarness(options: { sandbox?: TestPluginContext['
     instanceId: instance.instanceId,
     selector: (voteOptions = {}, selectorContext = context) => instantiatePlugin(votePlugin, voteOptions, selectorContext),
     async candidates() {
-      const base = await fileAt(fixture.root, instance.baseCommit, 'textkit/words.py');
+      const base = await fixture.fileAt(instance.baseCommit, 'textkit/words.py');
       const fixed = base.replace('    return text.split(WORD_SEPARATOR)\n', '    return text.split()\n');
       const patch = (name: string, diff: string): Patch => ({ instanceId: instance.instanceId, diff, metadata: { name } });
       const byName = Object.fromEntries(fixture.candidates(instance.instanceId).map((candidate) => [candidate.name, patch(candidate.name, candidate.diff)]));
       return {
         ...byName,
         // Three spellings of one fix (not the gold patch, which also drops WORD_SEPARATOR).
-        fixPlain: patch('fixPlain', await diffOf('textkit/words.py', base, fixed)),
-        fixCommented: patch('fixCommented', await diffOf('textkit/words.py', base, fixed.replace('    return text.split()\n', '    # split() without arguments treats any run of whitespace as one separator\n    return  text.split()   # was: split(WORD_SEPARATOR)\n'), 5)),
+        fixPlain: patch('fixPlain', await unifiedDiffOf('textkit/words.py', base, fixed)),
+        fixCommented: patch('fixCommented', await unifiedDiffOf('textkit/words.py', base, fixed.replace('    return text.split()\n', '    # split() without arguments treats any run of whitespace as one separator\n    return  text.split()   # was: split(WORD_SEPARATOR)\n'), { context: 5 })),
         fixDocumented: patch(
           'fixDocumented',
-          await diffOf('textkit/words.py', base, fixed.replace('    """Return the words of ``text`` in order."""\n', '    """Return the words of ``text`` in order.\n\n    Words are separated by runs of whitespace (spaces, tabs, line breaks).\n    """\n\n'), 1),
+          await unifiedDiffOf('textkit/words.py', base, fixed.replace('    """Return the words of ``text`` in order."""\n', '    """Return the words of ``text`` in order.\n\n    Words are separated by runs of whitespace (spaces, tabs, line breaks).\n    """\n\n'), { context: 1 }),
         ),
       };
     },
