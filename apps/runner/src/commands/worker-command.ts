@@ -11,6 +11,8 @@ interface WorkerFlags {
   queueName: string;
   concurrency: string;
   lockDuration: string;
+  stalledInterval?: string;
+  name?: string;
   idleExit?: string;
   storage?: string;
 }
@@ -33,6 +35,8 @@ export function registerWorkerCommand(program: Command): void {
     .option('--queue-name <name>', 'queue name', 'runs')
     .option('--concurrency <n>', 'jobs processed at once', '4')
     .option('--lock-duration <ms>', 'lock of a job; a dead worker\'s jobs are taken over after about this long', '30000')
+    .option('--stalled-interval <ms>', 'how often to look for jobs of dead workers and put them back in the queue (default: half the lock duration, at least 1000)')
+    .option('--name <name>', 'this worker\'s name in the jobs it takes (BullMQ processedBy; default <host>:<pid>)')
     .option('--idle-exit <seconds>', 'exit after this long without a job (default: run until stopped)')
     .option('--storage <url>', 'use this storage instead of the one each job names (the same store reached another way)')
     .action(async (flags: WorkerFlags, command: Command) => {
@@ -45,6 +49,8 @@ export function registerWorkerCommand(program: Command): void {
           name: flags.queueName,
           concurrency: positive('--concurrency', flags.concurrency),
           lockDurationMs: positive('--lock-duration', flags.lockDuration),
+          ...(flags.stalledInterval ? { stalledIntervalMs: positive('--stalled-interval', flags.stalledInterval) } : {}),
+          ...(flags.name ? { workerName: flags.name } : {}),
           ...(flags.idleExit ? { idleExitMs: positive('--idle-exit', flags.idleExit) * 1000 } : {}),
           ...(flags.storage ? { storageOverride: flags.storage } : {}),
         };

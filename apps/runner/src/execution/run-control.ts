@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { BudgetExceededError, CodemonkeysError } from '@codemonkeys/core';
 
 /** Why a run stopped taking new work before every instance was done. */
@@ -57,4 +58,20 @@ export function isBudgetExceeded(error: unknown): boolean {
 export function isStopped(error: unknown, control: RunControl): boolean {
   if (StopRequestedError.isInstance(error)) return true;
   return control.signal.aborted;
+}
+
+const relinquished = new AsyncLocalStorage<() => boolean>();
+
+/**
+ * Runs `fn` (one instance's work) with a check that, once true, stops that instance alone at its next
+ * stage boundary as an interrupt would: a queue worker whose lock on the job was lost (another worker
+ * has taken the job over) must not go on writing the instance's stages beside the new owner.
+ */
+export function withRelinquishCheck<T>(isRelinquished: () => boolean, fn: () => Promise<T>): Promise<T> {
+  return relinquished.run(isRelinquished, fn);
+}
+
+/** True inside `withRelinquishCheck` once its check says the work belongs to someone else. */
+export function isRelinquished(): boolean {
+  return relinquished.getStore()?.() ?? false;
 }

@@ -1,6 +1,6 @@
 import { withCallLabels, type SequenceStorage, type StageResultRecord } from '@codemonkeys/core';
 import type { ModelBudget } from '@codemonkeys/llm';
-import { StopRequestedError, isStopped, type RunControl } from './run-control';
+import { StopRequestedError, isRelinquished, isStopped, type RunControl } from './run-control';
 
 /** What the progress display hears about stages. */
 export interface StageObserver {
@@ -62,6 +62,7 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
   const checkpoint = (): void => {
     if (budgetSpent(options.budget)) control.requestStop('budget');
     if (control.stopReason) throw new StopRequestedError(control.stopReason);
+    if (isRelinquished()) throw new StopRequestedError('interrupt');
   };
 
   return {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { CodemonkeysError, NotFoundError, type SequenceStorage } from '@codemonkeys/core';
@@ -6,7 +7,7 @@ import { openCodeExperiment } from '../experiment/code-experiment';
 import type { ExperimentRuntime } from '../execution/experiment-runtime';
 import { openConfiguredExperiment } from '../execution/open-configured-experiment';
 import { processInstance } from '../execution/process-instance';
-import type { RunControl } from '../execution/run-control';
+import { withRelinquishCheck, type RunControl } from '../execution/run-control';
 import type { RunMetadata } from '../execution/run-records';
 import type { ProgressLogger } from '../progress/progress-logger';
 import { openStorage } from '../storage/open-storage';
@@ -19,6 +20,14 @@ export interface RunWorkerOptions extends QueueLocation {
   concurrency: number;
   /** How long a job's lock lasts without renewal: a killed worker's jobs are taken over after about this long. */
   lockDurationMs: number;
+  /**
+   * How often this worker looks for jobs whose lock expired (their worker died) and moves them back to the
+   * queue; default half the lock duration, at least 1 s. A killed worker's job is taken over within about
+   * lockDurationMs + stalledIntervalMs.
+   */
+  stalledIntervalMs?: number;
+  /** The worker's name in each job it takes (BullMQ's `processedBy`); default `<host>:<pid>`. */
+  workerName?: string;
   /** Exit after this long without a job (undefined: run until stopped). */
   idleExitMs?: number;
   /** Use this storage URL instead of the one in each job (the same storage reached another way). */
@@ -104,6 +113,14 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
     return runtime;
   };
 
+  // Jobs whose lock this worker failed to renew (it was too busy for longer than the lock lasts, or
+  // Redis was unreachable): another worker may have taken them over, so this one stops working on them.
+  const lostLocks = new Set<string>();
+  const relinquish = (jobId: string, label: string, instanceId: string): never => {
+    options.log(`${label} ${instanceId}: lost the lock of job ${jobId}; left to the worker that took it over (a longer --lock-duration avoids this on a busy machine)`);
+    throw new CodemonkeysError(`Worker ${process.pid} lost the lock of job ${jobId} and stopped working on it.`);
+  };
+
   const processor = async (job: Job, token?: string): Promise<string> => {
     const data = InstanceJobSchema.parse(job.data);
     const storageUrl = options.storageOverride ?? data.storage;
@@ -116,7 +133,16 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
     }
     const run = runtime.runs.find((entry) => entry.runId === data.runId);
     if (!run) throw new UnrecoverableError(`Run "${data.runId}" is not a run of experiment ${data.experimentId} as loaded here (runs: ${runtime.runs.map((entry) => entry.runId).join(', ')}).`);
-    const outcome = await processInstance(runtime, run, data.instanceId, options.control, job.attemptsMade + 1);
+    // stalledCounter counts the times BullMQ moved the job back because its worker stopped renewing the lock.
+    options.log(`${run.label} ${data.instanceId}: started (attempt ${job.attemptsMade + 1}${job.stalledCounter > 0 ? `, taken over from a worker that stopped` : ''})`);
+    const jobId = job.id!;
+    if (lostLocks.has(jobId)) return relinquish(jobId, run.label, data.instanceId);
+    const outcome = await withRelinquishCheck(
+      () => lostLocks.has(jobId),
+      () => processInstance(runtime, run, data.instanceId, options.control, job.attemptsMade + 1),
+    );
+    // Whatever this worker stored stays valid (stages are keyed and resumed), but the job is the new owner's.
+    if (lostLocks.has(jobId)) return relinquish(jobId, run.label, data.instanceId);
     if (outcome.status === 'done' || outcome.status === 'reused') {
       processed += 1;
       const detail = `${outcome.status}${outcome.patch?.diff.trim() ? '' : ' (empty patch)'} in ${(outcome.durationMs / 1000).toFixed(1)} s by worker ${process.pid}`;
@@ -138,14 +164,20 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
   const worker = new Worker(options.name, processor, {
     connection,
     prefix: options.prefix,
+    name: options.workerName ?? `${os.hostname()}:${process.pid}`,
     concurrency: options.concurrency,
     lockDuration: options.lockDurationMs,
-    stalledInterval: Math.max(1_000, Math.floor(options.lockDurationMs / 2)),
+    stalledInterval: options.stalledIntervalMs ?? Math.max(1_000, Math.floor(options.lockDurationMs / 2)),
     // A job whose worker was killed is moved back once per stall; allow a few before calling it failed.
     maxStalledCount: 3,
     autorun: true,
   });
   worker.on('error', (error) => options.log(`worker error: ${error.message}`));
+  worker.on('lockRenewalFailed', (jobIds) => {
+    for (const jobId of jobIds) lostLocks.add(jobId);
+  });
+  // A job taken again (by this worker, after another one lost it) is this worker's once more.
+  worker.on('active', (job) => job.id && lostLocks.delete(job.id));
 
   let idleTimer: NodeJS.Timeout | undefined;
   let settle: (() => void) | undefined;
