@@ -28,6 +28,15 @@ export function stageTitle(stage: string, reports: readonly RunReport[]): string
   return `${stage} (${[...names][0]!.replace(/^@codemonkeys\/(?:localizer|generator|selector)-/, '')})`;
 }
 
+/**
+ * Candidates of a run: counted from its stored generation results (a run with --no-rewards generated
+ * them too), else (a code experiment storing no generation stage) from its reward records.
+ */
+function candidateCount(report: RunReport): number {
+  const counted = report.instanceLines.filter((line) => line.candidates !== null);
+  return counted.length > 0 ? counted.reduce((sum, line) => sum + line.candidates!, 0) : report.scorecard.stages.generation.samples;
+}
+
 const seconds = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '—' : ms >= 100_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`);
 
 /**
@@ -48,7 +57,7 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
     if (row.stage === 'cost') continue;
     if (row.stage === 'generation' && !generationStarted) {
       generationStarted = true;
-      rows.push({ section: 'generation', label: 'candidates', values: reports.map((report) => String(report.scorecard.stages.generation.samples)) });
+      rows.push({ section: 'generation', label: 'candidates', values: reports.map((report) => String(candidateCount(report))) });
     }
     const values = reports.map((report) => report.scorecard.headline[row.key] as number | null);
     if (values.every((value) => value === null)) continue;
