@@ -183,7 +183,7 @@ export function formatHtmlReport(reports: readonly RunReport[], options: { title
 <p class="meta">Generated ${escapeHtml(new Date().toISOString())} by ${escapeHtml(packageMeta.name)} ${escapeHtml(packageMeta.version)}. Pseudo-rewards as defined by @codemonkeys/rewards.</p>
 <figure id="chart-scores">${scores}${notMeasured(scoreMetrics.missing)}</figure>
 ${similarity ? `<figure id="chart-similarity">${similarity}</figure>` : ''}
-<figure id="chart-cost">${cost}${tokens}<p class="note">A call answered from the response cache (e.g. one another run of the same experiment made first) costs nothing.</p></figure>
+<figure id="chart-cost">${cost}${tokens}<p class="note">A call answered from the response cache (e.g. one that another run of the same experiment made first) costs nothing.</p></figure>
 <figure id="chart-time">${time}<p class="note">Stage times exclude the reward computations.${fused ? ' The localizers of a fusion run at the same time, so a bar can be longer than the instance took.' : ''}</p></figure>
 <h2>Scorecard</h2>
 ${scorecardTable(reports)}

@@ -58,7 +58,8 @@ export function groupedBarChart(options: GroupedBarChartOptions): string {
   const largest = Math.max(0, ...known);
   const max = options.max ?? (largest > 0 ? largest : 1);
   const groupWidth = plotWidth / Math.max(1, options.groups.length);
-  const barWidth = Math.max(4, (groupWidth * 0.8) / Math.max(1, options.series.length));
+  // Bars share 80% of their group, at most 64 px each (few groups would otherwise give slabs), centred.
+  const barWidth = Math.max(4, Math.min(64, (groupWidth * 0.8) / Math.max(1, options.series.length)));
   const parts: string[] = [];
   for (let tick = 0; tick <= 4; tick += 1) {
     const value = (max * tick) / 4;
@@ -66,7 +67,7 @@ export function groupedBarChart(options: GroupedBarChartOptions): string {
     parts.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${round(y)}" y2="${round(y)}" class="grid"/><text x="${margin.left - 6}" y="${round(y + 4)}" class="tick" text-anchor="end">${escapeHtml(options.format(value))}</text>`);
   }
   options.groups.forEach((group, groupIndex) => {
-    const groupX = margin.left + groupIndex * groupWidth + groupWidth * 0.1;
+    const groupX = margin.left + groupIndex * groupWidth + (groupWidth - barWidth * options.series.length) / 2;
     options.series.forEach((entry, seriesIndex) => {
       const value = entry.values[groupIndex];
       const x = groupX + seriesIndex * barWidth;
