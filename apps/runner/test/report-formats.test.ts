@@ -162,7 +162,7 @@ describe('report formats', () => {
     const text = formatTerminalReport(reports);
     expect(text).not.toContain('\u001b[');
     expect(formatTerminalReport(reports, { color: true })).toContain('\u001b[');
-    const lines = text.trimEnd().split('\n');
+    const lines = text.slice(0, text.indexOf(`${firstLabel}: 1 failed`)).trimEnd().split('\n');
     // A well-formed table: every line as wide as the first.
     expect(new Set(lines.map((line) => line.length)).size).toBe(1);
     const header = lines[1]!;
@@ -170,6 +170,7 @@ describe('report formats', () => {
     const recall = lines.find((line) => line.includes('gold-line recall'))!;
     expect(recall.indexOf('50.0%')).toBeLessThan(recall.indexOf('75.0%'));
     expect(lines.find((line) => line.includes('similarity to gold'))).toContain('—');
+    expect(text.endsWith(`${firstLabel}: 1 failed instance(s)\n  demo__two-2: CheckoutError: no commit ffff\n`)).toBe(true);
   });
 
   it('Markdown: a well-formed table (pipes in values escaped), plugins, failures', () => {
@@ -177,7 +178,9 @@ describe('report formats', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe('# Ablation');
     const table = lines.slice(2, lines.indexOf('', 2));
-    expect(table[0]).toBe(`| | ${firstLabel} | generator.samples=2 \\| <b>bold</b> |`);
+    // Pipes escaped, and `<` as an entity so that GitHub shows the label instead of rendering it.
+    expect(table[0]).toBe(`| | ${firstLabel} | generator.samples=2 \\| &lt;b>bold&lt;/b> |`);
+    expect(text).toContain('## generator.samples=2 | &lt;b>bold&lt;/b>\n');
     // A label column and two runs: five pieces between and around the unescaped pipes.
     const cells = (line: string) => line.replaceAll('\\|', '').split('|').length;
     for (const line of table) expect(cells(line), line).toBe(5);

@@ -28,5 +28,15 @@ export function formatTerminalReport(reports: readonly RunReport[], options: { c
     }
     table.push([row.label, ...row.values]);
   }
-  return `${table.toString()}\n`;
+  // Failures under the table, a few per run: the table only counts them.
+  const titles = runTitles(reports);
+  const failures: string[] = [];
+  for (const [index, report] of reports.entries()) {
+    const failed = report.instanceLines.filter((line) => line.status === 'failed');
+    if (failed.length === 0) continue;
+    failures.push(colors.red(`${titles[index]}: ${failed.length} failed instance(s)`));
+    for (const line of failed.slice(0, 5)) failures.push(`  ${line.instanceId}: ${line.error ?? 'failed'}`);
+    if (failed.length > 5) failures.push(`  … and ${failed.length - 5} more (--format markdown or json lists them)`);
+  }
+  return `${table.toString()}\n${failures.length > 0 ? `${failures.join('\n')}\n` : ''}`;
 }
