@@ -113,15 +113,30 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
     return runtime;
   };
 
-  // Jobs whose lock this worker failed to renew (it was too busy for longer than the lock lasts, or
-  // Redis was unreachable): another worker may have taken them over, so this one stops working on them.
-  const lostLocks = new Set<string>();
+  // This worker's hold on each job it works on. A hold is lost when BullMQ fails to renew the job's lock
+  // (the worker was busy for longer than the lock lasts, or Redis was unreachable: another worker may
+  // have taken the job over), or when this worker takes the same job again; the old hold's work stops.
+  const holds = new Map<string, { lost: boolean }>();
   const relinquish = (jobId: string, label: string, instanceId: string): never => {
     options.log(`${label} ${instanceId}: lost the lock of job ${jobId}; left to the worker that took it over (a longer --lock-duration avoids this on a busy machine)`);
     throw new CodemonkeysError(`Worker ${process.pid} lost the lock of job ${jobId} and stopped working on it.`);
   };
 
   const processor = async (job: Job, token?: string): Promise<string> => {
+    const jobId = job.id!;
+    const hold = { lost: false };
+    const previous = holds.get(jobId);
+    if (previous) previous.lost = true;
+    holds.set(jobId, hold);
+    try {
+      return await processJob(job, hold, token);
+    } finally {
+      if (holds.get(jobId) === hold) holds.delete(jobId);
+    }
+  };
+
+  const processJob = async (job: Job, hold: { lost: boolean }, token?: string): Promise<string> => {
+    const jobId = job.id!;
     const data = InstanceJobSchema.parse(job.data);
     const storageUrl = options.storageOverride ?? data.storage;
     let runtime: ExperimentRuntime;
@@ -135,14 +150,13 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
     if (!run) throw new UnrecoverableError(`Run "${data.runId}" is not a run of experiment ${data.experimentId} as loaded here (runs: ${runtime.runs.map((entry) => entry.runId).join(', ')}).`);
     // stalledCounter counts the times BullMQ moved the job back because its worker stopped renewing the lock.
     options.log(`${run.label} ${data.instanceId}: started (attempt ${job.attemptsMade + 1}${job.stalledCounter > 0 ? `, taken over from a worker that stopped` : ''})`);
-    const jobId = job.id!;
-    if (lostLocks.has(jobId)) return relinquish(jobId, run.label, data.instanceId);
+    if (hold.lost) return relinquish(jobId, run.label, data.instanceId);
     const outcome = await withRelinquishCheck(
-      () => lostLocks.has(jobId),
+      () => hold.lost,
       () => processInstance(runtime, run, data.instanceId, options.control, job.attemptsMade + 1),
     );
     // Whatever this worker stored stays valid (stages are keyed and resumed), but the job is the new owner's.
-    if (lostLocks.has(jobId)) return relinquish(jobId, run.label, data.instanceId);
+    if (hold.lost) return relinquish(jobId, run.label, data.instanceId);
     if (outcome.status === 'done' || outcome.status === 'reused') {
       processed += 1;
       const detail = `${outcome.status}${outcome.patch?.diff.trim() ? '' : ' (empty patch)'} in ${(outcome.durationMs / 1000).toFixed(1)} s by worker ${process.pid}`;
@@ -174,10 +188,11 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
   });
   worker.on('error', (error) => options.log(`worker error: ${error.message}`));
   worker.on('lockRenewalFailed', (jobIds) => {
-    for (const jobId of jobIds) lostLocks.add(jobId);
+    for (const jobId of jobIds) {
+      const hold = holds.get(jobId);
+      if (hold) hold.lost = true;
+    }
   });
-  // A job taken again (by this worker, after another one lost it) is this worker's once more.
-  worker.on('active', (job) => job.id && lostLocks.delete(job.id));
 
   let idleTimer: NodeJS.Timeout | undefined;
   let settle: (() => void) | undefined;
