@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setMaxListeners } from 'node:events';
 import { BudgetExceededError, CodemonkeysError } from '@codemonkeys/core';
 
 /** Why a run stopped taking new work before every instance was done. */
@@ -18,6 +19,9 @@ export interface RunControl {
 
 export function createRunControl(): RunControl {
   const controller = new AbortController();
+  // Every model call, retry wait and sandbox command in flight listens to this one signal (and removes
+  // its listener when done): hundreds at once are expected, not a leak, so Node's warning at 11 is off.
+  setMaxListeners(0, controller.signal);
   let stopReason: StopReason | undefined;
   return {
     signal: controller.signal,
