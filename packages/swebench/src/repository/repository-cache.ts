@@ -8,9 +8,15 @@ import { GitCommandError } from '../git/git-command-error';
 import { runGit } from '../git/run-git';
 import { GitObjectReader } from './git-object-reader';
 import { KeyedMutex } from './keyed-mutex';
+import { withMirrorLock, type MirrorLockOptions } from './mirror-lock';
 
 export interface RepositoryCacheOptions {
-  /** Folder for the bare mirrors and worktrees. Default: `<tmp>/codemonkeys-repositories`. Shared safely by concurrent processes. */
+  /**
+   * Folder for the bare mirrors and worktrees. Default: `<tmp>/codemonkeys-repositories`. Processes of one
+   * machine share it safely: commands that change a mirror (clone, fetch, `worktree add` / `remove` /
+   * `prune`) run under a lock file beside the mirror (`mirrors/<owner>__<name>.git.lock`). Not for several
+   * machines over a network filesystem (see the README).
+   */
   directory?: string;
   /**
    * Where to clone each repository from (`owner/name` → URL or local path of a clone). Repositories not
@@ -21,6 +27,14 @@ export interface RepositoryCacheOptions {
   maxIdleWorktrees?: number;
   /** Fetch from the source when a commit is missing from the mirror (default true). */
   fetchMissingCommits?: boolean;
+  /**
+   * A mirror lock whose holder died without releasing it (SIGKILL, out of memory) is taken over after this
+   * long (default 20 000 ms, minimum 2 000). Holders refresh the lock every half of it, so it must exceed
+   * the longest time this process's event loop may be blocked.
+   */
+  lockStaleMs?: number;
+  /** How long to wait for a mirror lock another process holds before failing (default 30 minutes: a first clone of a large repository holds it for minutes). */
+  lockTimeoutMs?: number;
 }
 
 /** A private checkout of a commit; give it back with `release()`. */
@@ -65,6 +79,11 @@ export interface RepositoryCache {
 }
 
 const repoPattern = /^[\w.-]+\/[\w.-]+$/;
+const exists = (file: string): Promise<boolean> =>
+  fs.access(file).then(
+    () => true,
+    () => false,
+  );
 const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -83,6 +102,9 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
   const worktreesDirectory = path.join(directory, 'worktrees', sessionName);
   const maxIdle = options.maxIdleWorktrees ?? 4;
   const fetchMissing = options.fetchMissingCommits ?? true;
+  const lockOptions: MirrorLockOptions = { staleMs: Math.max(options.lockStaleMs ?? 20_000, 2_000), ...(options.lockTimeoutMs !== undefined ? { timeoutMs: options.lockTimeoutMs } : {}) };
+  // In-process order, always: the repository's queue (pool bookkeeping), then the mirror lock.
+  const locked = <T>(gitDirectory: string, task: () => Promise<T>): Promise<T> => withMirrorLock(gitDirectory, lockOptions, task);
   const repositoryLocks = new KeyedMutex();
   const mirrors = new Map<string, Promise<string>>();
   const readers = new Map<string, GitObjectReader>();
@@ -119,25 +141,24 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
         reaped ??= reapLeftovers();
         await reaped;
         const target = path.join(mirrorsDirectory, `${repo.replace('/', '__')}.git`);
-        try {
-          await fs.access(path.join(target, 'HEAD'));
-        } catch {
-          await fs.mkdir(mirrorsDirectory, { recursive: true });
-          // Clone beside the target and rename: a concurrent process cloning the same repository
-          // cannot leave a half-written mirror behind, and the loser simply discards its copy.
-          const temporary = `${target}.${sessionName}.tmp`;
-          await fs.rm(temporary, { recursive: true, force: true });
-          await runGit(['clone', '--mirror', '--quiet', sourceOf(repo), temporary], {
-            cwd: mirrorsDirectory,
-            hint: `Check that ${sourceOf(repo)} is reachable, or map "${repo}" to a local clone with repositorySources.`,
-          });
-          try {
+        await fs.mkdir(mirrorsDirectory, { recursive: true });
+        await locked(target, async () => {
+          if (!(await exists(path.join(target, 'HEAD')))) {
+            // Clone beside the target and rename: a process killed while cloning leaves no half-written
+            // mirror behind, only a temporary folder, which the next clone (holding the lock) removes.
+            for (const entry of await fs.readdir(mirrorsDirectory)) {
+              if (entry.startsWith(`${path.basename(target)}.`) && entry.endsWith('.tmp')) await fs.rm(path.join(mirrorsDirectory, entry), { recursive: true, force: true });
+            }
+            const temporary = `${target}.${sessionName}.tmp`;
+            await runGit(['clone', '--mirror', '--quiet', sourceOf(repo), temporary], {
+              cwd: mirrorsDirectory,
+              hint: `Check that ${sourceOf(repo)} is reachable, or map "${repo}" to a local clone with repositorySources.`,
+            });
             await fs.rename(temporary, target);
-          } catch {
-            await fs.rm(temporary, { recursive: true, force: true });
           }
-        }
-        await runGit(['worktree', 'prune'], { cwd: target, env: { GIT_DIR: target } });
+          // Registrations of worktrees whose folders are gone (removed above as a dead process's leftovers).
+          await runGit(['worktree', 'prune'], { cwd: target, env: { GIT_DIR: target } });
+        });
         await overrideExportAttributes(target);
         return target;
       })();
@@ -164,14 +185,17 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
     const found = await lookup();
     if (found) return found;
     if (fetchMissing) {
-      await repositoryLocks.run(repo, async () => {
-        if (await lookup()) return;
-        await runGit(['--git-dir', gitDirectory, 'remote', 'set-url', 'origin', sourceOf(repo)], { cwd: gitDirectory });
-        await runGit(['--git-dir', gitDirectory, 'fetch', '--quiet', '--prune', 'origin'], { cwd: gitDirectory, allowFailure: true });
-        if (!(await lookup()) && /^[0-9a-f]{40}$/i.test(revision)) {
-          await runGit(['--git-dir', gitDirectory, 'fetch', '--quiet', 'origin', revision], { cwd: gitDirectory, allowFailure: true });
-        }
-      });
+      await repositoryLocks.run(repo, () =>
+        locked(gitDirectory, async () => {
+          // Another process may have fetched it while this one waited for the lock.
+          if (await lookup()) return;
+          await runGit(['--git-dir', gitDirectory, 'remote', 'set-url', 'origin', sourceOf(repo)], { cwd: gitDirectory });
+          await runGit(['--git-dir', gitDirectory, 'fetch', '--quiet', '--prune', 'origin'], { cwd: gitDirectory, allowFailure: true });
+          if (!(await lookup()) && /^[0-9a-f]{40}$/i.test(revision)) {
+            await runGit(['--git-dir', gitDirectory, 'fetch', '--quiet', 'origin', revision], { cwd: gitDirectory, allowFailure: true });
+          }
+        }),
+      );
       const fetched = await lookup();
       if (fetched) return fetched;
     }
@@ -224,9 +248,13 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
         await runGit(['clean', '-fdxq'], { cwd: reused });
         return reused;
       }
+      // Unique across processes: the session folder holds this process's pid (unique among live processes
+      // of the machine) and a random part; the worktree's own name is random too, and git names the
+      // mirror's registration after it (adding a number if, improbably, it is taken).
       const location = path.join(worktreesDirectory, repo.replace('/', '__'), randomUUID().slice(0, 12));
       await fs.mkdir(path.dirname(location), { recursive: true });
-      await runGit(['--git-dir', gitDirectory, 'worktree', 'add', '--quiet', '--detach', location, resolved], { cwd: gitDirectory });
+      // Only the registration and checkout need the mirror lock; the caller then uses the worktree unlocked.
+      await locked(gitDirectory, () => runGit(['--git-dir', gitDirectory, 'worktree', 'add', '--quiet', '--detach', location, resolved], { cwd: gitDirectory }));
       return location;
     });
     leased.add(root);
@@ -252,7 +280,7 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
               // a broken checkout is removed below
             }
           }
-          await runGit(['--git-dir', gitDirectory, 'worktree', 'remove', '--force', root], { cwd: gitDirectory, allowFailure: true });
+          await locked(gitDirectory, () => runGit(['--git-dir', gitDirectory, 'worktree', 'remove', '--force', root], { cwd: gitDirectory, allowFailure: true }));
           await fs.rm(root, { recursive: true, force: true });
         });
       },
@@ -296,15 +324,18 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
       const repos = new Set([...idle.keys()]);
       for (const repo of repos) {
         const gitDirectory = await mirrors.get(repo)?.catch(() => undefined);
-        for (const root of idle.get(repo) ?? []) {
-          if (gitDirectory) await runGit(['--git-dir', gitDirectory, 'worktree', 'remove', '--force', root], { cwd: gitDirectory, allowFailure: true });
-        }
+        const roots = idle.get(repo) ?? [];
+        if (!gitDirectory || roots.length === 0) continue;
+        await locked(gitDirectory, async () => {
+          for (const root of roots) await runGit(['--git-dir', gitDirectory, 'worktree', 'remove', '--force', root], { cwd: gitDirectory, allowFailure: true });
+        });
       }
       idle.clear();
       await fs.rm(worktreesDirectory, { recursive: true, force: true });
       for (const pending of mirrors.values()) {
         const gitDirectory = await pending.catch(() => undefined);
-        if (gitDirectory) await runGit(['worktree', 'prune'], { cwd: gitDirectory, env: { GIT_DIR: gitDirectory }, allowFailure: true });
+        // Leased worktrees not given back were removed with the folder above; forget their registrations.
+        if (gitDirectory) await locked(gitDirectory, () => runGit(['worktree', 'prune'], { cwd: gitDirectory, env: { GIT_DIR: gitDirectory }, allowFailure: true }));
       }
     },
   };
