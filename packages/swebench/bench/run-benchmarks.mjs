@@ -1,11 +1,13 @@
 // Benchmarks of @codemonkeys/swebench. Each measurement runs beside its baseline in the same process
 // and reports the ratio. Build first (`npx tsup`); run with `npm run bench`.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import lockfile from 'proper-lockfile';
 import { Language, Parser } from 'web-tree-sitter';
 import { createRepositoryCache, openRepositoryWorkspace, outlinePython } from '../dist/index.js';
 
@@ -74,4 +76,58 @@ try {
 } finally {
   await cache.close();
   fs.rmSync(directory, { recursive: true, force: true });
+}
+
+// 3. The cost of the cross-process mirror lock. A worktree acquire that adds a worktree (the pool is off
+// here) runs `git worktree add` under the in-process queue and the lock file beside the mirror; the
+// baseline runs the same git command on the same mirror with no lock at all. Acquire and release are
+// timed apart and interleaved with the baseline, WORKTREE_ROUNDS (default 30) times; medians compared.
+// Pooled acquires (the steady state of a run) take no file lock: they only check out another commit.
+const median = (values) => {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const worktreeRounds = Number(process.env.WORKTREE_ROUNDS ?? 30);
+const gitEnvironment = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', LC_ALL: 'C' };
+const runGit = (args, cwd) => promisify(execFile)('git', args, { cwd, env: gitEnvironment, maxBuffer: 64 * 1024 * 1024 });
+const lockDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'swebench-bench-lock-'));
+const unpooled = createRepositoryCache({ directory: lockDirectory, repositorySources: { 'codemonkeys/main': repository }, maxIdleWorktrees: 0 });
+try {
+  const mirror = await unpooled.mirror('codemonkeys/main');
+  const unlockedRoot = path.join(lockDirectory, 'unlocked');
+  fs.mkdirSync(unlockedRoot);
+  const samples = { lockedAcquire: [], lockedRelease: [], bareAcquire: [], bareRelease: [], lockAlone: [] };
+  for (let round = -2; round < worktreeRounds; round++) {
+    // Two warm-up rounds fill the file cache for both sides.
+    const acquired = await time(() => unpooled.checkout('codemonkeys/main', commit));
+    const released = await time(() => acquired.result.release());
+    const location = path.join(unlockedRoot, String(round + 2));
+    const bareAcquired = await time(() => runGit(['--git-dir', mirror, 'worktree', 'add', '--quiet', '--detach', location, commit], mirror));
+    const bareReleased = await time(() => runGit(['--git-dir', mirror, 'worktree', 'remove', '--force', location], mirror));
+    // The lock file alone, with the options the cache uses: mkdir, mtime probe, rmdir.
+    const lockAlone = await time(async () => {
+      const release = await lockfile.lock(mirror, { lockfilePath: `${mirror}.lock`, realpath: false, stale: 20_000 });
+      await release();
+    });
+    if (round < 0) continue;
+    samples.lockedAcquire.push(acquired.ms);
+    samples.lockedRelease.push(released.ms);
+    samples.bareAcquire.push(bareAcquired.ms);
+    samples.bareRelease.push(bareReleased.ms);
+    samples.lockAlone.push(lockAlone.ms);
+  }
+  const files = execFileSync('git', ['ls-tree', '-r', '--name-only', commit], { cwd: repository, encoding: 'utf8' }).trim().split('\n').length;
+  const ratio = (measured, baseline) => `${(median(measured) / median(baseline)).toFixed(2)}×`;
+  console.log(
+    `worktree acquire with the cross-process lock (${files}-file checkout, ${worktreeRounds} rounds, medians): ` +
+      `${median(samples.lockedAcquire).toFixed(1)} ms vs ${median(samples.bareAcquire).toFixed(1)} ms for \`git worktree add\` without a lock → ${ratio(samples.lockedAcquire, samples.bareAcquire)} the baseline`,
+  );
+  console.log(
+    `worktree release (removal) with the lock: ${median(samples.lockedRelease).toFixed(1)} ms vs ${median(samples.bareRelease).toFixed(1)} ms for \`git worktree remove\` → ` +
+      `${ratio(samples.lockedRelease, samples.bareRelease)}; the lock file alone (take + release): ${median(samples.lockAlone).toFixed(2)} ms`,
+  );
+} finally {
+  await unpooled.close();
+  fs.rmSync(lockDirectory, { recursive: true, force: true });
 }
