@@ -8,7 +8,7 @@
 // `npm run bench` in apps/runner (it builds first). Variants: `--sandbox none` (no Docker: no gold tests,
 // no generated-test runs), `--sandbox docker` (SWE-bench verdicts of every candidate and the generated
 // tests in containers), or `both` (default). Environment: BENCH_INSTANCES (100), BENCH_SAMPLES (8),
-// BENCH_LATENCY_MS (2000), BENCH_MAX_CONCURRENT (32), BENCH_INSTANCE_CONCURRENCY (the runner's
+// BENCH_LATENCY_MS (2000), BENCH_MAX_CONCURRENT (32), BENCH_CONTAINERS (2), BENCH_INSTANCE_CONCURRENCY (the runner's
 // `concurrency.instances`; default 32, as many instances as calls in flight: each instance keeps 1 to 8
 // calls waiting, and more instances at once only add git processes competing for the two cores).
 //
@@ -32,6 +32,8 @@ const samples = Number(process.env.BENCH_SAMPLES ?? 8);
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 2000);
 const maxConcurrent = Number(process.env.BENCH_MAX_CONCURRENT ?? 32);
 const instanceConcurrency = Number(process.env.BENCH_INSTANCE_CONCURRENCY ?? maxConcurrent);
+/** Sandbox commands at once (the runner's default, 2: one per core). */
+const containers = Number(process.env.BENCH_CONTAINERS ?? 2);
 const sandboxArgument = process.argv.find((argument) => argument.startsWith('--sandbox='))?.slice('--sandbox='.length) ?? process.argv[process.argv.indexOf('--sandbox') + 1] ?? 'both';
 const variants = sandboxArgument === 'both' || !['none', 'docker'].includes(sandboxArgument) ? (['none', 'docker'] as const) : ([sandboxArgument] as ['none' | 'docker']);
 const keep = process.argv.includes('--keep');
@@ -94,7 +96,7 @@ async function runVariant(dataset: DemoDataset, directory: string, sandbox: 'non
     storage: `sqlite:${path.join(variantDirectory, 'runs.db')}`,
     sandbox: sandbox === 'docker' ? { specFile: dataset.specFile } : 'none',
     rewards: { testTimeoutSeconds: 30 },
-    concurrency: { instances: instanceConcurrency, containers: 2, cpu: 2 },
+    concurrency: { instances: instanceConcurrency, containers, cpu: 2 },
     retries: 0,
     output: path.join(variantDirectory, 'output'),
   };
@@ -178,7 +180,7 @@ function print(result: VariantResult): void {
 }
 
 const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'codemonkeys-runner-bench-'));
-console.log(`pipeline throughput: ${instanceCount} fixture instances × ${samples} samples, ${latencyMs} ms per call, ${maxConcurrent} calls at once, ${instanceConcurrency} instances at once; variants: ${variants.join(', ')}`);
+console.log(`pipeline throughput: ${instanceCount} fixture instances × ${samples} samples, ${latencyMs} ms per call, ${maxConcurrent} calls at once, ${instanceConcurrency} instances and ${containers} sandbox commands at once; variants: ${variants.join(', ')}`);
 const preparing = Date.now();
 // Three fixture bugs at three commits of one real git repository; the copies are distinct instances
 // (own ids and issue texts), each checked out, indexed, localized, generated and rewarded on its own.
