@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CodemonkeysError } from '@codemonkeys/core';
-import lockfile from 'proper-lockfile';
 import { KeyedMutex } from './keyed-mutex';
 
 export interface MirrorLockOptions {
@@ -59,6 +58,9 @@ function retriesFor(timeoutMs: number): number {
  */
 export async function lockMirror(mirror: string, options: MirrorLockOptions): Promise<() => Promise<void>> {
   const lockPath = mirrorLockPath(mirror);
+  // Loaded on first use: proper-lockfile hooks process exit and signals (to remove held locks) when it is
+  // imported, which users of this package who never lock a mirror (grading, datasets) need not get.
+  const { default: lockfile } = await import('proper-lockfile');
   await fs.mkdir(path.dirname(lockPath), { recursive: true });
   let compromised: Error | undefined;
   try {
