@@ -129,7 +129,8 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
     await fs.mkdir(parent, { recursive: true });
     for (const entry of await fs.readdir(parent)) {
       const pid = Number(entry.split('-')[0]);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid)) await fs.rm(path.join(parent, entry), { recursive: true, force: true });
+      // Several processes may reap the same leftovers at once; one that fails here leaves them to the next.
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid)) await fs.rm(path.join(parent, entry), { recursive: true, force: true, maxRetries: 2 }).catch(() => undefined);
     }
   };
 
