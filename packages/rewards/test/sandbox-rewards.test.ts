@@ -3,30 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createInMemorySequenceStorage, type GeneratedTest, type Patch, type RewardRecord } from '@codemonkeys/core';
-import { describeWhenAvailable, type Availability } from '@codemonkeys/core/testkit';
+import { describeWhenAvailable } from '@codemonkeys/core/testkit';
 import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';
+import { dockerAvailability } from '@codemonkeys/sandbox-docker/testing';
 import { baseImageName, createInstanceSandboxProvider, createRepositoryCache, type InstanceSandboxProvider, type RepositoryCache } from '@codemonkeys/swebench';
 import { createFixtureRepository, fixtureEnvironmentSpec, type FixtureRepository } from '@codemonkeys/swebench/testing';
 import { createRewarder, evaluateGeneratedTest, scorecardFromStorage } from '../src/index';
 
 const testLabel = { 'codemonkeys.test': 'rewards-sandbox' };
 
-async function dockerAvailability(): Promise<Availability> {
-  let sandbox: DockerSandbox;
-  try {
-    sandbox = await createDockerSandbox({ reapOnStart: false });
-  } catch (error) {
-    return { available: false, reason: `no Docker daemon (${(error as Error).message.split('\n')[0]}); run scripts/setup-machine.sh` };
-  }
-  try {
-    const image = baseImageName('bookworm');
-    return (await sandbox.images.exists(image)) ? { available: true } : { available: false, reason: `the image ${image} is missing; run scripts/build-base-image.sh` };
-  } finally {
-    await sandbox.close();
-  }
-}
-
-const docker = await dockerAvailability();
+const docker = await dockerAvailability({ image: baseImageName('bookworm') });
 
 /** A generated test following the GeneratedTest contract: exit 0 when fixed, 2 when not. */
 const pythonTest = (name: string, body: string): GeneratedTest => ({
