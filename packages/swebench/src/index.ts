@@ -54,6 +54,7 @@ export { isPythonPath } from './outline/python-parser';
 
 // Repositories and workspaces
 export { createRepositoryCache, type ArchiveOptions, type RepositoryCache, type RepositoryCacheOptions, type WorktreeLease } from './repository/repository-cache';
+export { RepositoryLockError } from './repository/mirror-lock';
 export { openRepositoryWorkspace, type RepositoryWorkspace, type RepositoryWorkspaceOptions } from './repository/repository-workspace';
 export { createWorkspaceProvider, type WorkspaceProvider, type WorkspaceProviderOptions } from './repository/workspace-provider';
 
