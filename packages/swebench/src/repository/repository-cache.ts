@@ -37,7 +37,12 @@ export interface RepositoryCacheOptions {
   lockTimeoutMs?: number;
 }
 
-/** A private checkout of a commit; give it back with `release()`. */
+/**
+ * A private checkout of a commit; give it back with `release()`. A lease starts pristine: HEAD detached at
+ * `commit`, no changes to tracked files, nothing staged, no untracked or ignored files (a new worktree, or a
+ * pooled one that was reset and cleaned on release and checked out at `commit`). Callers may rely on this
+ * and skip their own reset before a first edit.
+ */
 export interface WorktreeLease {
   readonly repo: string;
   readonly commit: string;
@@ -64,13 +69,13 @@ export interface RepositoryCache {
   sourceOf(repo: string): string;
   /** The bare mirror of a repository, cloned on first use. */
   mirror(repo: string): Promise<string>;
-  /** The full hash of a commit of the repository, fetched from the source when missing. */
+  /** The full hash of a commit of the repository, fetched from the source when missing. A full hash found once is not looked up again until the next fetch. */
   resolveCommit(repo: string, revision: string): Promise<string>;
   /** Every regular file of a commit (path → mode), sorted by path. Symlinks are listed apart. */
   listTree(repo: string, commit: string): Promise<{ files: Map<string, string>; symlinks: Map<string, string> }>;
   /** A blob of a commit, or undefined when the path is not a file there. */
   readBlob(repo: string, commit: string, path: string): Promise<Buffer | undefined>;
-  /** A private worktree at `commit`, from the pool when one is idle. */
+  /** A private worktree at `commit`, from the pool when one is idle; pristine either way (see WorktreeLease). */
   checkout(repo: string, commit: string): Promise<WorktreeLease>;
   /** A tar stream of the commit's files (`git archive`), e.g. to put into a container. */
   archive(repo: string, commit: string, options?: ArchiveOptions): AsyncIterable<Uint8Array>;
@@ -79,6 +84,7 @@ export interface RepositoryCache {
 }
 
 const repoPattern = /^[\w.-]+\/[\w.-]+$/;
+const fullHashPattern = /^[0-9a-f]{40}$/i;
 const exists = (file: string): Promise<boolean> =>
   fs.access(file).then(
     () => true,
@@ -110,6 +116,8 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
   const readers = new Map<string, GitObjectReader>();
   const trees = new Map<string, Promise<{ files: Map<string, string>; symlinks: Map<string, string> }>>();
   const idle = new Map<string, string[]>();
+  /** Per repository, full hashes of commits found in its mirror (see resolveCommit). */
+  const verified = new Map<string, Set<string>>();
   const leased = new Set<string>();
   let reaped: Promise<void> | undefined;
   let closed = false;
@@ -176,9 +184,20 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
 
   const resolveCommit = async (repo: string, revision: string): Promise<string> => {
     const gitDirectory = await mirror(repo);
+    // A full hash names the same commit forever, so one that was found once is not looked up again (each
+    // `rev-parse` is a process spawn that blocks the event loop). Names that move (branches, tags, short
+    // hashes) are always looked up. Only garbage collection after a fetch can drop a commit from the
+    // mirror, so a fetch forgets what was verified.
+    const known = verified.get(repo);
+    if (known && fullHashPattern.test(revision) && known.has(revision.toLowerCase())) return revision.toLowerCase();
     const lookup = async (): Promise<string | undefined> => {
+      const commits = verified.get(repo) ?? new Set<string>();
+      if (!verified.has(repo)) verified.set(repo, commits);
       try {
-        return (await runGit(['--git-dir', gitDirectory, 'rev-parse', '--verify', '--quiet', `${revision}^{commit}`], { cwd: gitDirectory })).trim();
+        const found = (await runGit(['--git-dir', gitDirectory, 'rev-parse', '--verify', '--quiet', `${revision}^{commit}`], { cwd: gitDirectory })).trim();
+        // Not remembered when a fetch started meanwhile (it replaced the set): the answer may predate it.
+        if (found && verified.get(repo) === commits) commits.add(found);
+        return found;
       } catch {
         return undefined;
       }
@@ -190,9 +209,10 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
         locked(gitDirectory, async () => {
           // Another process may have fetched it while this one waited for the lock.
           if (await lookup()) return;
+          verified.set(repo, new Set());
           await runGit(['--git-dir', gitDirectory, 'remote', 'set-url', 'origin', sourceOf(repo)], { cwd: gitDirectory });
           await runGit(['--git-dir', gitDirectory, 'fetch', '--quiet', '--prune', 'origin'], { cwd: gitDirectory, allowFailure: true });
-          if (!(await lookup()) && /^[0-9a-f]{40}$/i.test(revision)) {
+          if (!(await lookup()) && fullHashPattern.test(revision)) {
             await runGit(['--git-dir', gitDirectory, 'fetch', '--quiet', 'origin', revision], { cwd: gitDirectory, allowFailure: true });
           }
         }),
