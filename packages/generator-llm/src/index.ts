@@ -11,6 +11,7 @@ export { parseSearchReplaceBlocks } from './edits/search-replace-parser';
 export { parseUnifiedDiffAnswer } from './edits/unified-diff-parser';
 export { parseEditAnswer } from './edits/edit-answer';
 export { lineSimilarity, locateBlock, type BlockLocation, type BlockMatch, type BlockMiss, type MatchMethod, type MatchSettings } from './edits/block-matcher';
+export { createPristineTrackingCopy, type PristineTrackingCopyOptions } from './edits/pristine-tracking-copy';
 export { describeRefusals, planEdits, refusalReasons, writeEditPlan, type AppliedEdit, type EditBase, type EditPlan, type EditRefusal, type RefusalReason } from './edits/edit-plan';
 export { declaresDone, parseTestScript, type TestScriptAnswer } from './tests/test-script-answer';
 export { runReproductionTest, type ReproductionTestScript, type TestRun, type TestRunRequest, type TestVerdict } from './tests/reproduction-test-run';

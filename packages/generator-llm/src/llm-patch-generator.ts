@@ -14,6 +14,7 @@ import {
 } from '@codemonkeys/core';
 import pMap from 'p-map';
 import { SharedFirstAnswers } from './conversation/shared-first-answers';
+import { createPristineTrackingCopy } from './edits/pristine-tracking-copy';
 import { sandboxRequiredError } from './generator-errors';
 import type { LlmGeneratorOptions } from './generator-options';
 import { localizationContext } from './localization-context';
@@ -111,7 +112,8 @@ export function createLlmPatchGenerator(options: LlmGeneratorOptions, context: P
         const store = createSampleWorkStore({ storage: context.storage, runId: context.runId, instanceId, sampleIndex, fingerprint, resume: options.resume, logger: context.logger });
         const saved = await store.load();
         if (saved?.status === 'finished') return { ...saved.result, resumed: true };
-        const copy = await base.createWritableCopy();
+        // A new copy is at the base commit (Workspace's contract), so the first plan written needs no reset.
+        const copy = createPristineTrackingCopy({ copy: await base.createWritableCopy() });
         try {
           const environment: SampleEnvironment = {
             instanceId,

@@ -134,7 +134,8 @@ export async function planEdits(base: EditBase, edits: readonly FileEdit[], sett
 /**
  * Makes the writable copy hold exactly the base commit plus `plan` (earlier edits are undone first).
  * A file the copy refuses to write (a symbolic link out of the repository) becomes a refusal and the
- * copy is reset.
+ * copy is reset. The reset costs git processes in a repository workspace; wrap a new copy with
+ * `createPristineTrackingCopy` to skip it while nothing has been written.
  */
 export async function writeEditPlan(copy: WritableWorkspace, plan: EditPlan): Promise<EditRefusal[]> {
   await copy.reset();
