@@ -1,4 +1,4 @@
-import { NotFoundError, toTask, type Logger, type PluginContext } from '@codemonkeys/core';
+import { NotFoundError, toTask, type Logger, type PluginContext, type SequenceStorage, type WorkStateRecord } from '@codemonkeys/core';
 import type { ExperimentResources } from './experiment-resources';
 
 export interface RunnerPluginContextOptions {
@@ -31,11 +31,34 @@ export function createRunnerPluginContext(options: RunnerPluginContextOptions): 
     model: resources.models.forRole(options.modelRole),
     modelFor: (role) => resources.models.get(role) ?? resources.models.forRole(options.modelRole),
     sandbox: (instanceId) => (resources.sandboxes ? resources.sandboxes.sandboxFor(toTask(instanceOf(instanceId))) : undefined),
-    storage: resources.storage,
+    storage: storageFlushingModelCallsFirst(resources),
     logger: options.logger,
     signal: options.signal,
     hypers: options.hypers,
     experimentId: options.experimentId,
     runId: options.runId,
   };
+}
+
+/**
+ * The run's storage as plugins see it: a work-state write (a plugin's checkpoint, e.g. a finished
+ * sample) first writes the model-call records still buffered by the call recorder. Otherwise a process
+ * killed between the two leaves a checkpoint whose calls were never recorded: the resumed run (or the
+ * worker that takes the job over) trusts the checkpoint, does not repeat the calls, and their records
+ * are lost for good.
+ */
+function storageFlushingModelCallsFirst(resources: ExperimentResources): SequenceStorage {
+  const storage = resources.storage;
+  return new Proxy(storage, {
+    get(target, property, receiver) {
+      if (property === 'putWorkState') {
+        return async (record: WorkStateRecord): Promise<void> => {
+          await resources.models.flush();
+          await target.putWorkState(record);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...parameters: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
