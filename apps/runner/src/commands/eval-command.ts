@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { formatZodError } from '@codemonkeys/core';
 import { exitCodes } from '../exit-codes';
+import { abortOnInterrupt } from './abort-on-interrupt';
 import { EvalOptionsSchema, splitList, type EvalOptions } from '../evaluation/eval-options';
 import { runEnvironmentCheck, type EnvironmentCheckOutcome } from '../evaluation/run-environment-check';
 import { runEvaluation, type EvaluationOutcome } from '../evaluation/run-evaluation';
@@ -104,16 +105,8 @@ export function registerEvalCommand(program: Command): void {
     .option('--json', 'print the outcome as JSON on stdout')
     .action(async (flags: EvalFlags, command: Command) => {
       const options = parseFlags(command, flags);
-      const controller = new AbortController();
-      const onSignal = (): void => {
-        // A second interrupt does not wait for the containers to go (the next run reaps them).
-        if (controller.signal.aborted) process.exit(exitCodes.interrupted);
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      const io = { signal: controller.signal, log: (message: string) => void process.stderr.write(`${message}\n`) };
-      try {
+      await abortOnInterrupt(async (signal) => {
+        const io = { signal, log: (message: string) => void process.stderr.write(`${message}\n`) };
         if (options.checkSpec) {
           const outcome = await runEnvironmentCheck(options, io);
           process.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : describeCheck(outcome));
@@ -123,9 +116,6 @@ export function registerEvalCommand(program: Command): void {
           process.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : describeEvaluation(outcome));
           process.exitCode = outcome.interrupted ? exitCodes.interrupted : outcome.failed ? exitCodes.failure : exitCodes.ok;
         }
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+      });
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatZodError } from '@codemonkeys/core';
 import { exitCodes } from '../exit-codes';
+import { abortOnInterrupt } from './abort-on-interrupt';
 import { splitList } from '../evaluation/eval-options';
 import { RewardsOptionsSchema, type RewardsOptions } from '../rewards/rewards-options';
 import { runOfflineRewards, writeOfflineRewards } from '../rewards/run-offline-rewards';
@@ -75,29 +76,21 @@ export function registerRewardsCommand(program: Command): void {
     .option('--progress <mode>', 'progress on stderr: auto (default), bar or lines')
     .action(async (flags: RewardsFlags, command: Command) => {
       const options = parseFlags(command, flags);
-      const controller = new AbortController();
-      const onSignal = (): void => {
-        if (controller.signal.aborted) process.exit(exitCodes.interrupted);
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const outcome = await runOfflineRewards(options, { signal: controller.signal, log: (message) => void process.stderr.write(`${message}\n`) });
-        const text = await writeOfflineRewards(outcome, options.format, options.output);
-        if (text !== undefined) process.stdout.write(text);
-        else process.stderr.write(`scorecard: ${options.output}\n`);
-        process.exitCode = exitCodes.ok;
-      } catch (error) {
-        if (controller.signal.aborted) {
-          process.stderr.write('interrupted\n');
-          process.exitCode = exitCodes.interrupted;
-          return;
+      await abortOnInterrupt(async (signal) => {
+        try {
+          const outcome = await runOfflineRewards(options, { signal, log: (message) => void process.stderr.write(`${message}\n`) });
+          const text = await writeOfflineRewards(outcome, options.format, options.output);
+          if (text !== undefined) process.stdout.write(text);
+          else process.stderr.write(`scorecard: ${options.output}\n`);
+          process.exitCode = exitCodes.ok;
+        } catch (error) {
+          if (signal.aborted) {
+            process.stderr.write('interrupted\n');
+            process.exitCode = exitCodes.interrupted;
+            return;
+          }
+          throw error;
         }
-        throw error;
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+      });
     });
 }
