@@ -1,8 +1,10 @@
 import fs from 'node:fs/promises';
 import { parseEnvironmentSpecs, createInstanceSandboxProvider, createRepositoryCache, type EnvironmentSpec, type InstanceSandboxProvider, type RepositoryCache } from '@codemonkeys/swebench';
 import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';
-import { DatasetError } from '@codemonkeys/core';
-import { findBaseImageScript, runBaseImageScript } from './base-image-script';
+import pMap from 'p-map';
+import { DatasetError, type Instance } from '@codemonkeys/core';
+import type { EvaluationProgress } from './evaluation-progress';
+import { imageBuildHooks } from './image-build-notices';
 import { repositorySourcesOf, type EvalOptions } from './eval-options';
 
 /** Labels of the evaluation's containers, so that they can be found (and are reaped after a crash). */
@@ -38,8 +40,6 @@ export async function openEvaluationResources(options: EvalOptions, runId: strin
     ...(options.cacheDirectory ? { directory: options.cacheDirectory } : {}),
     repositorySources: repositorySourcesOf(options.repository),
   });
-  const script = options.buildBaseImages ? findBaseImageScript() : undefined;
-  const announced = new Set<string>();
   const provider = createInstanceSandboxProvider({
     sandbox,
     repositoryCache,
@@ -47,22 +47,9 @@ export async function openEvaluationResources(options: EvalOptions, runId: strin
     specKind: options.specKind,
     isolation: options.isolation,
     labels: evaluationLabels(runId),
-    // The first build of an environment takes minutes: say so once per image (its output goes to the error if it fails).
-    onImageLog: (_line: string, image: string) => {
-      if (announced.has(image)) return;
-      announced.add(image);
-      log(`building the environment image ${image} (once; later instances of this environment reuse it)`);
-    },
+    ...imageBuildHooks(options.buildBaseImages, log),
     ...(options.memoryGb || options.cpus
       ? { limits: { ...(options.memoryGb ? { memoryBytes: Math.round(options.memoryGb * 1024 ** 3) } : {}), ...(options.cpus ? { cpus: options.cpus } : {}) } }
-      : {}),
-    ...(script
-      ? {
-          buildBaseImage: async (suite: string, image: string) => {
-            log(`building the base image ${image} with ${script} (debootstrap of Debian ${suite}, about two minutes)`);
-            await runBaseImageScript(script, suite, image, () => undefined);
-          },
-        }
       : {}),
   });
   let closing: Promise<void> | undefined;
@@ -81,4 +68,55 @@ export async function openEvaluationResources(options: EvalOptions, runId: strin
       return closing;
     },
   };
+}
+
+export interface ForEachWithEvaluationResourcesOptions<Item extends { instance: Instance }> {
+  options: EvalOptions;
+  runId: string;
+  signal: AbortSignal;
+  /** Stopped when the work ends; gets the resources' notices and `interruptMessage`. */
+  progress: EvaluationProgress;
+  /** Said once on an interrupt (what is kept, how to resume). */
+  interruptMessage: string;
+  items: readonly Item[];
+  /** One item's work; its instance's sandbox is released afterwards, whatever happens. */
+  each(item: Item, resources: EvaluationResources): Promise<void>;
+}
+
+/**
+ * Runs `each` over the items (`options.concurrency` at once) with one evaluation's resources open, and
+ * always closes them. An interrupt closes them at once (removing the containers ends the tests in
+ * flight) and items not started by then are skipped. Resolves to whether the work was interrupted.
+ */
+export async function forEachWithEvaluationResources<Item extends { instance: Instance }>(settings: ForEachWithEvaluationResourcesOptions<Item>): Promise<boolean> {
+  const { options, runId, signal, progress } = settings;
+  let resources: EvaluationResources | undefined;
+  let interrupted = false;
+  const onAbort = (): void => {
+    interrupted = true;
+    progress.log(settings.interruptMessage);
+    void resources?.close();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    resources = await openEvaluationResources(options, runId, (message) => progress.log(message));
+    const opened = resources;
+    await pMap(
+      settings.items,
+      async (item) => {
+        if (signal.aborted) return;
+        try {
+          await settings.each(item, opened);
+        } finally {
+          await opened.provider.release(item.instance.instanceId);
+        }
+      },
+      { concurrency: options.concurrency, stopOnError: true },
+    );
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    progress.stop();
+    await resources?.close();
+  }
+  return interrupted;
 }

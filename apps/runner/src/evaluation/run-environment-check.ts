@@ -1,13 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import pMap from 'p-map';
 import { CodemonkeysError, type Instance } from '@codemonkeys/core';
 import { checkInstanceEnvironment, writeEvaluationArtifacts, type InstanceEnvironmentCheck } from '@codemonkeys/swebench';
 import { z } from 'zod';
 import type { EvalOptions } from './eval-options';
 import { defaultRunId, evaluationLayout } from './evaluation-layout';
 import { createEvaluationProgress } from './evaluation-progress';
-import { openEvaluationResources, type EvaluationResources } from './evaluation-resources';
+import { forEachWithEvaluationResources } from './evaluation-resources';
 import { loadInstancesToEvaluate } from './instances-to-evaluate';
 
 /** What `check.json` of an instance holds. */
@@ -73,13 +72,6 @@ export async function runEnvironmentCheck(options: EvalOptions, io: { signal: Ab
   if (todo.length > 0) {
     const progress = createEvaluationProgress({ total: todo.length, label: 'checking', mode: options.json && options.progress === 'auto' ? 'lines' : options.progress });
     const counts = { resolved: 0, failed: 0 };
-    let resources: EvaluationResources | undefined;
-    const onAbort = (): void => {
-      interrupted = true;
-      progress.log('interrupted: removing the containers; finished checks are kept, run the same command to resume');
-      void resources?.close();
-    };
-    io.signal.addEventListener('abort', onAbort, { once: true });
     const save = async (instance: Instance, record: InstanceCheckRecord, check?: InstanceEnvironmentCheck): Promise<void> => {
       if (io.signal.aborted) return;
       if (check) {
@@ -96,33 +88,26 @@ export async function runEnvironmentCheck(options: EvalOptions, io: { signal: Ab
       else counts.failed += 1;
       progress.advance(`${instance.instanceId}: ${record.status}${record.problems.length > 0 ? ` — ${record.problems[0]!.split('\n')[0]}` : ''}`, counts);
     };
-    try {
-      resources = await openEvaluationResources(options, runId, (message) => progress.log(message));
-      const opened = resources;
-      await pMap(
-        todo,
-        async (instance) => {
-          if (io.signal.aborted) return;
-          let environment = 'none';
-          try {
-            const instanceSandbox = opened.provider.sandboxFor(instance);
-            environment = `${instanceSandbox.spec.kind} ${instanceSandbox.spec.repo} (${instanceSandbox.spec.validation.status})`;
-            const check = await checkInstanceEnvironment({ instance, instanceSandbox, ...(options.timeout ? { timeoutMs: options.timeout * 1000 } : {}) });
-            await save(instance, { instance_id: instance.instanceId, status: check.status, problems: check.problems, warnings: check.warnings, environment }, check);
-          } catch (error) {
-            if (!CodemonkeysError.isInstance(error)) throw error;
-            await save(instance, { instance_id: instance.instanceId, status: 'infrastructure-failure', problems: [(error as Error).message], warnings: [], environment });
-          } finally {
-            await opened.provider.release(instance.instanceId);
-          }
-        },
-        { concurrency: options.concurrency, stopOnError: true },
-      );
-    } finally {
-      io.signal.removeEventListener('abort', onAbort);
-      progress.stop();
-      await resources?.close();
-    }
+    interrupted = await forEachWithEvaluationResources({
+      options,
+      runId,
+      signal: io.signal,
+      progress,
+      interruptMessage: 'interrupted: removing the containers; finished checks are kept, run the same command to resume',
+      items: todo.map((instance) => ({ instance })),
+      each: async ({ instance }, resources) => {
+        let environment = 'none';
+        try {
+          const instanceSandbox = resources.provider.sandboxFor(instance);
+          environment = `${instanceSandbox.spec.kind} ${instanceSandbox.spec.repo} (${instanceSandbox.spec.validation.status})`;
+          const check = await checkInstanceEnvironment({ instance, instanceSandbox, ...(options.timeout ? { timeoutMs: options.timeout * 1000 } : {}) });
+          await save(instance, { instance_id: instance.instanceId, status: check.status, problems: check.problems, warnings: check.warnings, environment }, check);
+        } catch (error) {
+          if (!CodemonkeysError.isInstance(error)) throw error;
+          await save(instance, { instance_id: instance.instanceId, status: 'infrastructure-failure', problems: [(error as Error).message], warnings: [], environment });
+        }
+      },
+    });
   }
 
   const summary: EnvironmentCheckSummary = { run_id: runId, total_instances: instances.length, reproduced_ids: [], not_reproduced: {}, infrastructure_failure: {}, warnings: {} };

@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import pMap from 'p-map';
 import { CodemonkeysError, type Instance } from '@codemonkeys/core';
 import {
   createRunReport,
@@ -17,7 +16,7 @@ import {
 import type { EvalOptions } from './eval-options';
 import { defaultRunId, evaluationLayout, type EvaluationLayout } from './evaluation-layout';
 import { createEvaluationProgress } from './evaluation-progress';
-import { openEvaluationResources, type EvaluationResources } from './evaluation-resources';
+import { forEachWithEvaluationResources } from './evaluation-resources';
 import { loadInstancesToEvaluate } from './instances-to-evaluate';
 import { loadPredictionSets, type PredictionSet } from './prediction-sets';
 
@@ -134,55 +133,39 @@ export async function runEvaluation(options: EvalOptions, io: EvaluationIo): Pro
   let interrupted = false;
   if (total > 0) {
     const progress = createEvaluationProgress({ total, label: 'evaluating', mode: options.json && options.progress === 'auto' ? 'lines' : options.progress });
-    let resources: EvaluationResources | undefined;
     const counts = { resolved: 0, failed: 0 };
-    const onAbort = (): void => {
-      interrupted = true;
-      progress.log('interrupted: removing the containers; finished reports are kept, run the same command to resume');
-      void resources?.close();
-    };
-    io.signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      resources = await openEvaluationResources(options, runId, (message) => progress.log(message));
-      const opened = resources;
-      await pMap(
-        work,
-        async ({ instance, candidates }) => {
-          if (io.signal.aborted) return;
-          try {
-            let instanceSandbox;
-            try {
-              instanceSandbox = opened.provider.sandboxFor(instance);
-            } catch (error) {
-              if (!CodemonkeysError.isInstance(error)) throw error;
-              instanceSandbox = undefined;
-              for (const candidate of candidates) {
-                await record(instance, candidate, failedBeforeSandbox(instance, candidate.patch, { kind: 'build', message: (error as Error).message }));
-              }
-              return;
-            }
-            for (const candidate of candidates) {
-              if (io.signal.aborted) return;
-              const started = performance.now();
-              const evaluation = await evaluatePatch({
-                instance,
-                patch: candidate.patch,
-                instanceSandbox,
-                ...(options.timeout ? { timeoutMs: options.timeout * 1000 } : {}),
-              });
-              await record(instance, candidate, evaluation, performance.now() - started);
-            }
-          } finally {
-            await opened.provider.release(instance.instanceId);
+    interrupted = await forEachWithEvaluationResources({
+      options,
+      runId,
+      signal: io.signal,
+      progress,
+      interruptMessage: 'interrupted: removing the containers; finished reports are kept, run the same command to resume',
+      items: work,
+      each: async ({ instance, candidates }, resources) => {
+        let instanceSandbox;
+        try {
+          instanceSandbox = resources.provider.sandboxFor(instance);
+        } catch (error) {
+          if (!CodemonkeysError.isInstance(error)) throw error;
+          instanceSandbox = undefined;
+          for (const candidate of candidates) {
+            await record(instance, candidate, failedBeforeSandbox(instance, candidate.patch, { kind: 'build', message: (error as Error).message }));
           }
-        },
-        { concurrency: options.concurrency, stopOnError: true },
-      );
-    } finally {
-      io.signal.removeEventListener('abort', onAbort);
-      progress.stop();
-      await resources?.close();
-    }
+          return;
+        }
+        for (const candidate of candidates) {
+          if (io.signal.aborted) return;
+          const started = performance.now();
+          const evaluation = await evaluatePatch({
+            instance,
+            patch: candidate.patch,
+            instanceSandbox,
+            ...(options.timeout ? { timeoutMs: options.timeout * 1000 } : {}),
+          });
+          await record(instance, candidate, evaluation, performance.now() - started);
+        }
+      },
+    });
 
     async function record(instance: Instance, candidate: Candidate, evaluation: PatchEvaluation, durationMs = 0): Promise<void> {
       // Once interrupted, results are the containers' removal, not the patch's: nothing is recorded.

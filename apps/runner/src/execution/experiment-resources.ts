@@ -19,7 +19,7 @@ import {
   type WorkspaceProvider,
 } from '@codemonkeys/swebench';
 import type { DatasetConfig, ExperimentConfig } from '../config/experiment-config';
-import { findBaseImageScript, runBaseImageScript } from '../evaluation/base-image-script';
+import { imageBuildHooks } from '../evaluation/image-build-notices';
 import { createModelClients, type ModelClients } from './model-clients';
 import { createResourcePools, pooledInstanceSandbox, type ResourcePools } from './resource-pools';
 
@@ -114,8 +114,6 @@ async function openSandboxResources(config: ResourceConfig, experimentId: string
   const agent = new http.Agent({ keepAlive: false });
   const labels = experimentContainerLabels(experimentId);
   const sandbox = await createDockerSandbox({ docker: new Dockerode({ agent } as Dockerode.DockerOptions), labels });
-  const script = settings.buildBaseImages ? findBaseImageScript() : undefined;
-  const announced = new Set<string>();
   const provider = createInstanceSandboxProvider({
     sandbox,
     repositoryCache,
@@ -124,19 +122,7 @@ async function openSandboxResources(config: ResourceConfig, experimentId: string
     isolation: settings.isolation,
     labels,
     limits: settings.limits,
-    onImageLog: (_line: string, image: string) => {
-      if (announced.has(image)) return;
-      announced.add(image);
-      log(`building the environment image ${image} (once; later instances of this environment reuse it)`);
-    },
-    ...(script
-      ? {
-          buildBaseImage: async (suite: string, image: string) => {
-            log(`building the base image ${image} with ${script} (debootstrap of Debian ${suite}, about two minutes)`);
-            await runBaseImageScript(script, suite, image, () => undefined);
-          },
-        }
-      : {}),
+    ...imageBuildHooks(settings.buildBaseImages, log),
   });
   const wrapped = new Map<string, EnvironmentInstanceSandbox>();
   const users = new Map<string, number>();
