@@ -8,28 +8,14 @@ import { sampleExperiment, sampleModelCall, sampleRun, sampleStageResult } from 
 import { startFirestoreEmulator, type FirestoreEmulator } from '@codemonkeys/storage-firestore/testing';
 import { createSqliteSequenceStorage } from '@codemonkeys/storage-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliPath as cli, runCli, type CliResult } from '../../test/support/run-cli';
 
-// The built CLI, run as users run it. Asynchronously: the emulator answers from this process's event loop.
-const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
 const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'codemonkeys-runs-'));
 let emulator: FirestoreEmulator;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function codemonkeys(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [cli, ...args],
-      { cwd: directory, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, METADATA_SERVER_DETECTION: 'none', FIRESTORE_EMULATOR_HOST: emulator.host } },
-      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+// Asynchronously: the emulator answers from this process's event loop.
+const codemonkeys = (...args: string[]): Promise<CliResult> =>
+  runCli(args, { cwd: directory, env: { METADATA_SERVER_DETECTION: 'none', FIRESTORE_EMULATOR_HOST: emulator.host } });
 
 const time = (second: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
 const firestoreUrl = (): string => `firestore://codemonkeys-test/runs-command/${randomUUID()}`;

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,24 +8,11 @@ import { createDockerSandbox } from '@codemonkeys/sandbox-docker';
 import { RunReportSchema, type InstanceReport } from '@codemonkeys/swebench';
 import { createFixtureRepository, fixtureEnvironmentSpec, type FixtureRepository } from '@codemonkeys/swebench/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliPath as cli, runCli, type CliResult } from '../../test/support/run-cli';
 
-// The built CLI, run as users run it.
-const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
 const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'codemonkeys-eval-'));
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function codemonkeys(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { cwd: directory, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: '1' } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const codemonkeys = (...args: string[]): Promise<CliResult> => runCli(args, { cwd: directory, env: { FORCE_COLOR: '1' } });
 
 const dockerAvailability = async () => {
   try {

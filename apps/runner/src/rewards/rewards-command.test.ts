@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,24 +7,11 @@ import { createDockerSandbox } from '@codemonkeys/sandbox-docker';
 import { createFixtureRepository, fixtureEnvironmentSpec, type FixtureRepository } from '@codemonkeys/swebench/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OfflineRewardsOutcome } from './run-offline-rewards';
+import { runCli, type CliResult } from '../../test/support/run-cli';
 
-// The built CLI, run as users run it.
-const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
 const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'codemonkeys-rewards-'));
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function codemonkeys(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { cwd: directory, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const codemonkeys = (...args: string[]): Promise<CliResult> => runCli(args, { cwd: directory });
 
 afterAll(() => fs.rmSync(directory, { recursive: true, force: true }));
 
