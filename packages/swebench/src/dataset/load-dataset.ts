@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DatasetError, formatZodError, SweBenchRecordSchema, type Instance } from '@codemonkeys/core';
 import { filterInstances, type InstanceFilter } from './instance-filter';
+import { parseJsonLines } from './json-lines';
 import { readParquetRecords } from './read-parquet';
 
 export type DatasetFormat = 'jsonl' | 'json' | 'parquet';
@@ -35,23 +36,6 @@ export function parseSweBenchRecord(record: unknown, where: { file: string; line
       `${where.label ?? 'record'}${id} is not a SWE-bench instance:\n${formatZodError(result.error)}\n` +
       `Each record needs the Hugging Face fields instance_id, repo, base_commit, patch, test_patch, problem_statement, FAIL_TO_PASS and PASS_TO_PASS.`,
   });
-}
-
-function parseJsonLines(text: string, file: string): Instance[] {
-  const instances: Instance[] = [];
-  const lines = text.split('\n');
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index]!.trim();
-    if (line === '') continue;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch (error) {
-      throw new DatasetError({ file, line: index + 1, reason: `not valid JSON (${(error as Error).message}). Each line of a JSONL file must be one JSON object.`, cause: error });
-    }
-    instances.push(parseSweBenchRecord(record, { file, line: index + 1, label: 'line' }));
-  }
-  return instances;
 }
 
 /** Line number (1-based) where each element of a top-level JSON array starts, for error messages. */
@@ -111,7 +95,10 @@ export async function loadDataset(file: string, options: LoadDatasetOptions = {}
     instances = (await readParquetRecords(file, bytes)).map(({ record, row }) => parseSweBenchRecord(record, { file, line: row, label: `row ${row}` }));
   } else {
     const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
-    instances = format === 'json' ? parseJsonArray(text, file) : parseJsonLines(text, file);
+    instances =
+      format === 'json'
+        ? parseJsonArray(text, file)
+        : parseJsonLines(text, file, (record, line) => parseSweBenchRecord(record, { file, line, label: 'line' }), 'Each line of a JSONL file must be one JSON object.');
   }
   const seen = new Map<string, number>();
   instances.forEach((instance, index) => {

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { DatasetError, formatZodError } from '@codemonkeys/core';
+import { parseJsonLines } from './json-lines';
 
 /** One prediction as SWE-bench's harness reads it (`predictions.jsonl`). */
 export const PredictionSchema = z.looseObject({
@@ -50,19 +51,7 @@ export async function loadPredictions(file: string): Promise<Prediction[]> {
       );
     } else throw new DatasetError({ file, reason: 'a JSON predictions file must be an array of predictions or an object keyed by instance id.' });
   } else {
-    predictions = [];
-    const lines = text.split('\n');
-    for (let index = 0; index < lines.length; index++) {
-      const line = lines[index]!.trim();
-      if (line === '') continue;
-      let record: unknown;
-      try {
-        record = JSON.parse(line);
-      } catch (error) {
-        throw new DatasetError({ file, line: index + 1, reason: `not valid JSON (${(error as Error).message}).`, cause: error });
-      }
-      predictions.push(parsePrediction(record, file, index + 1, 'line'));
-    }
+    predictions = parseJsonLines(text, file, (record, line) => parsePrediction(record, file, line, 'line'));
   }
   const seen = new Set<string>();
   for (const prediction of predictions) {
