@@ -3,10 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { WritableWorkspace } from '@codemonkeys/core';
 import { createWorkspaceProvider, type WorkspaceProvider } from '@codemonkeys/swebench';
-import { createFixtureRepository, type FixtureRepository } from '@codemonkeys/swebench/testing';
+import { createFixtureRepository, recordGitCalls, type FixtureRepository, type GitCallRecorder } from '@codemonkeys/swebench/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPristineTrackingCopy, writeEditPlan, type EditPlan } from '../src/index';
-import { recordGitCalls, type GitCallRecorder } from './support/git-call-recorder';
 
 // writeEditPlan resets the copy before every plan; on a copy nothing was written to, that reset is two git
 // processes (reset --hard, clean) for nothing. These tests run real worktrees and count the processes.

@@ -5,8 +5,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '@codemonkeys/core';
 import { createRepositoryCache, createWorkspaceProvider, type RepositoryCache } from '../src/index';
-import { createFixtureRepository, type FixtureRepository } from '../src/testing/index';
-import { recordGitCalls, type GitCallRecorder } from './support/git-call-recorder';
+import { createFixtureRepository, recordGitCalls, type FixtureRepository, type GitCallRecorder } from '../src/testing/index';
 
 // Every git process is a spawn that blocks the event loop of the process running the cache; these tests
 // pin how many a workspace and its writable copies start, and that fewer processes change no result.
