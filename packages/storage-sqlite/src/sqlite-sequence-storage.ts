@@ -8,6 +8,7 @@ import {
   exportRunRecords,
   importExportRecords,
   resolvePageRequest,
+  emptyRunSummary,
   roundCostUsd,
   type CacheEntry,
   type ExperimentRecord,
@@ -292,14 +293,7 @@ export class SqliteSequenceStorage implements SequenceStorage {
   /** Three aggregate queries over indexes (the model-call totals from a covering index): no record body is read. */
   async summarizeRun(runId: string): Promise<RunSummary> {
     return this.guard(`summarize run ${runId}`, () => {
-      const summary: RunSummary = {
-        runId,
-        instances: 0,
-        stageResults: { total: 0, ok: 0, failed: 0, skipped: 0, byStage: {} },
-        modelCalls: { total: 0, errors: 0, cacheHits: 0 },
-        usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
-        costUsd: 0,
-      };
+      const summary = emptyRunSummary(runId);
       const counts = this.statement('SELECT stage, status, count(*) AS count FROM stage_results WHERE run_id = ? GROUP BY stage, status').all(runId) as Array<{
         stage: string;
         status: 'ok' | 'failed' | 'skipped';

@@ -4,13 +4,9 @@ import type { ModelCallRecord, StageResultRecord } from './records';
 /** Rounds a sum of costs to 1e-9 dollars: floating-point sums differ in the last bits with the order of addition. */
 export const roundCostUsd = (costUsd: number): number => Math.round(costUsd * 1e9) / 1e9;
 
-/** A run summary from the run's records, for backends that have them in memory. */
-export function summarizeRunRecords(
-  runId: string,
-  stageResults: Iterable<Pick<StageResultRecord, 'instanceId' | 'stage' | 'status'>>,
-  modelCalls: Iterable<Pick<ModelCallRecord, 'status' | 'cacheHit' | 'usage' | 'costUsd'>>,
-): RunSummary {
-  const summary: RunSummary = {
+/** The summary of a run with no records: every count zero, to which a backend adds what it finds. */
+export function emptyRunSummary(runId: string): RunSummary {
+  return {
     runId,
     instances: 0,
     stageResults: { total: 0, ok: 0, failed: 0, skipped: 0, byStage: {} },
@@ -18,6 +14,15 @@ export function summarizeRunRecords(
     usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
     costUsd: 0,
   };
+}
+
+/** A run summary from the run's records, for backends that have them in memory. */
+export function summarizeRunRecords(
+  runId: string,
+  stageResults: Iterable<Pick<StageResultRecord, 'instanceId' | 'stage' | 'status'>>,
+  modelCalls: Iterable<Pick<ModelCallRecord, 'status' | 'cacheHit' | 'usage' | 'costUsd'>>,
+): RunSummary {
+  const summary = emptyRunSummary(runId);
   const instances = new Set<string>();
   for (const result of stageResults) {
     instances.add(result.instanceId);
