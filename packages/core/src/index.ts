@@ -58,7 +58,7 @@ export {
   type RepositoryPathResolverOptions,
   type ResolvedRepositoryPath,
 } from './model-answers/closest-repository-path';
-export { followSignal } from './signals/follow-signal';
+export { followSignal, withFollowedSignal } from './signals/follow-signal';
 
 // Workspaces and sandboxes
 export { OutlineEntrySchema, type OutlineEntry } from './workspace/v1/outline';
@@ -118,7 +118,7 @@ export type { SequenceStorage, SequenceWriter, StorageCapabilities } from './sto
 export { createSequenceWriter, exportRunRecords, importExportRecords, readAllPages } from './storage/v1/storage-helpers';
 export { compareCodePoints, compareSortKeys, decodeCursor, encodeCursor } from './storage/v1/page-cursor';
 export { PageRequestSchema, defaultPageSize, maxPageSize, resolvePageRequest, type ResolvedPageRequest } from './storage/v1/page-request';
-export { roundCostUsd, summarizeRunRecords } from './storage/v1/run-summary';
+export { emptyRunSummary, roundCostUsd, summarizeRunRecords } from './storage/v1/run-summary';
 export { formatExportLine, parseExportLine } from './storage/v1/export-jsonl';
 export { createSecretRedactor, isSecretKey, redactedPlaceholder, type SecretRedactor, type SecretRedactorOptions } from './storage/secret-redactor';
 export {

@@ -11,6 +11,7 @@ import {
   fencedBlocks,
   fencedCodeBlocks,
   followSignal,
+  withFollowedSignal,
   type ChatRequest,
   type ModelClient,
 } from '../src/index';
@@ -170,5 +171,23 @@ describe('followSignal', () => {
     expect(first.signal.reason).toEqual(new Error('stop'));
     expect(second.signal.aborted).toBe(false);
     expect(followSignal(parent.signal, 1).signal.aborted).toBe(true);
+  });
+
+  it('withFollowedSignal gives the work a following signal and detaches it when the work settles, even by throwing', async () => {
+    const parent = new AbortController();
+    let seen: AbortSignal | undefined;
+    await expect(withFollowedSignal(parent.signal, 64, async (signal) => ((seen = signal), 'done'))).resolves.toBe('done');
+    let failed: AbortSignal | undefined;
+    await expect(
+      withFollowedSignal(parent.signal, 64, async (signal) => {
+        failed = signal;
+        throw new Error('work failed');
+      }),
+    ).rejects.toThrow('work failed');
+    const running = withFollowedSignal(parent.signal, 64, (signal) => new Promise<boolean>((resolve) => signal.addEventListener('abort', () => resolve(signal.aborted))));
+    parent.abort();
+    await expect(running).resolves.toBe(true);
+    expect(seen!.aborted).toBe(false);
+    expect(failed!.aborted).toBe(false);
   });
 });

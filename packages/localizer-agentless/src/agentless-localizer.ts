@@ -1,4 +1,4 @@
-import { renderContext, type CodePointer, type Task, type LocalizationResult, type LocalizerV1, type PluginContext, addExchangeCost, emptyExchangeCost, followSignal } from '@codemonkeys/core';
+import { renderContext, type CodePointer, type Task, type LocalizationResult, type LocalizerV1, type PluginContext, addExchangeCost, emptyExchangeCost, withFollowedSignal } from '@codemonkeys/core';
 import type { AgentlessMetadata, LevelCost } from './agentless-metadata';
 import type { AgentlessOptions } from './agentless-options';
 import { runEditLevel } from './edit-level';
@@ -32,12 +32,7 @@ export class AgentlessLocalizer implements LocalizerV1 {
 
   async run(instanceId: string): Promise<LocalizationResult> {
     // The level-3 samples in flight all listen to the signal: give them a signal of their own.
-    const { signal, dispose } = followSignal(this.context.signal, this.options.samples + 8);
-    try {
-      return await this.localize(instanceId, signal);
-    } finally {
-      dispose();
-    }
+    return withFollowedSignal(this.context.signal, this.options.samples + 8, (signal) => this.localize(instanceId, signal));
   }
 
   private async localize(instanceId: string, signal: AbortSignal): Promise<LocalizationResult> {

@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import { renderContext, type CodePointer, type LocalizationResult, type LocalizerV1, type PluginContext, addExchangeCost, createSourceFileFilter, emptyExchangeCost, followSignal, type ExchangeCost } from '@codemonkeys/core';
+import { renderContext, type CodePointer, type LocalizationResult, type LocalizerV1, type PluginContext, addExchangeCost, createSourceFileFilter, emptyExchangeCost, withFollowedSignal, type ExchangeCost } from '@codemonkeys/core';
 import pMap from 'p-map';
 import { createFileJudge } from './file-judge';
 import { runRankings } from './file-ranker';
@@ -38,12 +38,7 @@ export class RelevanceLocalizer implements LocalizerV1 {
 
   async run(instanceId: string): Promise<LocalizationResult> {
     // Every judgment in flight listens to the signal: give them a signal of their own.
-    const { signal, dispose } = followSignal(this.context.signal, this.options.concurrency + this.options.rankings + 8);
-    try {
-      return await this.localize(instanceId, signal);
-    } finally {
-      dispose();
-    }
+    return withFollowedSignal(this.context.signal, this.options.concurrency + this.options.rankings + 8, (signal) => this.localize(instanceId, signal));
   }
 
   private async localize(instanceId: string, signal: AbortSignal): Promise<LocalizationResult> {

@@ -13,3 +13,13 @@ export function followSignal(parent: AbortSignal, maxListeners: number): { signa
   else parent.addEventListener('abort', onAbort, { once: true });
   return { signal: controller.signal, dispose: () => parent.removeEventListener('abort', onAbort) };
 }
+
+/** Runs `work` on a `followSignal(parent, maxListeners)` signal, detached from `parent` when the work settles. */
+export async function withFollowedSignal<Result>(parent: AbortSignal, maxListeners: number, work: (signal: AbortSignal) => Promise<Result>): Promise<Result> {
+  const { signal, dispose } = followSignal(parent, maxListeners);
+  try {
+    return await work(signal);
+  } finally {
+    dispose();
+  }
+}
