@@ -165,23 +165,21 @@ function locateOnce(file: readonly string[], searchLines: readonly string[], rep
   const normalizedSearch = trimmed.search.map(normalized);
   const loose = occurrences(normalizedFile, normalizedSearch);
   const length = normalizedSearch.length;
-  if (loose.length === 1) {
-    const start = loose[0]!;
+  // A match that tolerated whitespace or typos: REPLACE re-indented like the file (from the `comparable`
+  // lines), and the lines the model kept unchanged taken from the file as it is.
+  const tolerantMatch = (method: 'whitespace' | 'fuzzy', start: number, similarity: number, comparable: (index: number) => boolean): BlockMatch => {
+    const window = file.slice(start, start + length);
     return {
       found: true,
-      method: 'whitespace',
+      method,
       start,
       end: start + length,
-      replacement: keepUnchangedLines(
-        file.slice(start, start + length),
-        trimmed.search,
-        trimmed.replace,
-        reindent(file.slice(start, start + length), trimmed.search, trimmed.replace, () => true),
-      ),
-      similarity: 1,
+      replacement: keepUnchangedLines(window, trimmed.search, trimmed.replace, reindent(window, trimmed.search, trimmed.replace, comparable)),
+      similarity,
       lineNumbersStripped: stripped,
     };
-  }
+  };
+  if (loose.length === 1) return tolerantMatch('whitespace', loose[0]!, 1, () => true);
   if (loose.length > 1) {
     return {
       found: false,
@@ -206,21 +204,7 @@ function locateOnce(file: readonly string[], searchLines: readonly string[], rep
   candidates.sort((left, right) => right.similarity - left.similarity || left.start - right.start);
   const [best, second] = candidates;
   if (best && (!second || best.similarity - second.similarity >= ambiguityMargin)) {
-    const start = best.start;
-    return {
-      found: true,
-      method: 'fuzzy',
-      start,
-      end: start + length,
-      replacement: keepUnchangedLines(
-        file.slice(start, start + length),
-        trimmed.search,
-        trimmed.replace,
-        reindent(file.slice(start, start + length), trimmed.search, trimmed.replace, (index) => normalizedFile[start + index] === normalizedSearch[index]),
-      ),
-      similarity: best.similarity,
-      lineNumbersStripped: stripped,
-    };
+    return tolerantMatch('fuzzy', best.start, best.similarity, (index) => normalizedFile[best.start + index] === normalizedSearch[index]);
   }
   if (best && second) {
     const close = candidates.filter((candidate) => best.similarity - candidate.similarity < ambiguityMargin);
