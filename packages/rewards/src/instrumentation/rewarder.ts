@@ -30,6 +30,7 @@ import {
 } from '../reward-names';
 import { selectionRewards, type SelectionRewards } from '../selection/selection-rewards';
 import { readRewardRecords, storedModelCallCost, type StageCost } from './stage-cost';
+import { cachedPending } from './pending-cache';
 
 /** Where candidates are run: the runner's `InstanceSandboxProvider` (`@codemonkeys/swebench`) fits. */
 export interface RewardSandboxes {
@@ -258,10 +259,10 @@ class StageRewarder implements Rewarder {
   }
 
   private verdictFor(instance: Instance, diff: string, signal: AbortSignal | undefined): Promise<GoldTestVerdict> {
-    const cacheKey = `${instance.instanceId}\u0000${sha256(diff)}`;
-    let pending = this.verdicts.get(cacheKey);
-    if (!pending) {
-      pending = (async () => {
+    return cachedPending(
+      this.verdicts,
+      `${instance.instanceId}\u0000${sha256(diff)}`,
+      async () => {
         signal?.throwIfAborted();
         const sandbox = this.options.sandboxes!.sandboxFor(instance);
         return evaluateGoldTests({
@@ -270,34 +271,22 @@ class StageRewarder implements Rewarder {
           instanceSandbox: sandbox,
           ...(this.options.goldTestTimeoutMs !== undefined ? { timeoutMs: this.options.goldTestTimeoutMs } : {}),
         });
-      })();
+      },
       // Failures of the environment are not remembered: the next call tries again.
-      pending.then(
-        (verdict) => verdict.infrastructureFailure && this.verdicts.delete(cacheKey),
-        () => this.verdicts.delete(cacheKey),
-      );
-      this.verdicts.set(cacheKey, pending);
-    }
-    return pending;
+      (verdict) => Boolean(verdict.infrastructureFailure),
+    );
   }
 
   private testEvaluationFor(instance: Instance, test: GeneratedTest, signal: AbortSignal | undefined): Promise<GeneratedTestEvaluation> {
-    const cacheKey = `${instance.instanceId}\u0000${generatedTestKey(test)}`;
-    let pending = this.testEvaluations.get(cacheKey);
-    if (!pending) {
-      pending = (async () => {
-        signal?.throwIfAborted();
-        return evaluateGeneratedTest({
-          goldPatch: instance.patch,
-          test,
-          instanceSandbox: this.options.sandboxes!.sandboxFor(instance),
-          ...(this.options.generatedTestTimeoutMs !== undefined ? { timeoutMs: this.options.generatedTestTimeoutMs } : {}),
-        });
-      })();
-      pending.catch(() => this.testEvaluations.delete(cacheKey));
-      this.testEvaluations.set(cacheKey, pending);
-    }
-    return pending;
+    return cachedPending(this.testEvaluations, `${instance.instanceId}\u0000${generatedTestKey(test)}`, async () => {
+      signal?.throwIfAborted();
+      return evaluateGeneratedTest({
+        goldPatch: instance.patch,
+        test,
+        instanceSandbox: this.options.sandboxes!.sandboxFor(instance),
+        ...(this.options.generatedTestTimeoutMs !== undefined ? { timeoutMs: this.options.generatedTestTimeoutMs } : {}),
+      });
+    });
   }
 
   private verdictRecords(key: RecordKey, verdict: GoldTestVerdict, details: Record<string, unknown>): RewardRecord[] {
