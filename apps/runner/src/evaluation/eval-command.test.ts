@@ -5,6 +5,7 @@ import path from 'node:path';
 import { toSweBenchRecord } from '@codemonkeys/core';
 import { describeWhenAvailable } from '@codemonkeys/core/testkit';
 import { createDockerSandbox } from '@codemonkeys/sandbox-docker';
+import { dockerAvailability } from '@codemonkeys/sandbox-docker/testing';
 import { RunReportSchema, type InstanceReport } from '@codemonkeys/swebench';
 import { createFixtureRepository, fixtureEnvironmentSpec, type FixtureRepository } from '@codemonkeys/swebench/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,17 +14,6 @@ import { cliPath as cli, runCli, type CliResult } from '../../test/support/run-c
 const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'codemonkeys-eval-'));
 
 const codemonkeys = (...args: string[]): Promise<CliResult> => runCli(args, { cwd: directory, env: { FORCE_COLOR: '1' } });
-
-const dockerAvailability = async () => {
-  try {
-    const sandbox = await createDockerSandbox({ reapOnStart: false });
-    const available = await sandbox.images.exists('codemonkeys/base:bookworm');
-    await sandbox.close();
-    return available ? { available: true } : { available: false, reason: 'codemonkeys/base:bookworm is missing; run scripts/build-base-image.sh' };
-  } catch (error) {
-    return { available: false, reason: `no Docker daemon (${(error as Error).message.split('\n')[0]}); run scripts/setup-machine.sh` };
-  }
-};
 
 /** Containers of an evaluation run, by the label every one of them carries. */
 async function containersOfRun(runId: string): Promise<string[]> {

@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,15 +9,14 @@ import {
   createRepositoryCache,
   createWorkspaceProvider,
   loadDataset,
-  parseEnvironmentSpecs,
   type EnvironmentInstanceSandbox,
-  type EnvironmentSpec,
   type InstanceSandboxProvider,
   type RepositoryCache,
   type SandboxInstance,
   type WorkspaceProvider,
 } from '@codemonkeys/swebench';
 import type { DatasetConfig, ExperimentConfig } from '../config/experiment-config';
+import { loadSpecFile } from '../evaluation/evaluation-resources';
 import { imageBuildHooks } from '../evaluation/image-build-notices';
 import { createModelClients, type ModelClients } from './model-clients';
 import { createResourcePools, pooledInstanceSandbox, type ResourcePools } from './resource-pools';
@@ -51,16 +49,6 @@ export async function loadExperimentInstances(dataset: DatasetConfig): Promise<I
     throw new DatasetError({ file: dataset.path, reason: `has no instance matching ${JSON.stringify(dataset.instances ?? [])}${dataset.repo ? ` of ${dataset.repo}` : ''}${dataset.slice ? ` in slice ${dataset.slice}` : ''}. Check --instances.` });
   }
   return instances;
-}
-
-async function loadSpecFile(file: string): Promise<EnvironmentSpec[]> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch (error) {
-    throw new DatasetError({ file, reason: `is not a readable JSON file of environment specs (${(error as Error).message}).`, cause: error });
-  }
-  return parseEnvironmentSpecs(Array.isArray(value) ? value : [value], `Environment specs in ${file}`);
 }
 
 /** Docker, the instance sandboxes and the repository cache they stream repositories from. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { toSweBenchRecord } from '@codemonkeys/core';
 import { describeWhenAvailable, locateSharedData } from '@codemonkeys/core/testkit';
 import { createDockerSandbox } from '@codemonkeys/sandbox-docker';
+import { dockerAvailability } from '@codemonkeys/sandbox-docker/testing';
 import { createFixtureRepository, fixtureEnvironmentSpec, type FixtureRepository } from '@codemonkeys/swebench/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OfflineRewardsOutcome } from './run-offline-rewards';
@@ -83,17 +84,6 @@ describeWhenAvailable('codemonkeys rewards on real predictions with labels', sha
     expect(markdown.stdout).toContain(`| similarity | ${similarity.observations} | ${similarity.resolved} | ${similarity.rocAuc!.value.toFixed(3)} [${similarity.rocAuc!.low!.toFixed(3)}, ${similarity.rocAuc!.high!.toFixed(3)}]`);
   }, 60_000);
 });
-
-const dockerAvailability = async () => {
-  try {
-    const sandbox = await createDockerSandbox({ reapOnStart: false });
-    const available = await sandbox.images.exists('codemonkeys/base:bookworm');
-    await sandbox.close();
-    return available ? { available: true } : { available: false, reason: 'codemonkeys/base:bookworm is missing; run scripts/build-base-image.sh' };
-  } catch (error) {
-    return { available: false, reason: `no Docker daemon (${(error as Error).message.split('\n')[0]}); run scripts/setup-machine.sh` };
-  }
-};
 
 describeWhenAvailable('codemonkeys rewards --sandbox on the fixture instances in Docker', await dockerAvailability(), () => {
   let fixture: FixtureRepository;
