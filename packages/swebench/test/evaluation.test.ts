@@ -136,9 +136,10 @@ describeWhenAvailable('evaluation in Docker on the fixture instances', docker, (
     expect(processes.stdout).toContain('sleep infinity');
     expect(processes.stdout).not.toContain('pytest');
     expect(instanceSandbox.statistics.sessionsOpened).toBe(1);
-    // Closing the instance's sandbox leaves none of its containers behind.
+    // Closing the instance's sandbox leaves none of its containers behind (this suite's: other suites, e.g.
+    // the runner's demo, may run the same fixture instance ids at the same time).
     await provider.release(instance.instanceId);
-    const left = await sandbox.docker.listContainers({ all: true, filters: { label: [`${instanceSandboxLabels.instanceId}=${instance.instanceId}`] } });
+    const left = await sandbox.docker.listContainers({ all: true, filters: { label: [`${instanceSandboxLabels.instanceId}=${instance.instanceId}`, `${testLabel.key}=${testLabel.value}`] } });
     expect(left).toEqual([]);
   }, 180_000);
 
