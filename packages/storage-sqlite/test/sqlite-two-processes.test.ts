@@ -18,7 +18,8 @@ it('two processes write the same new file at once: both finish, every record is 
   const databasePath = path.join(directory, 'runs.db');
   // Both open (and migrate) the missing file at the same moment, then write overlapping id ranges.
   const writers = [
-    startWriterProcess(['concurrent', databasePath, 'a', '0', '1500', '5']),
+    // a waits after its first batch until b has written c001500: the batches interleave on any schedule.
+    startWriterProcess(['concurrent', databasePath, 'a', '0', '1500', '5', 'c001500']),
     startWriterProcess(['concurrent', databasePath, 'b', '1000', '1500', '5']),
   ];
   await Promise.all(writers.map((writer) => writer.waitForLine((line) => line === 'ready')));
