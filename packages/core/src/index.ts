@@ -160,7 +160,7 @@ export {
 
 // Context rendering
 export { renderContext, type RenderContextOptions, type RenderedContext } from './render/context-renderer';
-export { parseRenderedContext, pointerLines, shownLinesOf, type ShownLines } from './render/shown-lines';
+export { lineRunsOf, parseRenderedContext, pointerLines, shownLinesOf, type LineRun, type ShownLines } from './render/shown-lines';
 
 // Logging
 export { createConsoleLogger, silentLogger, type LogLevel, type Logger } from './logger/logger';

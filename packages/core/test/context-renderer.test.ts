@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRenderedContext, pointerLines, renderContext, shownLinesOf, type CodePointer } from '../src/index';
+import { lineRunsOf, parseRenderedContext, pointerLines, renderContext, shownLinesOf, type CodePointer } from '../src/index';
 
 const makeFile = (name: string, count: number): string => Array.from({ length: count }, (_, index) => `${name} line ${index + 1}`).join('\n') + '\n';
 const files: Record<string, string> = {
@@ -81,5 +81,16 @@ describe('renderContext', () => {
   it('renders nothing for no pointers', async () => {
     const rendered = await renderContext([], { readFile });
     expect(rendered).toMatchObject({ text: '', tokens: 0, lines: 0, shown: [] });
+  });
+});
+
+describe('lineRunsOf', () => {
+  it('turns line numbers in any order, with repeats, into ascending runs of consecutive lines', () => {
+    expect(lineRunsOf([7, 3, 1, 2, 2, 9, 8, 12])).toEqual([
+      { startLine: 1, endLine: 3 },
+      { startLine: 7, endLine: 9 },
+      { startLine: 12, endLine: 12 },
+    ]);
+    expect(lineRunsOf(new Set<number>())).toEqual([]);
   });
 });

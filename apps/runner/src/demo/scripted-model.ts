@@ -1,4 +1,4 @@
-import type { Instance } from '@codemonkeys/core';
+import { lineRunsOf, type Instance } from '@codemonkeys/core';
 import type { LoopbackHandler, LoopbackRequest } from '@codemonkeys/llm/testing';
 import { goldLines, parseUnifiedDiff } from '@codemonkeys/swebench';
 
@@ -50,24 +50,9 @@ export function diffToSearchReplace(diff: string): string {
 
 const fenced = (lines: readonly string[]): string => `\`\`\`\n${lines.join('\n')}\n\`\`\``;
 
-/** Line runs (`line: 3`, `lines: 6-8`) of a sorted list of line numbers. */
-function lineRuns(lines: readonly number[]): string[] {
-  const sorted = [...new Set(lines)].filter((line) => line > 0).sort((a, b) => a - b);
-  const runs: string[] = [];
-  let start = sorted[0];
-  let previous = start;
-  for (const line of [...sorted.slice(1), Number.NaN]) {
-    if (start === undefined || previous === undefined) break;
-    if (line === previous + 1) {
-      previous = line;
-      continue;
-    }
-    runs.push(start === previous ? `line: ${start}` : `lines: ${start}-${previous}`);
-    start = line;
-    previous = line;
-  }
-  return runs;
-}
+/** Line runs (`line: 3`, `lines: 6-8`) of line numbers, as Agentless' edit-location answers name them. */
+const lineRuns = (lines: readonly number[]): string[] =>
+  lineRunsOf(lines.filter((line) => line > 0)).map((run) => (run.startLine === run.endLine ? `line: ${run.startLine}` : `lines: ${run.startLine}-${run.endLine}`));
 
 /** The locations Agentless' levels are answered with, from the gold patch. */
 function goldLocations(instance: Instance): { files: string[]; elements: Map<string, string[]>; lines: Map<string, string[]> } {
