@@ -1,4 +1,4 @@
-import { parseRenderedContext, type CodePointer, type LocalizationResult } from '@codemonkeys/core';
+import { lineRunsOf, parseRenderedContext, type CodePointer, type LocalizationResult } from '@codemonkeys/core';
 
 export interface FusionOptions {
   /** The constant of reciprocal-rank fusion (60 in Cormack et al. and most hybrid retrievers). */
@@ -26,19 +26,7 @@ export function rankedSpansOf(result: LocalizationResult): Array<Pick<CodePointe
   if (typeof result.content !== 'string') return result.content;
   const spans: Array<Pick<CodePointer, 'path' | 'startLine' | 'endLine'>> = [];
   for (const [path, lines] of parseRenderedContext(result.content)) {
-    const sorted = [...lines].sort((a, b) => a - b);
-    let start = sorted[0]!;
-    let previous = start;
-    for (const line of sorted.slice(1)) {
-      if (line === previous + 1) {
-        previous = line;
-        continue;
-      }
-      spans.push({ path, startLine: start, endLine: previous });
-      start = line;
-      previous = line;
-    }
-    spans.push({ path, startLine: start, endLine: previous });
+    for (const run of lineRunsOf(lines)) spans.push({ path, ...run });
   }
   return spans;
 }
@@ -60,7 +48,9 @@ export function fuseLocalizations(results: readonly LocalizationResult[], option
     const weight = options.weights?.[resultIndex] ?? 1;
     // The best rank each result gives each merged span.
     const contributions = new Map<RankedSpan, number>();
-    rankedSpansOf(result).forEach((span, rank) => {
+    rankedSpansOf(result).forEach((span, index) => {
+      // Ranks count from 1, as in Cormack et al. (and the embedding localizer's hybrid): the first span scores weight / (k + 1).
+      const rank = index + 1;
       const spansOfFile = byPath.get(span.path) ?? [];
       byPath.set(span.path, spansOfFile);
       const touching = spansOfFile.filter((existing) => overlapsOrTouches(existing, span));
