@@ -7,8 +7,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
-  // Keep `node:` specifiers as written (tsup strips them by default). A bare builtin such as `stream` in a
-  // dist is mis-resolved by vitest 4.1 in packages whose root path has an unlucky length (vitest#11194).
   removeNodeProtocol: false,
-  external: ['vitest'],
+  // A re-export only: protocol and plugin-kit stay separate packages (one copy of each in an install).
+  external: ['vitest', '@codemonkeys/protocol', '@codemonkeys/plugin-kit'],
 });

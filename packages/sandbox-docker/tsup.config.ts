@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
   // `./testing` imports only types of core's testkit (vitest stays out of the bundle).
-  external: ['@codemonkeys/core/testkit'],
+  external: ['@codemonkeys/protocol/testkit'],
   format: ['esm'],
   dts: true,
   clean: true,

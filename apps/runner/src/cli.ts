@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { CodemonkeysError } from '@codemonkeys/core';
+import { CodemonkeysError } from '@codemonkeys/protocol';
 import { exitCodes } from './exit-codes';
 import { createProgram } from './program';
 

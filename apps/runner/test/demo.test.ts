@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeWhenAvailable } from '@codemonkeys/core/testkit';
+import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
 import { dockerAvailability } from '@codemonkeys/sandbox-docker/testing';
 import { afterAll, expect, it } from 'vitest';
 import { runCli } from './support/scripted-experiment';

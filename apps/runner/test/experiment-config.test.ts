@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SchemaValidationError } from '@codemonkeys/core';
+import { SchemaValidationError } from '@codemonkeys/protocol';
 import { describe, expect, it } from 'vitest';
 import { ExperimentConfigSchema } from '../src/config/experiment-config';
 import { applyOverrides, expandGrid, parseVaryFlags, sweepPoints } from '../src/config/hyper-sweep';

@@ -2,7 +2,7 @@
 /// <reference lib="dom.iterable" />
 import fs from 'node:fs';
 import path from 'node:path';
-import { describeWhenAvailable } from '@codemonkeys/core/testkit';
+import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ExportRecord, SequenceStorage } from '@codemonkeys/core';
+import type { ExportRecord, SequenceStorage } from '@codemonkeys/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStorage } from '../src/storage/open-storage';
 import { createScriptedSetup, exited, requestKey, runCli, spawnCli, type ScriptedSetup } from './support/scripted-experiment';

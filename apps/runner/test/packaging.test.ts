@@ -26,10 +26,10 @@ describe('published packages', () => {
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', core, plugin, 'zod@^4.1.0'], { cwd: project, stdio: 'pipe' });
     fs.writeFileSync(
       path.join(project, 'check.mjs'),
-      `import { definePlugin, CodePointerSchema } from '@codemonkeys/core';
+      `import { definePlugin, CodePointerSchema } from '@codemonkeys/protocol';
 import * as plugin from '@codemonkeys/selector-vote';
 const pointer = CodePointerSchema.safeParse({ path: 'a.py', startLine: 3, endLine: 1 });
-console.log(JSON.stringify({ definePlugin: typeof definePlugin, testkit: import.meta.resolve('@codemonkeys/core/testkit').endsWith('dist/testkit.js'), pointerRejected: !pointer.success, plugin: plugin.packageMeta ?? plugin.default?.meta }));
+console.log(JSON.stringify({ definePlugin: typeof definePlugin, testkit: import.meta.resolve('@codemonkeys/protocol/testkit').endsWith('dist/testkit.js'), pointerRejected: !pointer.success, plugin: plugin.packageMeta ?? plugin.default?.meta }));
 `,
     );
     const output = JSON.parse(execFileSync('node', ['check.mjs'], { cwd: project, encoding: 'utf8' })) as Record<string, unknown>;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidPluginError, NoSuchPluginError, UnsupportedSpecificationVersionError } from '@codemonkeys/core';
+import { InvalidPluginError, NoSuchPluginError, UnsupportedSpecificationVersionError } from '@codemonkeys/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadPlugin } from '../src/plugins/load-plugin';
 import { listInstalledPlugins } from '../src/plugins/installed-plugins';
@@ -20,7 +20,7 @@ fs.symlinkSync(path.join(workspaceModules, 'zod'), path.join(project, 'node_modu
 function writePlugin(directory: string, manifest: Record<string, unknown>, body: string): void {
   fs.mkdirSync(directory, { recursive: true });
   fs.writeFileSync(path.join(directory, 'package.json'), JSON.stringify({ type: 'module', exports: { '.': { import: './index.js' } }, keywords: ['codemonkeys-plugin'], ...manifest }));
-  fs.writeFileSync(path.join(directory, 'index.js'), `import { definePlugin } from '@codemonkeys/core';\nimport { z } from 'zod';\n${body}`);
+  fs.writeFileSync(path.join(directory, 'index.js'), `import { definePlugin } from '@codemonkeys/protocol';\nimport { z } from 'zod';\n${body}`);
 }
 
 const localizerBody = (name: string, version: string, extra = '') => `export default definePlugin({

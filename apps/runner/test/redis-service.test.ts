@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { expect, it } from 'vitest';
-import { describeWhenAvailable, probeTcp } from '@codemonkeys/core/testkit';
+import { describeWhenAvailable, probeTcp } from '@codemonkeys/protocol/testkit';
 
 const port = Number(process.env.CODEMONKEYS_REDIS_PORT ?? 6379);
 const redis = await probeTcp('127.0.0.1', port);

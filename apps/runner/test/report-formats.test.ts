@@ -1,4 +1,4 @@
-import { InMemorySequenceStorage, NotFoundError, type ResolvedPlugin, type RewardRecord, type StageResultRecord } from '@codemonkeys/core';
+import { InMemorySequenceStorage, NotFoundError, type ResolvedPlugin, type RewardRecord, type StageResultRecord } from '@codemonkeys/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { collectReports, reportFormat } from '../src/commands/report-command';
 import { collectRunReport, type RunReport } from '../src/report/collect-run-report';

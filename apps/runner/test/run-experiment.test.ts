@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { readAllPages, toSweBenchRecord, type ModelCallQuery, type ModelCallRecord, type SequenceStorage } from '@codemonkeys/core';
+import { readAllPages, toSweBenchRecord, type ModelCallQuery, type ModelCallRecord, type SequenceStorage } from '@codemonkeys/protocol';
 import { parseUnifiedDiff } from '@codemonkeys/swebench';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunCommandFlags } from '../src/commands/run-command';
@@ -244,7 +244,7 @@ describe('codemonkeys run: ablations, failures, budgets and code experiments', (
     fs.writeFileSync(
       module,
       `import { defineExperiment } from ${JSON.stringify(runnerIndex)};
-import type { Patch } from '@codemonkeys/core';
+import type { Patch } from '@codemonkeys/protocol';
 
 export default defineExperiment({
   name: 'by-hand',

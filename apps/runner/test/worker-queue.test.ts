@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { describeWhenAvailable, probeTcp } from '@codemonkeys/core/testkit';
+import { describeWhenAvailable, probeTcp } from '@codemonkeys/protocol/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openStorage } from '../src/storage/open-storage';
 import { createScriptedSetup, exited, runCli, spawnCli, type ScriptedSetup } from './support/scripted-experiment';

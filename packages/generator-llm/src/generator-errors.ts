@@ -1,4 +1,4 @@
-import { UnsupportedCapabilityError } from '@codemonkeys/core';
+import { UnsupportedCapabilityError } from '@codemonkeys/protocol';
 
 /** Iterative mode runs tests in the instance's sandbox; the experiment gave none. */
 export function sandboxRequiredError(instanceId: string): UnsupportedCapabilityError {

@@ -1,17 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  LocalizationResultSchema,
-  SchemaValidationError,
-  normalizeRepositoryPath,
-  withCallLabels,
-  type GeneratedTest,
-  type LocalizationResult,
-  type Message,
-  type Patch,
-  type PatchGeneratorV1,
-  type PluginContext,
-  type Workspace,
-} from '@codemonkeys/core';
+import { LocalizationResultSchema, SchemaValidationError, normalizeRepositoryPath, withCallLabels, type GeneratedTest, type LocalizationResult, type Message, type Patch, type PatchGeneratorV1, type PluginContext, type Workspace } from '@codemonkeys/protocol';
 import pMap from 'p-map';
 import { SharedFirstAnswers } from './conversation/shared-first-answers';
 import { createPristineTrackingCopy } from './edits/pristine-tracking-copy';

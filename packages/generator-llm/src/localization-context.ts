@@ -1,4 +1,5 @@
-import { renderContext, type LocalizationResult, type TokenCounter, type Workspace } from '@codemonkeys/core';
+import { renderContext } from '@codemonkeys/plugin-kit';
+import { type LocalizationResult, type TokenCounter, type Workspace } from '@codemonkeys/protocol';
 
 /** What the prompts show of a localization, and how much of the pointers fitted. */
 export interface LocalizationContext {

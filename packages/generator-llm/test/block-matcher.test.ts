@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createInMemoryWorkspace } from '@codemonkeys/core';
+import { createInMemoryWorkspace } from '@codemonkeys/protocol/testkit';
 import { lineSimilarity, locateBlock, planEdits, type BlockLocation, type BlockMiss } from '../src/index';
 
 const settings = { fuzzyThreshold: 0.8, minimumMatchingLineShare: 0.5 };

@@ -1,5 +1,5 @@
-import { instantiatePlugin } from '@codemonkeys/core';
-import { runPatchGeneratorConformance, type PatchGeneratorConformanceSetup } from '@codemonkeys/core/testkit';
+import { instantiatePlugin } from '@codemonkeys/protocol';
+import { runPatchGeneratorConformance, type PatchGeneratorConformanceSetup } from '@codemonkeys/protocol/testkit';
 import { llmGeneratorPlugin, type LlmGeneratorOptionsInput } from '../src/index';
 import { block, fenced, testBlock } from './support/answers';
 import { createGeneratorHarness, defaultLocalization } from './support/generator-harness';

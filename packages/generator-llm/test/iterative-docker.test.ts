@@ -1,5 +1,6 @@
-import { runTestMatrix, type InstanceSandbox, type Patch } from '@codemonkeys/core';
-import { describeWhenAvailable } from '@codemonkeys/core/testkit';
+import { runTestMatrix } from '@codemonkeys/plugin-kit';
+import { type InstanceSandbox, type Patch } from '@codemonkeys/protocol';
+import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
 import type { LoopbackRequest } from '@codemonkeys/llm/testing';
 import { createInstanceSandboxProvider, evaluatePatch } from '@codemonkeys/swebench';
 import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';

@@ -1,5 +1,6 @@
-import { GeneratedTestSchema, PatchSchema, UnsupportedCapabilityError, InvalidPluginOptionsError, instantiatePlugin, renderContext, type Patch } from '@codemonkeys/core';
-import { goldNeedlesOf } from '@codemonkeys/core/testkit';
+import { renderContext } from '@codemonkeys/plugin-kit';
+import { GeneratedTestSchema, PatchSchema, UnsupportedCapabilityError, InvalidPluginOptionsError, instantiatePlugin, type Patch } from '@codemonkeys/protocol';
+import { goldNeedlesOf } from '@codemonkeys/protocol/testkit';
 import { serverErrorReply, textReply } from '@codemonkeys/llm/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { llmGeneratorPlugin, type RefusedAnswer } from '../src/index';

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { WritableWorkspace } from '@codemonkeys/core';
+import type { WritableWorkspace } from '@codemonkeys/protocol';
 import { createWorkspaceProvider, type WorkspaceProvider } from '@codemonkeys/swebench';
 import { createFixtureRepository, recordGitCalls, type FixtureRepository, type GitCallRecorder } from '@codemonkeys/swebench/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { InMemorySequenceStorage, type CacheEntry, type ModelCallRecord } from '@codemonkeys/core';
+import { InMemorySequenceStorage, type CacheEntry, type ModelCallRecord } from '@codemonkeys/protocol';
 import { Agent, request } from 'undici';
 
 // The built package, as users run it.

@@ -1,4 +1,4 @@
-import { BudgetExceededError, InMemorySequenceStorage } from '@codemonkeys/core';
+import { BudgetExceededError, InMemorySequenceStorage } from '@codemonkeys/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createModelBudget, createModelClient } from '../src/index';
 import { echoHandler, startLoopbackModelServer, textReply, type LoopbackModelServer } from '../src/testing/index';

@@ -1,4 +1,4 @@
-import type { Logger } from '@codemonkeys/core';
+import type { Logger } from '@codemonkeys/protocol';
 
 /** A logger that keeps what it was told, for assertions on warnings. */
 export function createCaptureLogger(): Logger & { warnings: string[] } {

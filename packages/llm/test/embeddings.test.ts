@@ -1,4 +1,4 @@
-import { InMemorySequenceStorage } from '@codemonkeys/core';
+import { InMemorySequenceStorage } from '@codemonkeys/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createModelClient } from '../src/index';
 import { deterministicEmbedding, startLoopbackModelServer, type LoopbackModelServer } from '../src/testing/index';

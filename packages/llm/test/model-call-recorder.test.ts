@@ -1,4 +1,4 @@
-import type { ModelCallRecord } from '@codemonkeys/core';
+import type { ModelCallRecord } from '@codemonkeys/protocol';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-import { InMemorySequenceStorage, ModelCallRecordSchema, readAllPages, withCallLabels, type ModelCallQuery, type ModelCallRecord } from '@codemonkeys/core';
+import { InMemorySequenceStorage, ModelCallRecordSchema, readAllPages, withCallLabels, type ModelCallQuery, type ModelCallRecord } from '@codemonkeys/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createModelClient, type ModelClientOptions } from '../src/index';
 import { echoHandler, errorReply, startLoopbackModelServer, textReply, type LoopbackModelServer } from '../src/testing/index';

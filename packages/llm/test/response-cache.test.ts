@@ -1,4 +1,4 @@
-import { InMemorySequenceStorage, withCallLabels, type SequenceStorage } from '@codemonkeys/core';
+import { InMemorySequenceStorage, withCallLabels, type SequenceStorage } from '@codemonkeys/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chatCacheKey, createModelClient } from '../src/index';
 import { startLoopbackModelServer, type LoopbackModelServer } from '../src/testing/index';

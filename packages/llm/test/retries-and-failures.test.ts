@@ -1,4 +1,4 @@
-import { ModelCallError } from '@codemonkeys/core';
+import { ModelCallError } from '@codemonkeys/protocol';
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createModelClient, type LlmModelClient } from '../src/index';

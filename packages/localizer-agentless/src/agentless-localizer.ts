@@ -1,4 +1,5 @@
-import { renderContext, type CodePointer, type Task, type LocalizationResult, type LocalizerV1, type PluginContext, addExchangeCost, emptyExchangeCost, withFollowedSignal } from '@codemonkeys/core';
+import { renderContext, addExchangeCost, emptyExchangeCost, withFollowedSignal } from '@codemonkeys/plugin-kit';
+import { type CodePointer, type Task, type LocalizationResult, type LocalizerV1, type PluginContext } from '@codemonkeys/protocol';
 import type { AgentlessMetadata, LevelCost } from './agentless-metadata';
 import type { AgentlessOptions } from './agentless-options';
 import { runEditLevel } from './edit-level';

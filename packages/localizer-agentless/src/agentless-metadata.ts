@@ -1,5 +1,5 @@
-import type { Usage } from '@codemonkeys/core';
-import type { RepositoryPathMatch } from '@codemonkeys/core';
+import type { Usage } from '@codemonkeys/protocol';
+import type { RepositoryPathMatch } from '@codemonkeys/plugin-kit';
 
 /** Cost of one level (or the whole run). */
 export interface LevelCost {

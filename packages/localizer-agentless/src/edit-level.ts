@@ -1,4 +1,5 @@
-import { renderContext, withCallLabels, type CodePointer, addExchangeCost, askAndParse, emptyExchangeCost, UnparseableAnswerError } from '@codemonkeys/core';
+import { renderContext, addExchangeCost, askAndParse, emptyExchangeCost } from '@codemonkeys/plugin-kit';
+import { withCallLabels, type CodePointer, UnparseableAnswerError } from '@codemonkeys/protocol';
 import type { EditLevelRecord, EditSampleRecord, LevelCost } from './agentless-metadata';
 import type { ElementIndex } from './element-index';
 import { levelRecordOf, type LevelEnvironment } from './level-environment';

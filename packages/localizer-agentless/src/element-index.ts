@@ -1,5 +1,5 @@
 import { distance } from 'fastest-levenshtein';
-import type { OutlineEntry } from '@codemonkeys/core';
+import type { OutlineEntry } from '@codemonkeys/protocol';
 
 /** A class, function, method or module variable of a file, with its line span. */
 export interface FileElement {

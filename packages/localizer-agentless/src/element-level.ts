@@ -1,4 +1,5 @@
-import { askAndParse, emptyExchangeCost, UnparseableAnswerError } from '@codemonkeys/core';
+import { askAndParse, emptyExchangeCost } from '@codemonkeys/plugin-kit';
+import { UnparseableAnswerError } from '@codemonkeys/protocol';
 import type { ElementLevelRecord } from './agentless-metadata';
 import type { ElementIndex } from './element-index';
 import { levelRecordOf, type LevelEnvironment } from './level-environment';

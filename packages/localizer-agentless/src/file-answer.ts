@@ -1,4 +1,5 @@
-import { fencedBlocks, UnparseableAnswerError, type RepositoryPathResolver, type ResolvedRepositoryPath } from '@codemonkeys/core';
+import { fencedBlocks, type RepositoryPathResolver, type ResolvedRepositoryPath } from '@codemonkeys/plugin-kit';
+import { UnparseableAnswerError } from '@codemonkeys/protocol';
 import type { DroppedName, PathCorrection } from './agentless-metadata';
 
 export interface NamedPaths {

@@ -1,6 +1,7 @@
 import { distance } from 'fastest-levenshtein';
 import picomatch from 'picomatch';
-import { askAndParse, createRepositoryPathResolver, createSourceFileFilter, UnparseableAnswerError } from '@codemonkeys/core';
+import { askAndParse, createRepositoryPathResolver, createSourceFileFilter } from '@codemonkeys/plugin-kit';
+import { UnparseableAnswerError } from '@codemonkeys/protocol';
 import type { FileLevelRecord, IrrelevantFoldersRecord } from './agentless-metadata';
 import { parseFileAnswer, pathLinesOf } from './file-answer';
 import { AgentlessLocalizationError } from './localization-failed-error';

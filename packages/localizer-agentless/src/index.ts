@@ -22,4 +22,5 @@ export { AgentlessLocalizationError } from './localization-failed-error';
 export { promptVersion } from './prompts/prompt-version';
 export { renderRepositoryTree } from './repository-tree';
 // Shared with the other localizers through core; exported here as before.
-export { UnparseableAnswerError, documentationPatterns, testFilePatterns } from '@codemonkeys/core';
+export { documentationPatterns, testFilePatterns } from '@codemonkeys/plugin-kit';
+export { UnparseableAnswerError } from '@codemonkeys/protocol';

@@ -1,4 +1,5 @@
-import { type ChatRequest, type Logger, type ModelClient, type Task, type Workspace, type ExchangeOutcome } from '@codemonkeys/core';
+import { type ExchangeOutcome } from '@codemonkeys/plugin-kit';
+import { type ChatRequest, type Logger, type ModelClient, type Task, type Workspace } from '@codemonkeys/protocol';
 import type { AgentlessOptions } from './agentless-options';
 import type { LevelCost, LevelRecord } from './agentless-metadata';
 import { createElementIndex, type ElementIndex } from './element-index';

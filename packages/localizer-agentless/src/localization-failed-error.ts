@@ -1,4 +1,4 @@
-import { CodemonkeysError } from '@codemonkeys/core';
+import { CodemonkeysError } from '@codemonkeys/protocol';
 
 /**
  * The agentless localizer could not produce anything for an instance: its first model call failed at the

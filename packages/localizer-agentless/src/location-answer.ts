@@ -1,4 +1,5 @@
-import { fencedBlocks, UnparseableAnswerError } from '@codemonkeys/core';
+import { fencedBlocks } from '@codemonkeys/plugin-kit';
+import { UnparseableAnswerError } from '@codemonkeys/protocol';
 
 /** One location line of a model answer, under the file header it followed (if any). */
 export type NamedLocation =

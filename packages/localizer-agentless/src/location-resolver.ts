@@ -1,5 +1,5 @@
 import { distance } from 'fastest-levenshtein';
-import { createRepositoryPathResolver } from '@codemonkeys/core';
+import { createRepositoryPathResolver } from '@codemonkeys/plugin-kit';
 import type { DroppedName, PathCorrection } from './agentless-metadata';
 import type { ElementIndex } from './element-index';
 import type { NamedLocation } from './location-answer';

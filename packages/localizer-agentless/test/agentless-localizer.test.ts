@@ -1,6 +1,6 @@
 import { AgentlessLocalizationError, agentlessPlugin, type AgentlessMetadata, type AgentlessOptionsInput } from '../src/index';
-import { CodePointerSchema, instantiatePlugin, parseRenderedContext, type CodePointer, type LocalizationResult } from '@codemonkeys/core';
-import { goldNeedlesOf } from '@codemonkeys/core/testkit';
+import { CodePointerSchema, instantiatePlugin, parseRenderedContext, type CodePointer, type LocalizationResult } from '@codemonkeys/protocol';
+import { goldNeedlesOf } from '@codemonkeys/protocol/testkit';
 import { connectionResetReply, serverErrorReply } from '@codemonkeys/llm/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentlessHarness, levelOf, scriptedLevels, type AgentlessHarness } from './support/agentless-harness';

@@ -1,4 +1,5 @@
-import { UnparseableAnswerError, createRepositoryPathResolver, createSourceFileFilter, fencedBlocks } from '@codemonkeys/core';
+import { createRepositoryPathResolver, createSourceFileFilter, fencedBlocks } from '@codemonkeys/plugin-kit';
+import { UnparseableAnswerError } from '@codemonkeys/protocol';
 import { distance } from 'fastest-levenshtein';
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
-import { instantiatePlugin } from '@codemonkeys/core';
-import { runLocalizerConformance } from '@codemonkeys/core/testkit';
+import { instantiatePlugin } from '@codemonkeys/protocol';
+import { runLocalizerConformance } from '@codemonkeys/protocol/testkit';
 import { agentlessPlugin } from '../src/index';
 import { createAgentlessHarness, scriptedLevels } from './support/agentless-harness';
 

@@ -1,4 +1,5 @@
-import { InstanceSchema, createInMemorySequenceStorage, createInMemoryWorkspace, instantiatePlugin, silentLogger, toTask, type PluginContext } from '@codemonkeys/core';
+import { InstanceSchema, createInMemorySequenceStorage, instantiatePlugin, silentLogger, toTask, type PluginContext } from '@codemonkeys/protocol';
+import { createInMemoryWorkspace } from '@codemonkeys/protocol/testkit';
 import { createModelClient, type LlmModelClient } from '@codemonkeys/llm';
 import { startLoopbackModelServer, type LoopbackModelServer } from '@codemonkeys/llm/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';

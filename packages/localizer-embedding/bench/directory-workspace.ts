@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { NotFoundError, UnsupportedCapabilityError, type Workspace } from '@codemonkeys/core';
+import { NotFoundError, UnsupportedCapabilityError, type Workspace } from '@codemonkeys/protocol';
 import { outlinePython, skeletonPython } from '@codemonkeys/swebench';
 
 /** A read-only Workspace over a folder on disk (the bench's generated repository), outlining Python with tree-sitter. */

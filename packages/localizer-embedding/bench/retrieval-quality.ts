@@ -1,4 +1,6 @@
-import { createInMemoryWorkspace, renderContext, type Instance, type TokenCounter } from '@codemonkeys/core';
+import { renderContext } from '@codemonkeys/plugin-kit';
+import { type Instance, type TokenCounter } from '@codemonkeys/protocol';
+import { createInMemoryWorkspace } from '@codemonkeys/protocol/testkit';
 import { goldLinesByFile, outlinePython } from '@codemonkeys/swebench';
 import { createCorpusBuilder } from '../src/chunking/corpus-builder';
 import type { Corpus } from '../src/chunking/corpus';

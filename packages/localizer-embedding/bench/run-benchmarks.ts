@@ -4,7 +4,7 @@
 //   npm run bench -- scale        # index time and query latency on a generated ~500k-line repository
 // Needs apt-get (Debian packages are downloaded once into bench/.cache) and the shared SWE-bench data.
 import fs from 'node:fs';
-import { locateSharedData } from '@codemonkeys/core/testkit';
+import { locateSharedData } from '@codemonkeys/protocol/testkit';
 import { tiktokenCounter } from '@codemonkeys/llm';
 import { loadDataset } from '@codemonkeys/swebench';
 import { ensureDebianPythonPackage, readTree } from './debian-corpus';

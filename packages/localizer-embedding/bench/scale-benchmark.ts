@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { TokenCounter } from '@codemonkeys/core';
+import type { TokenCounter } from '@codemonkeys/protocol';
 import { createCorpusBuilder } from '../src/chunking/corpus-builder';
 import { createLocalLexicalEmbedder } from '../src/embedders/local-lexical-embedder';
 import { EmbeddingLocalizerOptionsSchema } from '../src/options/embedding-localizer-options';

@@ -1,4 +1,4 @@
-import { definePlugin } from '@codemonkeys/core';
+import { definePlugin } from '@codemonkeys/protocol';
 import manifest from '../package.json' with { type: 'json' };
 import { EmbeddingLocalizer } from './embedding-localizer';
 import { EmbeddingLocalizerOptionsSchema } from './options/embedding-localizer-options';

@@ -1,4 +1,4 @@
-import { InvalidPluginOptionsError, type CodePointer, type LocalizationResult, type Localizer, type PluginContext } from '@codemonkeys/core';
+import { InvalidPluginOptionsError, type CodePointer, type LocalizationResult, type Localizer, type PluginContext } from '@codemonkeys/protocol';
 import { EmbeddingCache } from './cache/embedding-cache';
 import { createCorpusBuilder, type CorpusBuilder } from './chunking/corpus-builder';
 import type { Embedder } from './embedders/embedder';

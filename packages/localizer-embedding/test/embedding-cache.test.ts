@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createInMemorySequenceStorage } from '@codemonkeys/core';
+import { createInMemorySequenceStorage } from '@codemonkeys/protocol';
 import { EmbeddingCache } from '../src/index';
 
 const embedding = (calls: string[][]) => ({

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ModelCallError, createInMemorySequenceStorage, type CodePointer, type SequenceStorage } from '@codemonkeys/core';
+import { ModelCallError, createInMemorySequenceStorage, type CodePointer, type SequenceStorage } from '@codemonkeys/protocol';
 import { createModelClient } from '@codemonkeys/llm';
 import { errorReply, startLoopbackModelServer, type LoopbackModelServer } from '@codemonkeys/llm/testing';
 import { execFileSync } from 'node:child_process';

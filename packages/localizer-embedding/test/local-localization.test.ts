@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CodePointerSchema, parseRenderedContext, renderContext, type CodePointer, type LocalizationResult } from '@codemonkeys/core';
+import { renderContext } from '@codemonkeys/plugin-kit';
+import { CodePointerSchema, parseRenderedContext, type CodePointer, type LocalizationResult } from '@codemonkeys/protocol';
 import { createModelClient } from '@codemonkeys/llm';
 import { startLoopbackModelServer, type LoopbackModelServer } from '@codemonkeys/llm/testing';
 import { goldLinesByFile } from '@codemonkeys/swebench';

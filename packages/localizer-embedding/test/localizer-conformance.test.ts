@@ -1,4 +1,4 @@
-import { runLocalizerConformance } from '@codemonkeys/core/testkit';
+import { runLocalizerConformance } from '@codemonkeys/protocol/testkit';
 import { createModelClient } from '@codemonkeys/llm';
 import { startLoopbackModelServer } from '@codemonkeys/llm/testing';
 import { createFixtureRepository, createTestPluginContext } from '@codemonkeys/swebench/testing';

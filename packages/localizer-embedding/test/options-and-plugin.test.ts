@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InvalidPluginOptionsError, instantiatePlugin, isPluginDefinition, type PluginContext } from '@codemonkeys/core';
+import { InvalidPluginOptionsError, instantiatePlugin, isPluginDefinition, type PluginContext } from '@codemonkeys/protocol';
 import plugin, { EmbeddingLocalizer, EmbeddingLocalizerOptionsSchema, createEmbeddingLocalizer, createFileSelection, defaultExcludeGlobs, languageOf } from '../src/index';
 
 const manifest = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };

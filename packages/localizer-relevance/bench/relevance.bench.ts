@@ -5,7 +5,8 @@
  *
  * Run: npm run bench (after a build of core and llm).
  */
-import { InstanceSchema, createInMemorySequenceStorage, createInMemoryWorkspace, instantiatePlugin, silentLogger, toTask, type PluginContext, type SequenceStorage } from '@codemonkeys/core';
+import { InstanceSchema, createInMemorySequenceStorage, instantiatePlugin, silentLogger, toTask, type PluginContext, type SequenceStorage } from '@codemonkeys/protocol';
+import { createInMemoryWorkspace } from '@codemonkeys/protocol/testkit';
 import { createModelClient } from '@codemonkeys/llm';
 import { startLoopbackModelServer } from '@codemonkeys/llm/testing';
 import relevance from '../src/index';

@@ -1,4 +1,5 @@
-import { type Logger, type ModelClient, type SequenceStorage, type Task, askAndParse, emptyExchangeCost } from '@codemonkeys/core';
+import { askAndParse, emptyExchangeCost } from '@codemonkeys/plugin-kit';
+import { type Logger, type ModelClient, type SequenceStorage, type Task } from '@codemonkeys/protocol';
 import { parseJudgment } from './judgment-answer';
 import { judgmentPrompt, judgmentSystemPrompt } from './prompts/judgment-prompt';
 import { promptVersion } from './prompts/prompt-version';

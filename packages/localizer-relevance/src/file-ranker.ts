@@ -1,5 +1,6 @@
 import { distance } from 'fastest-levenshtein';
-import { withCallLabels, type Logger, type ModelClient, type SequenceStorage, type Task, askAndParse, createRepositoryPathResolver, emptyExchangeCost } from '@codemonkeys/core';
+import { askAndParse, createRepositoryPathResolver, emptyExchangeCost } from '@codemonkeys/plugin-kit';
+import { withCallLabels, type Logger, type ModelClient, type SequenceStorage, type Task } from '@codemonkeys/protocol';
 import { promptVersion } from './prompts/prompt-version';
 import { rankingPrompt, rankingSystemPrompt } from './prompts/ranking-prompt';
 import { parseRanking } from './ranking-answer';

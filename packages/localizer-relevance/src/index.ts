@@ -11,4 +11,5 @@ export { mergeRankings, type MergedRank } from './merge-rankings';
 export { judgmentCacheKey, rankingCacheKey } from './relevance-cache';
 export { promptVersion } from './prompts/prompt-version';
 // Shared with the other localizers through core; exported here as before.
-export { UnparseableAnswerError, documentationPatterns, testFilePatterns } from '@codemonkeys/core';
+export { documentationPatterns, testFilePatterns } from '@codemonkeys/plugin-kit';
+export { UnparseableAnswerError } from '@codemonkeys/protocol';

@@ -1,4 +1,4 @@
-import { UnparseableAnswerError } from '@codemonkeys/core';
+import { UnparseableAnswerError } from '@codemonkeys/protocol';
 
 export type Judgment = { relevant: true; summary: string } | { relevant: false };
 

@@ -1,4 +1,5 @@
-import { fencedBlocks, UnparseableAnswerError, type RepositoryPathResolver } from '@codemonkeys/core';
+import { fencedBlocks, type RepositoryPathResolver } from '@codemonkeys/plugin-kit';
+import { UnparseableAnswerError } from '@codemonkeys/protocol';
 
 export interface ParsedRanking {
   /** Real paths of relevant files, most important first, without duplicates. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SequenceStorage } from '@codemonkeys/core';
+import type { SequenceStorage } from '@codemonkeys/protocol';
 import { z } from 'zod';
 
 /** A cached judgment of one file for one issue. */

@@ -1,4 +1,4 @@
-import { CodemonkeysError } from '@codemonkeys/core';
+import { CodemonkeysError } from '@codemonkeys/protocol';
 
 /**
  * The relevance localizer could not produce anything for an instance: no candidate file, or every

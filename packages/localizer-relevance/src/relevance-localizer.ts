@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
-import { renderContext, type CodePointer, type LocalizationResult, type LocalizerV1, type PluginContext, addExchangeCost, createSourceFileFilter, emptyExchangeCost, withFollowedSignal, type ExchangeCost } from '@codemonkeys/core';
+import { renderContext, addExchangeCost, createSourceFileFilter, emptyExchangeCost, withFollowedSignal, type ExchangeCost } from '@codemonkeys/plugin-kit';
+import { type CodePointer, type LocalizationResult, type LocalizerV1, type PluginContext } from '@codemonkeys/protocol';
 import pMap from 'p-map';
 import { createFileJudge } from './file-judge';
 import { runRankings } from './file-ranker';

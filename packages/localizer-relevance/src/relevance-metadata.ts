@@ -1,4 +1,4 @@
-import type { Usage } from '@codemonkeys/core';
+import type { Usage } from '@codemonkeys/protocol';
 
 export interface Cost {
   calls: number;

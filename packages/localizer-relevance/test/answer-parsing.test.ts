@@ -1,4 +1,4 @@
-import { createRepositoryPathResolver } from '@codemonkeys/core';
+import { createRepositoryPathResolver } from '@codemonkeys/plugin-kit';
 import { distance } from 'fastest-levenshtein';
 import { describe, expect, it } from 'vitest';
 import { judgmentCacheKey, mergeRankings, rankingCacheKey, UnparseableAnswerError } from '../src/index';

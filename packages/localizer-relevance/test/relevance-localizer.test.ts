@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
-import { CodePointerSchema, createInMemorySequenceStorage, instantiatePlugin, type CodePointer, type PluginContext } from '@codemonkeys/core';
-import { goldNeedlesOf } from '@codemonkeys/core/testkit';
+import { CodePointerSchema, createInMemorySequenceStorage, instantiatePlugin, type CodePointer, type PluginContext } from '@codemonkeys/protocol';
+import { goldNeedlesOf } from '@codemonkeys/protocol/testkit';
 import { serverErrorReply, textReply } from '@codemonkeys/llm/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelevanceLocalizationError, relevancePlugin, type RelevanceMetadata, type RelevanceOptionsInput } from '../src/index';

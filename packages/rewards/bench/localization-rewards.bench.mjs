@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInMemoryWorkspace } from '@codemonkeys/core';
+import { createInMemoryWorkspace } from '@codemonkeys/protocol/testkit';
 import { Tiktoken } from 'js-tiktoken/lite';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
 import { FileSizeCache, computeLocalizationRewards } from '../dist/index.js';

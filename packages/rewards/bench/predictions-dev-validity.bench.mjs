@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { locateSharedData } from '@codemonkeys/core/testkit';
+import { locateSharedData } from '@codemonkeys/protocol/testkit';
 import { loadDataset, loadPredictions } from '@codemonkeys/swebench';
 import { formatValidityMarkdown, loadResolvedLabels, rewardPredictions } from '../dist/index.js';
 

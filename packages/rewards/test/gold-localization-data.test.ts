@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { expect, it } from 'vitest';
-import { describeWhenAvailable, locateSharedData } from '@codemonkeys/core/testkit';
+import { describeWhenAvailable, locateSharedData } from '@codemonkeys/protocol/testkit';
 import { goldLocalizationOf, localizationLineRewards } from '../src/index';
 
 interface GoldFileDetails {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createInMemoryWorkspace, renderContext, type CodePointer } from '@codemonkeys/core';
+import { renderContext } from '@codemonkeys/plugin-kit';
+import { type CodePointer } from '@codemonkeys/protocol';
+import { createInMemoryWorkspace } from '@codemonkeys/protocol/testkit';
 import { computeLocalizationRewards, countLines } from '../src/index';
 import { baseFiles, fileA, fileB, fileC, multiFileGold } from './support/hand-checked';
 

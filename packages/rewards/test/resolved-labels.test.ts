@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DatasetError } from '@codemonkeys/core';
+import { DatasetError } from '@codemonkeys/protocol';
 import { labelOf, loadResolvedLabels, parseResolvedLabels } from '../src/index';
 
 describe('labels files', () => {

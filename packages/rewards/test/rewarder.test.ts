@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createInMemorySequenceStorage, createInMemoryWorkspace, readAllPages, type ModelCallRecord, type Patch, type RewardQuery, type RewardRecord, type SequenceStorage } from '@codemonkeys/core';
+import { createInMemorySequenceStorage, readAllPages, type ModelCallRecord, type Patch, type RewardQuery, type RewardRecord, type SequenceStorage } from '@codemonkeys/protocol';
+import { createInMemoryWorkspace } from '@codemonkeys/protocol/testkit';
 import { createRewarder, formatScorecardMarkdown, scorecardFromStorage } from '../src/index';
 import { baseFiles, handInstance, multiFileGold, replaceLine3 } from './support/hand-checked';
 

@@ -1,4 +1,4 @@
-import { SandboxError } from '@codemonkeys/core';
+import { SandboxError } from '@codemonkeys/protocol';
 
 interface DockerLikeError {
   code?: string;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { SandboxError, SandboxTimeoutError } from '@codemonkeys/core';
-import type { SandboxFile, SandboxImage, SandboxImageDefinition, SandboxImages } from '@codemonkeys/core';
+import { SandboxError, SandboxTimeoutError } from '@codemonkeys/protocol';
+import type { SandboxFile, SandboxImage, SandboxImageDefinition, SandboxImages } from '@codemonkeys/protocol';
 import type Dockerode from 'dockerode';
 import { dockerMessage, dockerStatusCode, toSandboxError } from './docker-errors';
 import { sandboxLabels } from './sandbox-labels';

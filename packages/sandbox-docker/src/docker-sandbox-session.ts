@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { SandboxError } from '@codemonkeys/core';
-import type { ExecOptions, ExecResult, SandboxFile, SandboxLimits, SandboxSession } from '@codemonkeys/core';
+import { SandboxError } from '@codemonkeys/protocol';
+import type { ExecOptions, ExecResult, SandboxFile, SandboxLimits, SandboxSession } from '@codemonkeys/protocol';
 import type Dockerode from 'dockerode';
 import { dockerMessage, dockerStatusCode, toSandboxError } from './docker-errors';
 import { runDockerExec, type KillStrategy } from './run-docker-exec';

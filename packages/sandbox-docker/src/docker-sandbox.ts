@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { SandboxError, SandboxLimitsSchema, parseWithSchema } from '@codemonkeys/core';
-import type { Sandbox, SandboxCapabilities, SandboxSession, SandboxSpec } from '@codemonkeys/core';
+import { SandboxError, SandboxLimitsSchema, parseWithSchema } from '@codemonkeys/protocol';
+import type { Sandbox, SandboxCapabilities, SandboxSession, SandboxSpec } from '@codemonkeys/protocol';
 import Dockerode from 'dockerode';
 import { daemonUnreachableError, describeDaemon, dockerMessage, dockerStatusCode, imageMissingError, isDaemonUnreachable, toSandboxError } from './docker-errors';
 import { DockerImages } from './docker-images';

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { Writable } from 'node:stream';
-import { SandboxError } from '@codemonkeys/core';
+import { SandboxError } from '@codemonkeys/protocol';
 import type Dockerode from 'dockerode';
 import { HeadTailBuffer } from './head-tail-buffer';
 

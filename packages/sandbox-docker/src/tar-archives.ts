@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { SandboxError, type SandboxFile } from '@codemonkeys/core';
+import { SandboxError, type SandboxFile } from '@codemonkeys/protocol';
 import tar from 'tar-stream';
 
 /** A tar stream of `files`, named relative to the archive root. */

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { expect, it } from 'vitest';
-import { describeWhenAvailable } from '@codemonkeys/core/testkit';
+import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
 
 const socketPath = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
 const baseImage = 'codemonkeys/base:bookworm';

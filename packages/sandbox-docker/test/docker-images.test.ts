@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { SandboxError } from '@codemonkeys/core';
-import { describeWhenAvailable } from '@codemonkeys/core/testkit';
+import { SandboxError } from '@codemonkeys/protocol';
+import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sandboxLabels, type DockerSandbox } from '../src/index';
 import { packFiles } from '../src/tar-archives';

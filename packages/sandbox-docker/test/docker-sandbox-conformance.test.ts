@@ -1,4 +1,4 @@
-import { describeWhenAvailable, runSandboxConformance } from '@codemonkeys/core/testkit';
+import { describeWhenAvailable, runSandboxConformance } from '@codemonkeys/protocol/testkit';
 import { createDockerSandbox, type DockerSandbox } from '../src/index';
 import { baseImage, containersOf, dockerAvailability } from './support/docker-test-support';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describeWhenAvailable } from '@codemonkeys/core/testkit';
+import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DockerSandbox } from '../src/index';
 import { baseImage, dockerAvailability, openTestSandbox } from './support/docker-test-support';

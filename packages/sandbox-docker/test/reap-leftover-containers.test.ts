@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { describeWhenAvailable } from '@codemonkeys/core/testkit';
+import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
 import Dockerode from 'dockerode';
 import { afterAll, expect, it } from 'vitest';
 import { createDockerSandbox, currentOwner, reapLeftoverContainers, sandboxLabels, type OwnerIdentity } from '../src/index';

@@ -1,4 +1,4 @@
-import { UnparseableAnswerError } from '@codemonkeys/core';
+import { UnparseableAnswerError } from '@codemonkeys/protocol';
 
 /**
  * Why an answer names no usable candidate; the message is shown to the model when it is asked again.

@@ -1,4 +1,5 @@
-import { runTestMatrix, testVotesOf, type GeneratedTest, type InstanceSandbox, type Patch, type SequenceStorage, type TestMatrix, type TestMatrixCell } from '@codemonkeys/core';
+import { runTestMatrix, testVotesOf, type TestMatrix, type TestMatrixCell } from '@codemonkeys/plugin-kit';
+import { type GeneratedTest, type InstanceSandbox, type Patch, type SequenceStorage } from '@codemonkeys/protocol';
 
 /** A distinct candidate diff, with every candidate index that has it. */
 export interface Contender {

@@ -1,5 +1,5 @@
-import type { Message, InstanceSandbox, Task } from '@codemonkeys/core';
-import { fencedCodeBlocks, runTestMatrix } from '@codemonkeys/core';
+import type { Message, InstanceSandbox, Task } from '@codemonkeys/protocol';
+import { fencedCodeBlocks, runTestMatrix } from '@codemonkeys/plugin-kit';
 import { InvalidChoiceError, parseChoice } from './choice-parser';
 import type { Contender } from './contenders';
 import type { ModelExchange } from './model-exchange';

@@ -1,4 +1,4 @@
-import type { ChatRequest, Message, ModelClient } from '@codemonkeys/core';
+import type { ChatRequest, Message, ModelClient } from '@codemonkeys/protocol';
 
 /** What the model calls of one selection cost. */
 export interface ExchangeTotals {

@@ -1,4 +1,4 @@
-import { definePlugin } from '@codemonkeys/core';
+import { definePlugin } from '@codemonkeys/protocol';
 import manifest from '../package.json' with { type: 'json' };
 import { RankOptionsSchema } from './rank-options';
 import { createRankSelector } from './rank-selector';

@@ -1,4 +1,4 @@
-import { assertSelectorCandidates, type InstanceSandbox, type Patch, type PluginContext, type SelectorV1 } from '@codemonkeys/core';
+import { assertSelectorCandidates, type InstanceSandbox, type Patch, type PluginContext, type SelectorV1 } from '@codemonkeys/protocol';
 import { byVotes, distinctContenders, voteByTests, type Contender, type PreparedContenders } from './contenders';
 import { converse, openingMessages, type ConversationOptions, type ConversationResult, type ModelTestRun } from './conversation';
 import { ModelExchange, type ExchangeTotals } from './model-exchange';

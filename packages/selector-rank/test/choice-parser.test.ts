@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UnparseableAnswerError } from '@codemonkeys/core';
+import { UnparseableAnswerError } from '@codemonkeys/protocol';
 import { InvalidChoiceError, parseChoice } from '../src/index';
 
 describe('parseChoice', () => {

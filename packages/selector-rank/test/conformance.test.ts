@@ -1,4 +1,4 @@
-import { runSelectorConformance } from '@codemonkeys/core/testkit';
+import { runSelectorConformance } from '@codemonkeys/protocol/testkit';
 import { createRankHarness } from './support/rank-harness';
 
 runSelectorConformance('@codemonkeys/selector-rank (single-turn)', {

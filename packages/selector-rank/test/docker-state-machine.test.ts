@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import type { GeneratedTest, Patch } from '@codemonkeys/core';
-import { describeWhenAvailable } from '@codemonkeys/core/testkit';
+import type { GeneratedTest, Patch } from '@codemonkeys/protocol';
+import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
 import { queueHandler } from '@codemonkeys/llm/testing';
 import type { RankSelectionMetadata } from '../src/index';
 import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';

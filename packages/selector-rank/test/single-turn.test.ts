@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { errorReply, queueHandler, textReply } from '@codemonkeys/llm/testing';
-import type { Patch } from '@codemonkeys/core';
+import type { Patch } from '@codemonkeys/protocol';
 import type { RankSelectionMetadata } from '../src/index';
 import { createRankHarness, type RankHarness } from './support/rank-harness';
 

@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import parseDiff from 'parse-diff';
-import { locateSharedData } from '@codemonkeys/core/testkit';
+import { locateSharedData } from '@codemonkeys/protocol/testkit';
 import { ensembleOf, loadSystem, permutations, scoreVote, textualVoteSelector } from './predictions-ensemble';
 
 const systems = ['20240402_sweagent_gpt4', '20240523_aider', '20240530_autocoderover-v20240408', '20240609_moatless_gpt4o'];

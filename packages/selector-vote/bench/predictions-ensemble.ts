@@ -1,15 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {
-  createInMemorySequenceStorage,
-  instantiatePlugin,
-  NotFoundError,
-  silentLogger,
-  UnsupportedCapabilityError,
-  type Patch,
-  type PluginContext,
-  type SelectorV1,
-} from '@codemonkeys/core';
+import { createInMemorySequenceStorage, instantiatePlugin, NotFoundError, silentLogger, UnsupportedCapabilityError, type Patch, type PluginContext, type SelectorV1 } from '@codemonkeys/protocol';
 import { loadPredictions } from '@codemonkeys/swebench';
 import { votePlugin, type VoteSelectionMetadata } from '../src/index';
 

@@ -1,4 +1,4 @@
-import type { Workspace } from '@codemonkeys/core';
+import type { Workspace } from '@codemonkeys/protocol';
 import parseDiff from 'parse-diff';
 
 export interface BaseApplication {

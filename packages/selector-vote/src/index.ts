@@ -10,4 +10,4 @@ export { rankCandidates, type CandidateRanking, type PatchGroup, type RankedCand
 export { checkAgainstBase, type BaseApplication } from './base-application-check';
 export { discoverRegressionTests, parseTestStatuses, type RegressionOutcome } from './regression-filter';
 export type { TestVoteMatrix } from './test-vote';
-export { InvalidCandidatesError } from '@codemonkeys/core';
+export { InvalidCandidatesError } from '@codemonkeys/protocol';

@@ -1,4 +1,5 @@
-import { applyDiffInSession, type SandboxSession } from '@codemonkeys/core';
+import { applyDiffInSession } from '@codemonkeys/plugin-kit';
+import { type SandboxSession } from '@codemonkeys/protocol';
 
 /**
  * Python run in the sandbox: for each path read from stdin (JSON list), the SHA-256 of `ast.unparse`

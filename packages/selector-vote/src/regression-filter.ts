@@ -1,4 +1,5 @@
-import { applyDiffInSession, type InstanceSandbox, type Workspace } from '@codemonkeys/core';
+import { applyDiffInSession } from '@codemonkeys/plugin-kit';
+import { type InstanceSandbox, type Workspace } from '@codemonkeys/protocol';
 
 export interface RegressionFilterSettings {
   command: string;

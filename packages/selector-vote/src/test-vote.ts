@@ -1,4 +1,5 @@
-import { runTestMatrix, testVotesOf, type GeneratedTest, type InstanceSandbox, type Patch, type SequenceStorage, type TestMatrix } from '@codemonkeys/core';
+import { runTestMatrix, testVotesOf, type TestMatrix } from '@codemonkeys/plugin-kit';
+import { type GeneratedTest, type InstanceSandbox, type Patch, type SequenceStorage } from '@codemonkeys/protocol';
 
 export interface TestVoteOutcome {
   /** Votes per candidate (tests passed); 0 for candidates not run (empty, not applying). */

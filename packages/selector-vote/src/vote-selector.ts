@@ -1,4 +1,4 @@
-import { assertSelectorCandidates, type InstanceSandbox, type Patch, type PluginContext, type SelectorV1 } from '@codemonkeys/core';
+import { assertSelectorCandidates, type InstanceSandbox, type Patch, type PluginContext, type SelectorV1 } from '@codemonkeys/protocol';
 import parseDiff from 'parse-diff';
 import { checkAgainstBase } from './base-application-check';
 import { rankCandidates, type RankedCandidate } from './candidate-ranking';

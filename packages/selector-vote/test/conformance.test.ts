@@ -1,4 +1,4 @@
-import { runSelectorConformance } from '@codemonkeys/core/testkit';
+import { runSelectorConformance } from '@codemonkeys/protocol/testkit';
 import { createVoteHarness } from './support/vote-harness';
 
 // The vote makes no model call, so `requests` is left out (the suite then skips the gold-leak check).

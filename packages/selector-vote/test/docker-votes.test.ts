@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { GeneratedTest, Patch } from '@codemonkeys/core';
-import { describeWhenAvailable } from '@codemonkeys/core/testkit';
+import type { GeneratedTest, Patch } from '@codemonkeys/protocol';
+import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
 import type { VoteSelectionMetadata } from '../src/index';
 import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';
 import { containersOf, dockerAvailability } from '@codemonkeys/sandbox-docker/testing';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { describeWhenAvailable, locateSharedData } from '@codemonkeys/core/testkit';
+import { describeWhenAvailable, locateSharedData } from '@codemonkeys/protocol/testkit';
 import type { VoteSelectionMetadata } from '../src/index';
 import { ensembleOf, loadSystem, scoreVote, textualVoteSelector, type EnsembleInstance } from '../bench/predictions-ensemble';
 

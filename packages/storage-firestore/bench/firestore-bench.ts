@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import readline from 'node:readline';
-import { readAllPages, summarizeRunRecords, type ModelCallQuery, type ModelCallRecord } from '@codemonkeys/core';
+import { readAllPages, summarizeRunRecords, type ModelCallQuery, type ModelCallRecord } from '@codemonkeys/protocol';
 import { createFirestoreClient, createFirestoreSequenceStorage } from '../src/index';
 // The same records as the SQLite bench, so that the figures compare.
 import { benchModelCalls, medianMs, perSecond, seconds, timeMs } from '../../storage-sqlite/bench/bench-records';

@@ -1,5 +1,5 @@
 import { Firestore } from '@google-cloud/firestore';
-import { CodemonkeysError } from '@codemonkeys/core';
+import { CodemonkeysError } from '@codemonkeys/protocol';
 
 const loopbackHosts = new Map([
   ['127.0.0.1', '127.0.0.1'],

@@ -1,4 +1,4 @@
-import type { StorageRecordKind, StorageRecordOf } from '@codemonkeys/core';
+import type { StorageRecordKind, StorageRecordOf } from '@codemonkeys/protocol';
 import { documentIdOf } from './document-id';
 import { encodeSortKey } from './sort-key';
 

@@ -1,41 +1,6 @@
 import { AggregateField, type DocumentReference, type DocumentSnapshot, type Firestore, type Query } from '@google-cloud/firestore';
 import pMap from 'p-map';
-import {
-  CodemonkeysError,
-  StorageError,
-  createSequenceWriter,
-  createStorageRecordCodec,
-  encodeCursor,
-  exportRunRecords,
-  importExportRecords,
-  resolvePageRequest,
-  roundCostUsd,
-  type CacheEntry,
-  type ExperimentRecord,
-  type ExportRecord,
-  type MessageLogQuery,
-  type MessageLogRecord,
-  type ModelCallQuery,
-  type ModelCallRecord,
-  type Page,
-  type PageRequest,
-  type RewardQuery,
-  type RewardRecord,
-  type RunQuery,
-  type RunRecord,
-  type RunSummary,
-  type SequenceStorage,
-  type SequenceWriter,
-  type StageKey,
-  type StageResultQuery,
-  type StageResultRecord,
-  type StorageCapabilities,
-  type StorageRecordCodec,
-  type StorageRecordKind,
-  type StorageRecordOf,
-  type WorkStateQuery,
-  type WorkStateRecord,
-} from '@codemonkeys/core';
+import { CodemonkeysError, StorageError, createSequenceWriter, createStorageRecordCodec, encodeCursor, exportRunRecords, importExportRecords, resolvePageRequest, roundCostUsd, type CacheEntry, type ExperimentRecord, type ExportRecord, type MessageLogQuery, type MessageLogRecord, type ModelCallQuery, type ModelCallRecord, type Page, type PageRequest, type RewardQuery, type RewardRecord, type RunQuery, type RunRecord, type RunSummary, type SequenceStorage, type SequenceWriter, type StageKey, type StageResultQuery, type StageResultRecord, type StorageCapabilities, type StorageRecordCodec, type StorageRecordKind, type StorageRecordOf, type WorkStateQuery, type WorkStateRecord } from '@codemonkeys/protocol';
 import { createFirestoreClient } from './firestore-client';
 import {
   chunksCollection,

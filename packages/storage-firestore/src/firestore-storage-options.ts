@@ -1,6 +1,6 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { z } from 'zod';
-import { parseWithSchema, type SecretRedactor, type SecretRedactorOptions } from '@codemonkeys/core';
+import { parseWithSchema, type SecretRedactor, type SecretRedactorOptions } from '@codemonkeys/protocol';
 
 /** Firestore's own limits: a document is at most 1 MiB; a commit at most 500 writes and 10 MiB. */
 export const firestoreLimits = { documentBytes: 1_048_576, batchWrites: 500, requestBytes: 10 * 1_048_576 } as const;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { SequenceStorage } from '@codemonkeys/core';
-import { runSequenceStorageConformance } from '@codemonkeys/core/testkit';
+import type { SequenceStorage } from '@codemonkeys/protocol';
+import { runSequenceStorageConformance } from '@codemonkeys/protocol/testkit';
 import { afterAll, beforeAll } from 'vitest';
 import { createFirestoreSequenceStorage, type FirestoreSequenceStorage } from '../src/index';
 import { startFirestoreEmulator, type FirestoreEmulator } from '../src/testing/index';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { SchemaValidationError, StorageError } from '@codemonkeys/core';
-import { sampleModelCall, sampleStageResult } from '@codemonkeys/core/testkit';
+import { SchemaValidationError, StorageError } from '@codemonkeys/protocol';
+import { sampleModelCall, sampleStageResult } from '@codemonkeys/protocol/testkit';
 import type { WriteBatch } from '@google-cloud/firestore';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFirestoreClient, createFirestoreSequenceStorage, normalizeEmulatorHost, type FirestoreSequenceStorage, type FirestoreSequenceStorageOptions } from '../src/index';

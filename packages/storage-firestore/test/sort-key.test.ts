@@ -1,4 +1,4 @@
-import { compareSortKeys } from '@codemonkeys/core';
+import { compareSortKeys } from '@codemonkeys/protocol';
 import { describe, expect, it } from 'vitest';
 import { encodeSortKey } from '../src/sort-key';
 

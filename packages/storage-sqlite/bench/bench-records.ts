@@ -1,4 +1,4 @@
-import type { ModelCallRecord } from '@codemonkeys/core';
+import type { ModelCallRecord } from '@codemonkeys/protocol';
 
 /** `count` model calls of about `bytes` bytes each, spread over instances, stages and models as a run's are. */
 export function benchModelCalls(count: number, bytes = 10_000, runId = 'bench-run'): ModelCallRecord[] {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { createInMemorySequenceStorage, readAllPages, summarizeRunRecords, type ModelCallQuery, type ModelCallRecord, type SequenceStorage } from '@codemonkeys/core';
+import { createInMemorySequenceStorage, readAllPages, summarizeRunRecords, type ModelCallQuery, type ModelCallRecord, type SequenceStorage } from '@codemonkeys/protocol';
 import { createSqliteSequenceStorage } from '../src/index';
 import { benchModelCalls, medianMs, perSecond, seconds, timeMs } from './bench-records';
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { StorageError } from '@codemonkeys/core';
+import { StorageError } from '@codemonkeys/protocol';
 
 /** One step of the schema. Released migrations are never edited: a change is a new version. */
 export interface SqliteMigration {

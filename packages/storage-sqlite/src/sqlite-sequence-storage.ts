@@ -1,41 +1,5 @@
 import Database from 'better-sqlite3';
-import {
-  CodemonkeysError,
-  StorageError,
-  createSequenceWriter,
-  createStorageRecordCodec,
-  encodeCursor,
-  exportRunRecords,
-  importExportRecords,
-  resolvePageRequest,
-  emptyRunSummary,
-  roundCostUsd,
-  type CacheEntry,
-  type ExperimentRecord,
-  type ExportRecord,
-  type MessageLogQuery,
-  type MessageLogRecord,
-  type ModelCallQuery,
-  type ModelCallRecord,
-  type Page,
-  type PageRequest,
-  type RewardQuery,
-  type RewardRecord,
-  type RunQuery,
-  type RunRecord,
-  type RunSummary,
-  type SequenceStorage,
-  type SequenceWriter,
-  type StageKey,
-  type StageResultQuery,
-  type StageResultRecord,
-  type StorageCapabilities,
-  type StorageRecordCodec,
-  type StorageRecordKind,
-  type StorageRecordOf,
-  type WorkStateQuery,
-  type WorkStateRecord,
-} from '@codemonkeys/core';
+import { CodemonkeysError, StorageError, createSequenceWriter, createStorageRecordCodec, encodeCursor, exportRunRecords, importExportRecords, resolvePageRequest, emptyRunSummary, roundCostUsd, type CacheEntry, type ExperimentRecord, type ExportRecord, type MessageLogQuery, type MessageLogRecord, type ModelCallQuery, type ModelCallRecord, type Page, type PageRequest, type RewardQuery, type RewardRecord, type RunQuery, type RunRecord, type RunSummary, type SequenceStorage, type SequenceWriter, type StageKey, type StageResultQuery, type StageResultRecord, type StorageCapabilities, type StorageRecordCodec, type StorageRecordKind, type StorageRecordOf, type WorkStateQuery, type WorkStateRecord } from '@codemonkeys/protocol';
 import { migrateSqliteSchema } from './sqlite-migrations';
 import { parseSqliteStorageOptions, type SqliteSequenceStorageOptions } from './sqlite-storage-options';
 

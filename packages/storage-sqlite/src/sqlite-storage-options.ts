@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseWithSchema, type SecretRedactor, type SecretRedactorOptions } from '@codemonkeys/core';
+import { parseWithSchema, type SecretRedactor, type SecretRedactorOptions } from '@codemonkeys/protocol';
 
 export const SqliteSequenceStorageSettingsSchema = z.object({
   /** The database file, created if missing; `:memory:` for a private in-memory database. */

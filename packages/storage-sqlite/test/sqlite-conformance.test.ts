@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SequenceStorage } from '@codemonkeys/core';
-import { runSequenceStorageConformance } from '@codemonkeys/core/testkit';
+import type { SequenceStorage } from '@codemonkeys/protocol';
+import { runSequenceStorageConformance } from '@codemonkeys/protocol/testkit';
 import { createSqliteSequenceStorage, SqliteSequenceStorage } from '../src/index';
 import { makeTemporaryDirectory, readDirectoryBytes } from './temporary-directory';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readAllPages, type ModelCallQuery, type ModelCallRecord } from '@codemonkeys/core';
+import { readAllPages, type ModelCallQuery, type ModelCallRecord } from '@codemonkeys/protocol';
 import { afterEach, expect, it } from 'vitest';
 import { createSqliteSequenceStorage } from '../src/index';
 import { crashBatch } from './fixtures/fixture-records';

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SchemaValidationError, StorageError } from '@codemonkeys/core';
-import { sampleModelCall, sampleRun } from '@codemonkeys/core/testkit';
+import { SchemaValidationError, StorageError } from '@codemonkeys/protocol';
+import { sampleModelCall, sampleRun } from '@codemonkeys/protocol/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appliedSqliteMigrations, createSqliteSequenceStorage, latestSqliteSchemaVersion } from '../src/index';
 import { makeTemporaryDirectory } from './temporary-directory';

@@ -89,3 +89,13 @@ export { shellQuote, testTargetsOf } from './environment/test-targets';
 
 // Evaluation in sandboxes
 export * from './evaluation/index';
+
+// The instance sandbox pool: sessions of one instance over any Sandbox, reset to the prepared state between uses.
+export {
+  InstanceSandboxPoolSettingsSchema,
+  createInstanceSandboxPool,
+  type InstanceSandboxPool,
+  type InstanceSandboxPoolOptions,
+  type InstanceSandboxPoolSettings,
+  type InstanceSandboxPoolStatistics,
+} from './sandbox-pool/instance-sandbox-pool';

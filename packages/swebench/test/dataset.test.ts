@@ -2,8 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetError, NotFoundError } from '@codemonkeys/core';
-import { describeWhenAvailable, locateSharedData } from '@codemonkeys/core/testkit';
+import { DatasetError, NotFoundError } from '@codemonkeys/protocol';
+import { describeWhenAvailable, locateSharedData } from '@codemonkeys/protocol/testkit';
 import { filterInstances, loadDataset, loadPredictions, writePredictions } from '../src/index';
 
 let directory: string;

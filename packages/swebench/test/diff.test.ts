@@ -2,8 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PathOutsideRepositoryError } from '@codemonkeys/core';
-import { describeWhenAvailable, locateSharedData } from '@codemonkeys/core/testkit';
+import { PathOutsideRepositoryError } from '@codemonkeys/protocol';
+import { describeWhenAvailable, locateSharedData } from '@codemonkeys/protocol/testkit';
 import { applyPatch, changedLines, changedLinesText, goldLines, goldLinesByFile, normalizeDiff, parseUnifiedDiff, PatchApplyError } from '../src/index';
 import { runGit } from '../src/git/run-git';
 

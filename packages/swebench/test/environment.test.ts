@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SchemaValidationError } from '@codemonkeys/core';
-import { describeWhenAvailable, locateSharedData } from '@codemonkeys/core/testkit';
+import { SchemaValidationError } from '@codemonkeys/protocol';
+import { describeWhenAvailable, locateSharedData } from '@codemonkeys/protocol/testkit';
 import {
   builtInEnvironmentSpecs,
   environmentImageKey,

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWhenAvailable } from '@codemonkeys/core/testkit';
+import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
 import {
   checkInstanceEnvironment,
   createInstanceSandboxProvider,

@@ -2,8 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Sandbox } from '@codemonkeys/core';
-import { describeWhenAvailable } from '@codemonkeys/core/testkit';
+import type { Sandbox } from '@codemonkeys/protocol';
+import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
 import type { DockerSandbox } from '@codemonkeys/sandbox-docker';
 import {
   checkInstanceEnvironment,

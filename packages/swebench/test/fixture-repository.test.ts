@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWhenAvailable } from '@codemonkeys/core/testkit';
+import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
 import { applyPatch, gradeTests, parseTestLog, resolutionStatus, testCommandFor, testTargetsOf } from '../src/index';
 import { createFixtureRepository, fixtureEnvironmentSpec, fixtureInstanceNames, unifiedDiffOf, type FixtureRepository } from '../src/testing/index';
 import { runGit } from '../src/git/run-git';

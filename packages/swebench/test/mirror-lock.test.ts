@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CodemonkeysError } from '@codemonkeys/core';
+import { CodemonkeysError } from '@codemonkeys/protocol';
 import { createRepositoryCache } from '../src/index';
 import { lockMirror, mirrorLockPath, RepositoryLockError, withMirrorLock } from '../src/repository/mirror-lock';
 import { createFixtureRepository, type FixtureRepository } from '../src/testing/index';

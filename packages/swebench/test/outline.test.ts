@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { describeWhenAvailable } from '@codemonkeys/core/testkit';
+import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
 import { outlinePython, skeletonPython } from '../src/index';
 
 const sample = `"""Module."""

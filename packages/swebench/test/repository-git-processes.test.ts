@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { NotFoundError } from '@codemonkeys/core';
+import { NotFoundError } from '@codemonkeys/protocol';
 import { createRepositoryCache, createWorkspaceProvider, type RepositoryCache } from '../src/index';
 import { createFixtureRepository, recordGitCalls, type FixtureRepository, type GitCallRecorder } from '../src/testing/index';
 

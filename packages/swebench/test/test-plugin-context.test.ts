@@ -1,5 +1,5 @@
 import { afterAll, expect, it } from 'vitest';
-import type { ModelClient } from '@codemonkeys/core';
+import type { ModelClient } from '@codemonkeys/protocol';
 import { createFixtureRepository, createTestPluginContext } from '../src/testing/index';
 
 const fixture = await createFixtureRepository({ instances: ['word-count', 'sentence-stats'] });

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotFoundError, PathOutsideRepositoryError, UnsupportedCapabilityError } from '@codemonkeys/core';
+import { NotFoundError, PathOutsideRepositoryError, UnsupportedCapabilityError } from '@codemonkeys/protocol';
 import { createRepositoryCache, createWorkspaceProvider, parseUnifiedDiff, type RepositoryCache } from '../src/index';
 import { createFixtureRepository, type FixtureRepository } from '../src/testing/index';
 import { runGit } from '../src/git/run-git';

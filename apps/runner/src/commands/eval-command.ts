@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { formatZodError } from '@codemonkeys/core';
+import { formatZodError } from '@codemonkeys/protocol';
 import { exitCodes } from '../exit-codes';
 import { abortOnInterrupt } from './abort-on-interrupt';
 import { EvalOptionsSchema, splitList, type EvalOptions } from '../evaluation/eval-options';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { PluginKind } from '@codemonkeys/core';
+import type { PluginKind } from '@codemonkeys/protocol';
 import { listInstalledPlugins } from '../plugins/installed-plugins';
 import { loadPlugin } from '../plugins/load-plugin';
 import { shortPluginName } from '../plugins/plugin-name';

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { readAllPages, type RunQuery, type RunRecord, type SequenceStorage } from '@codemonkeys/core';
+import { readAllPages, type RunQuery, type RunRecord, type SequenceStorage } from '@codemonkeys/protocol';
 import { exitCodes } from '../exit-codes';
 import { collectRunReport, type RunReport } from '../report/collect-run-report';
 import { formatHtmlReport } from '../report/format-html-report';

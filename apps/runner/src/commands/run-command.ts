@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { CodemonkeysError, InvalidPluginError, InvalidPluginOptionsError, NoSuchPluginError, SchemaValidationError, UnsupportedSpecificationVersionError } from '@codemonkeys/core';
+import { CodemonkeysError, InvalidPluginError, InvalidPluginOptionsError, NoSuchPluginError, SchemaValidationError, UnsupportedSpecificationVersionError } from '@codemonkeys/protocol';
 import type { RunFlags } from '../config/run-flags';
 import { exitCodes } from '../exit-codes';
 import { runExperimentCommand, type RunCommandOptions } from '../execution/run-experiment-command';

@@ -1,16 +1,7 @@
 import fs from 'node:fs';
 import { once } from 'node:events';
 import { Option, type Command } from 'commander';
-import {
-  CodemonkeysError,
-  RunStatusSchema,
-  formatExportLine,
-  readAllPages,
-  type RunQuery,
-  type RunRecord,
-  type RunSummary,
-  type SequenceStorage,
-} from '@codemonkeys/core';
+import { CodemonkeysError, RunStatusSchema, formatExportLine, readAllPages, type RunQuery, type RunRecord, type RunSummary, type SequenceStorage } from '@codemonkeys/protocol';
 import { exitCodes } from '../exit-codes';
 import { readExportFile } from '../storage/export-file';
 import { openStorage, type OpenStorageOptions } from '../storage/open-storage';

@@ -1,4 +1,4 @@
-import { SandboxLimitsSchema } from '@codemonkeys/core';
+import { SandboxLimitsSchema } from '@codemonkeys/protocol';
 import { ModelPriceSchema } from '@codemonkeys/llm';
 import { z } from 'zod';
 

@@ -1,4 +1,4 @@
-import { CodemonkeysError } from '@codemonkeys/core';
+import { CodemonkeysError } from '@codemonkeys/protocol';
 import { PluginConfigSchema, type ExperimentConfig, type PluginConfig } from './experiment-config';
 
 export const stageKeys = ['localizer', 'generator', 'selector'] as const;

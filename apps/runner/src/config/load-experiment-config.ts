@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CodemonkeysError, parseWithSchema } from '@codemonkeys/core';
+import { CodemonkeysError, parseWithSchema } from '@codemonkeys/protocol';
 import { ExperimentConfigSchema, type ExperimentConfig } from './experiment-config';
 
 /**

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CodemonkeysError, SchemaValidationError } from '@codemonkeys/core';
+import { CodemonkeysError, SchemaValidationError } from '@codemonkeys/protocol';
 import { z } from 'zod';
 import { ExperimentConfigSchema, type ExperimentConfig } from './experiment-config';
 import { applyOverrides, parseVaryFlags, stageKeys, type StageKey } from './hyper-sweep';

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { toSweBenchRecord, type Instance } from '@codemonkeys/core';
+import { toSweBenchRecord, type Instance } from '@codemonkeys/protocol';
 import { createFixtureRepository, fixtureEnvironmentSpec, fixtureInstanceNames, type FixtureInstanceName, type FixtureRepository } from '@codemonkeys/swebench/testing';
 import type { ScriptedInstance, ScriptedSample } from './scripted-model';
 

@@ -1,4 +1,5 @@
-import { lineRunsOf, type Instance } from '@codemonkeys/core';
+import { lineRunsOf } from '@codemonkeys/plugin-kit';
+import { type Instance } from '@codemonkeys/protocol';
 import type { LoopbackHandler, LoopbackRequest } from '@codemonkeys/llm/testing';
 import { goldLines, parseUnifiedDiff } from '@codemonkeys/swebench';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { parseEnvironmentSpecs, createInstanceSandboxProvider, createRepositoryCache, type EnvironmentSpec, type InstanceSandboxProvider, type RepositoryCache } from '@codemonkeys/swebench';
 import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';
 import pMap from 'p-map';
-import { DatasetError, type Instance } from '@codemonkeys/core';
+import { DatasetError, type Instance } from '@codemonkeys/protocol';
 import type { EvaluationProgress } from './evaluation-progress';
 import { imageBuildHooks } from './image-build-notices';
 import { repositorySourcesOf, type EvalOptions } from './eval-options';

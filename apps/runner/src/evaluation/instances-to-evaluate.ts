@@ -1,4 +1,4 @@
-import type { Instance } from '@codemonkeys/core';
+import type { Instance } from '@codemonkeys/protocol';
 import { loadDataset } from '@codemonkeys/swebench';
 
 /** The dataset, filtered by `--instances` (exact ids, or globs when a value has `*`, `?` or `[`). */

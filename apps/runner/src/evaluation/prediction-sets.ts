@@ -1,4 +1,4 @@
-import { DatasetError, type Instance } from '@codemonkeys/core';
+import { DatasetError, type Instance } from '@codemonkeys/protocol';
 import { loadPredictions } from '@codemonkeys/swebench';
 
 /** The candidates of one model (`model_name_or_path`): instance id → patch (null or '' for none). */

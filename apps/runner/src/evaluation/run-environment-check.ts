@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { CodemonkeysError, type Instance } from '@codemonkeys/core';
+import { CodemonkeysError, type Instance } from '@codemonkeys/protocol';
 import { checkInstanceEnvironment, writeEvaluationArtifacts, type InstanceEnvironmentCheck } from '@codemonkeys/swebench';
 import { z } from 'zod';
 import type { EvalOptions } from './eval-options';

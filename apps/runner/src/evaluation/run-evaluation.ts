@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { CodemonkeysError, type Instance } from '@codemonkeys/core';
+import { CodemonkeysError, type Instance } from '@codemonkeys/protocol';
 import {
   createRunReport,
   evaluatePatch,

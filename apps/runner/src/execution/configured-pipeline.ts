@@ -1,17 +1,4 @@
-import {
-  LocalizationResultSchema,
-  PatchSchema,
-  instantiatePlugin,
-  parseWithSchema,
-  type Instance,
-  type LocalizationResult,
-  type Message,
-  type Patch,
-  type PatchGenerator,
-  type Localizer,
-  type Selector,
-  type SequenceStorage,
-} from '@codemonkeys/core';
+import { LocalizationResultSchema, PatchSchema, instantiatePlugin, parseWithSchema, type Instance, type LocalizationResult, type Message, type Patch, type PatchGenerator, type Localizer, type Selector, type SequenceStorage } from '@codemonkeys/protocol';
 import { z } from 'zod';
 import { stageNames, type PlannedRun, type StagePlugin } from '../experiment/experiment-plan';
 import type { InstanceEnvironment } from './instance-environment';

@@ -1,4 +1,4 @@
-import type { Logger } from '@codemonkeys/core';
+import type { Logger } from '@codemonkeys/protocol';
 import { experimentRecordOf, type ExperimentPlan, type PlannedRun } from '../experiment/experiment-plan';
 import { createConfiguredPipeline } from './configured-pipeline';
 import { createCoreExperiment, type ExperimentRuntime, type RuntimeRun } from './experiment-runtime';

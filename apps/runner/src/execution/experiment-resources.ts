@@ -2,7 +2,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import Dockerode from 'dockerode';
-import { DatasetError, type Instance, type Logger, type SequenceStorage } from '@codemonkeys/core';
+import { DatasetError, type Instance, type Logger, type SequenceStorage } from '@codemonkeys/protocol';
 import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';
 import {
   createInstanceSandboxProvider,

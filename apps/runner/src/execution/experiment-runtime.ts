@@ -1,4 +1,4 @@
-import { CodemonkeysError, currentCallLabels, type ExperimentRecord, type Experiment, type Patch, type ResolvedPlugin } from '@codemonkeys/core';
+import { CodemonkeysError, currentCallLabels, type ExperimentRecord, type Experiment, type Patch, type ResolvedPlugin } from '@codemonkeys/protocol';
 import type { InstanceEnvironment, RunScope } from './instance-environment';
 import type { RunControl } from './run-control';
 import { createStageRunner, type StageObserver, type StageRunner } from './stage-runner';

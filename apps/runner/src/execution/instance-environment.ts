@@ -1,4 +1,4 @@
-import { NotFoundError, type Instance, type LocalizationResult, type Logger, type Patch, type PluginContext, type SequenceStorage } from '@codemonkeys/core';
+import { NotFoundError, type Instance, type LocalizationResult, type Logger, type Patch, type PluginContext, type SequenceStorage } from '@codemonkeys/protocol';
 import { createRewarder, type Rewarder } from '@codemonkeys/rewards';
 import type { RewardsConfig } from '../config/experiment-config';
 import { stableHash } from '../experiment/experiment-identity';

@@ -1,4 +1,4 @@
-import { addUsage, emptyUsage, type Logger, type SequenceStorage, type Usage } from '@codemonkeys/core';
+import { addUsage, emptyUsage, type Logger, type SequenceStorage, type Usage } from '@codemonkeys/protocol';
 import { createModelBudget, createModelCallRecorder, createModelClient, type LlmModelClient, type ModelBudget, type ModelCallRecorder } from '@codemonkeys/llm';
 import type { ExperimentConfig, ModelEndpointConfig } from '../config/experiment-config';
 

@@ -1,4 +1,4 @@
-import type { Instance, Logger, SequenceStorage } from '@codemonkeys/core';
+import type { Instance, Logger, SequenceStorage } from '@codemonkeys/protocol';
 import type { ExperimentConfig } from '../config/experiment-config';
 import { planExperiment, type ExperimentPlan } from '../experiment/experiment-plan';
 import { createConfiguredRuntime } from './configured-runtime';

@@ -1,4 +1,4 @@
-import { NotFoundError, toTask, type Logger, type PluginContext, type SequenceStorage, type WorkStateRecord } from '@codemonkeys/core';
+import { NotFoundError, toTask, type Logger, type PluginContext, type SequenceStorage, type WorkStateRecord } from '@codemonkeys/protocol';
 import type { ExperimentResources } from './experiment-resources';
 
 export interface RunnerPluginContextOptions {

@@ -1,4 +1,4 @@
-import { PatchSchema, withCallLabels, type ErrorInfo, type Patch } from '@codemonkeys/core';
+import { PatchSchema, withCallLabels, type ErrorInfo, type Patch } from '@codemonkeys/protocol';
 import { stageNames } from '../experiment/experiment-plan';
 import type { ExperimentRuntime, RuntimeRun } from './experiment-runtime';
 import { isBudgetExceeded, isStopped, StopRequestedError, type RunControl, type StopReason } from './run-control';

@@ -1,4 +1,5 @@
-import { lineRunsOf, parseRenderedContext, type CodePointer, type LocalizationResult } from '@codemonkeys/core';
+import { lineRunsOf } from '@codemonkeys/plugin-kit';
+import { parseRenderedContext, type CodePointer, type LocalizationResult } from '@codemonkeys/protocol';
 
 export interface FusionOptions {
   /** The constant of reciprocal-rank fusion (60 in Cormack et al. and most hybrid retrievers). */

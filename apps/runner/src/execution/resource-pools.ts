@@ -1,5 +1,5 @@
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { InstanceSandbox } from '@codemonkeys/core';
+import type { InstanceSandbox } from '@codemonkeys/protocol';
 
 /**
  * Concurrency pools of one process, apart from model calls (limited per endpoint by the model clients):

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setMaxListeners } from 'node:events';
-import { BudgetExceededError, CodemonkeysError } from '@codemonkeys/core';
+import { BudgetExceededError, CodemonkeysError } from '@codemonkeys/protocol';
 
 /** Why a run stopped taking new work before every instance was done. */
 export type StopReason = 'interrupt' | 'budget';

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { SequenceStorage } from '@codemonkeys/core';
+import type { SequenceStorage } from '@codemonkeys/protocol';
 import { resolveRunConfig } from '../config/run-flags';
 import type { ExperimentConfig } from '../config/experiment-config';
 import type { RunCommandFlags } from '../commands/run-command';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readAllPages, type Patch, type RunStatus, type SequenceStorage, type WorkStateQuery } from '@codemonkeys/core';
+import { readAllPages, type Patch, type RunStatus, type SequenceStorage, type WorkStateQuery } from '@codemonkeys/protocol';
 import { writePredictions } from '@codemonkeys/swebench';
 import { stageNames } from '../experiment/experiment-plan';
 import type { RunProgress } from '../progress/run-progress';

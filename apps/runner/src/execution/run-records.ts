@@ -1,4 +1,4 @@
-import { supportedSpecificationVersions, type RunRecord, type RunStatus, type SequenceStorage } from '@codemonkeys/core';
+import { supportedSpecificationVersions, type RunRecord, type RunStatus, type SequenceStorage } from '@codemonkeys/protocol';
 import { packageMeta } from '../package-meta';
 import type { ExperimentRuntime, RuntimeRun } from './experiment-runtime';
 

@@ -1,4 +1,4 @@
-import { withCallLabels, type SequenceStorage, type StageResultRecord } from '@codemonkeys/core';
+import { withCallLabels, type SequenceStorage, type StageResultRecord } from '@codemonkeys/protocol';
 import type { ModelBudget } from '@codemonkeys/llm';
 import { StopRequestedError, isRelinquished, isStopped, type RunControl } from './run-control';
 

@@ -3,20 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  CodemonkeysError,
-  LocalizationResultSchema,
-  PatchSchema,
-  instantiatePlugin,
-  parsePluginOptions,
-  SchemaValidationError,
-  type Instance,
-  type Logger,
-  type Patch,
-  type PluginKind,
-  type ResolvedPlugin,
-  type SequenceStorage,
-} from '@codemonkeys/core';
+import { CodemonkeysError, LocalizationResultSchema, PatchSchema, instantiatePlugin, parsePluginOptions, SchemaValidationError, type Instance, type Logger, type Patch, type PluginKind, type ResolvedPlugin, type SequenceStorage } from '@codemonkeys/protocol';
 import { tsImport } from 'tsx/esm/api';
 import type { z } from 'zod';
 import { applyRunFlags, type RunFlags } from '../config/run-flags';

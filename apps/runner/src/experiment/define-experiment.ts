@@ -1,14 +1,4 @@
-import type {
-  InstanceSandbox,
-  Logger,
-  ModelClient,
-  Patch,
-  PluginInstanceByKind,
-  PluginKind,
-  SequenceStorage,
-  Task,
-  Workspace,
-} from '@codemonkeys/core';
+import type { InstanceSandbox, Logger, ModelClient, Patch, PluginInstanceByKind, PluginKind, SequenceStorage, Task, Workspace } from '@codemonkeys/protocol';
 import { ExperimentConfigSchema } from '../config/experiment-config';
 import type { z } from 'zod';
 

@@ -1,11 +1,4 @@
-import {
-  CodemonkeysError,
-  parsePluginOptions,
-  type ExperimentRecord,
-  type PluginDefinition,
-  type PluginKind,
-  type ResolvedPlugin,
-} from '@codemonkeys/core';
+import { CodemonkeysError, parsePluginOptions, type ExperimentRecord, type PluginDefinition, type PluginKind, type ResolvedPlugin } from '@codemonkeys/protocol';
 import type { ExperimentConfig, PluginConfig } from '../config/experiment-config';
 import { sweepPoints } from '../config/hyper-sweep';
 import { loadPlugin, type LoadedPlugin } from '../plugins/load-plugin';

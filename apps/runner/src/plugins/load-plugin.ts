@@ -1,13 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import {
-  InvalidPluginError,
-  NoSuchPluginError,
-  assertPluginDefinition,
-  type PluginDefinition,
-  type PluginKind,
-} from '@codemonkeys/core';
+import { InvalidPluginError, NoSuchPluginError, assertPluginDefinition, type PluginDefinition, type PluginKind } from '@codemonkeys/protocol';
 import { resolve as resolveModule } from 'import-meta-resolve';
 import { listInstalledPlugins } from './installed-plugins';
 import { parsePluginName, shortPluginName } from './plugin-name';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { PluginKind } from '@codemonkeys/core';
+import type { PluginKind } from '@codemonkeys/protocol';
 
 export type PluginReference =
   | { type: 'path'; name: string; location: string }

@@ -1,4 +1,4 @@
-import type { Logger, LogLevel } from '@codemonkeys/core';
+import type { Logger, LogLevel } from '@codemonkeys/protocol';
 
 const levelOrder: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { CodemonkeysError, NotFoundError, type SequenceStorage } from '@codemonkeys/core';
+import { CodemonkeysError, NotFoundError, type SequenceStorage } from '@codemonkeys/protocol';
 import { ExperimentConfigSchema } from '../config/experiment-config';
 import { openCodeExperiment } from '../experiment/code-experiment';
 import type { ExperimentRuntime } from '../execution/experiment-runtime';

@@ -1,4 +1,4 @@
-import { NotFoundError, readAllPages, type ResolvedPlugin, type RewardQuery, type RunSummary, type SequenceStorage, type StageResultQuery, type WorkStateQuery } from '@codemonkeys/core';
+import { NotFoundError, readAllPages, type ResolvedPlugin, type RewardQuery, type RunSummary, type SequenceStorage, type StageResultQuery, type WorkStateQuery } from '@codemonkeys/protocol';
 import { generationRewardNames, scorecardFromStorage, selectionRewardNames, type Scorecard } from '@codemonkeys/rewards';
 import { stageNames } from '../experiment/experiment-plan';
 import type { RunMetadata } from '../execution/run-records';

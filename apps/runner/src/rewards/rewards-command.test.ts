@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { toSweBenchRecord } from '@codemonkeys/core';
-import { describeWhenAvailable, locateSharedData } from '@codemonkeys/core/testkit';
+import { toSweBenchRecord } from '@codemonkeys/protocol';
+import { describeWhenAvailable, locateSharedData } from '@codemonkeys/protocol/testkit';
 import { createDockerSandbox } from '@codemonkeys/sandbox-docker';
 import { dockerAvailability } from '@codemonkeys/sandbox-docker/testing';
 import { createFixtureRepository, fixtureEnvironmentSpec, type FixtureRepository } from '@codemonkeys/swebench/testing';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { NotFoundError, parseExportLine, type ExportRecord } from '@codemonkeys/core';
+import { NotFoundError, parseExportLine, type ExportRecord } from '@codemonkeys/protocol';
 
 async function* readLines(file: string): AsyncIterable<{ text: string; line: number }> {
   const input = file === '-' ? process.stdin : fs.createReadStream(file, { encoding: 'utf8' });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { sampleRun } from '@codemonkeys/core/testkit';
+import { sampleRun } from '@codemonkeys/protocol/testkit';
 import { afterAll, expect, it } from 'vitest';
 import { openStorage } from './open-storage';
 

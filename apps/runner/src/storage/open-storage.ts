@@ -1,4 +1,4 @@
-import { CodemonkeysError, createInMemorySequenceStorage, type SecretRedactorOptions, type SequenceStorage } from '@codemonkeys/core';
+import { CodemonkeysError, createInMemorySequenceStorage, type SecretRedactorOptions, type SequenceStorage } from '@codemonkeys/protocol';
 import { defaultStorageUrl, parseStorageUrl } from './storage-url';
 
 export interface OpenStorageOptions {

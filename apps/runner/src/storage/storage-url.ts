@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { CodemonkeysError } from '@codemonkeys/core';
+import { CodemonkeysError } from '@codemonkeys/protocol';
 
 /** Where `codemonkeys` keeps runs unless told otherwise: a SQLite file in the current directory. */
 export const defaultStorageUrl = 'sqlite:./runs.db';

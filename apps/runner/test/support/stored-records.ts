@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ExportRecord, SequenceStorage } from '@codemonkeys/core';
+import type { ExportRecord, SequenceStorage } from '@codemonkeys/protocol';
 import { openStorage } from '../../src/storage/open-storage';
 
 /**

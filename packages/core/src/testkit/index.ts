@@ -1,16 +1,2 @@
-export { describeWhenAvailable, isCI, probeTcp, type Availability } from './availability';
-export { locateSharedData, sharedDataDirectory, sharedDataEnvironmentVariable, type SharedDataFiles } from './shared-data';
-export {
-  runSequenceStorageConformance,
-  sampleExperiment,
-  sampleModelCall,
-  sampleRun,
-  sampleStageResult,
-  type SequenceStorageCreateOptions,
-  type SequenceStorageFactory,
-} from './sequence-storage-conformance';
-export { runSandboxConformance, type SandboxConformanceFactory } from './sandbox-conformance';
-export { goldNeedlesOf, leakedGold } from './gold-leaks';
-export { runLocalizerConformance, type LocalizerConformanceFactory, type LocalizerConformanceSetup } from './localizer-conformance';
-export { runSelectorConformance, type SelectorConformanceFactory, type SelectorConformanceSetup } from './selector-conformance';
-export { runPatchGeneratorConformance, type PatchGeneratorConformanceFactory, type PatchGeneratorConformanceSetup } from './patch-generator-conformance';
+/** @deprecated Import `@codemonkeys/protocol/testkit`. */
+export * from '@codemonkeys/protocol/testkit';

@@ -1,4 +1,4 @@
-import { addUsage, emptyUsage, type Usage } from '@codemonkeys/core';
+import { addUsage, emptyUsage, type Usage } from '@codemonkeys/protocol';
 
 /** What the model calls of a sample cost. */
 export interface CallTotals {

@@ -1,4 +1,4 @@
-import { BudgetExceededError, addUsage, type ChatRequest, type Logger, type Message, type ModelClient, type Usage } from '@codemonkeys/core';
+import { BudgetExceededError, addUsage, type ChatRequest, type Logger, type Message, type ModelClient, type Usage } from '@codemonkeys/protocol';
 import type { CallTotals } from './call-totals';
 
 /** How a sample talks to the model. */

@@ -1,5 +1,5 @@
 import { AsyncResource } from 'node:async_hooks';
-import type { ChatResponse, Message, ModelClient, Usage } from '@codemonkeys/core';
+import type { ChatResponse, Message, ModelClient, Usage } from '@codemonkeys/protocol';
 import type { ConversationSettings, SharedAnswer } from './model-conversation';
 
 /** Integer shares of a count that add up to it exactly (the first `total % parts` shares get one more). */

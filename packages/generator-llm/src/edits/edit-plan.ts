@@ -1,4 +1,4 @@
-import { PathOutsideRepositoryError, normalizeRepositoryPath, type Workspace, type WritableWorkspace } from '@codemonkeys/core';
+import { PathOutsideRepositoryError, normalizeRepositoryPath, type Workspace, type WritableWorkspace } from '@codemonkeys/protocol';
 import { locateBlock, type MatchMethod, type MatchSettings } from './block-matcher';
 import { editLines, type FileEdit } from './file-edit';
 import { joinFileLines, spliceFileLines, splitFileLines } from './file-lines';

@@ -1,4 +1,4 @@
-import type { WritableWorkspace } from '@codemonkeys/core';
+import type { WritableWorkspace } from '@codemonkeys/protocol';
 
 export interface PristineTrackingCopyOptions {
   /**

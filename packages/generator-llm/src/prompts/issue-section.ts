@@ -1,4 +1,4 @@
-import type { Task } from '@codemonkeys/core';
+import type { Task } from '@codemonkeys/protocol';
 
 /** The issue as the model reads it: repository, version, problem statement and, when asked for, the hints. */
 export function issueSection(task: Task, options: { useHints: boolean }): string {

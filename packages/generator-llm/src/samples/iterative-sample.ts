@@ -1,4 +1,4 @@
-import type { InstanceSandbox, Message } from '@codemonkeys/core';
+import type { InstanceSandbox, Message } from '@codemonkeys/protocol';
 import { emptyTotals } from '../conversation/call-totals';
 import { ModelConversation, type TurnOutcome } from '../conversation/model-conversation';
 import { parseEditAnswer } from '../edits/edit-answer';

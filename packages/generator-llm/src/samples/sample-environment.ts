@@ -1,4 +1,4 @@
-import type { InstanceSandbox, Logger, Workspace, WritableWorkspace } from '@codemonkeys/core';
+import type { InstanceSandbox, Logger, Workspace, WritableWorkspace } from '@codemonkeys/protocol';
 import type { MatchSettings } from '../edits/block-matcher';
 import type { ConversationSettings } from '../conversation/model-conversation';
 import type { SharedFirstAnswers } from '../conversation/shared-first-answers';

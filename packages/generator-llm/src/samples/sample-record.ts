@@ -1,4 +1,4 @@
-import { MessageSchema, UsageSchema } from '@codemonkeys/core';
+import { MessageSchema, UsageSchema } from '@codemonkeys/protocol';
 import { z } from 'zod';
 import { refusalReasons } from '../edits/edit-plan';
 

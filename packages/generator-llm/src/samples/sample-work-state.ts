@@ -1,4 +1,4 @@
-import { MessageSchema, formatZodError, type Logger, type SequenceStorage } from '@codemonkeys/core';
+import { MessageSchema, formatZodError, type Logger, type SequenceStorage } from '@codemonkeys/protocol';
 import { z } from 'zod';
 import {
   AppliedEditSchema,

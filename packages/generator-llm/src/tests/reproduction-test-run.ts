@@ -1,4 +1,5 @@
-import { runGeneratedTest, type GeneratedTestOutcome, type InstanceSandbox } from '@codemonkeys/core';
+import { runGeneratedTest, type GeneratedTestOutcome } from '@codemonkeys/plugin-kit';
+import { type InstanceSandbox } from '@codemonkeys/protocol';
 import { capText } from '../edits/answer-text';
 
 /**

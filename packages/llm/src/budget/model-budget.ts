@@ -1,4 +1,4 @@
-import { BudgetExceededError, type Usage } from '@codemonkeys/core';
+import { BudgetExceededError, type Usage } from '@codemonkeys/protocol';
 import { z } from 'zod';
 
 export const ModelBudgetLimitsSchema = z.object({

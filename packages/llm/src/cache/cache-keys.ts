@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CallLabels, NormalizedChatRequest } from '@codemonkeys/core';
+import type { CallLabels, NormalizedChatRequest } from '@codemonkeys/protocol';
 import { canonicalJson } from './canonical-json';
 
 // Bumped when the key layout or the cached value changes, so that old entries are simply not found.

@@ -1,4 +1,4 @@
-import { ChatChoiceSchema, UsageSchema, type ChatChoice } from '@codemonkeys/core';
+import { ChatChoiceSchema, UsageSchema, type ChatChoice } from '@codemonkeys/protocol';
 import { z } from 'zod';
 
 /** What the call that produced a cached value cost, so that a replay can rewrite that call's record exactly. */

@@ -1,4 +1,4 @@
-import type { Logger, SequenceStorage } from '@codemonkeys/core';
+import type { Logger, SequenceStorage } from '@codemonkeys/protocol';
 import type { z } from 'zod';
 
 /**

@@ -1,4 +1,4 @@
-import { ModelCallError, type SecretRedactor } from '@codemonkeys/core';
+import { ModelCallError, type SecretRedactor } from '@codemonkeys/protocol';
 import type { HttpExchange } from '../transport/http-transport';
 import { RequestTimeoutError } from '../transport/http-transport';
 import { isRetryableStatus, retryAfterMs } from '../transport/retry-policy';

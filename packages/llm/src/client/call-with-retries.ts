@@ -1,5 +1,5 @@
 import type { EndpointLimiter } from '../limits/endpoint-limiter';
-import type { SecretRedactor } from '@codemonkeys/core';
+import type { SecretRedactor } from '@codemonkeys/protocol';
 import { backoffDelayMs, type ResolvedRetryOptions } from '../transport/retry-policy';
 import { classifyFailure, toModelCallError } from './attempt-failure';
 

@@ -1,4 +1,4 @@
-import { CodemonkeysError, parseWithSchema } from '@codemonkeys/core';
+import { CodemonkeysError, parseWithSchema } from '@codemonkeys/protocol';
 import { UndiciModelClient, type LlmModelClient } from './llm-model-client';
 import { ModelClientOptionsSchema, type ModelClientOptions } from './model-client-options';
 

@@ -1,29 +1,4 @@
-import {
-  ChatRequestSchema,
-  CodemonkeysError,
-  EmbeddingRequestSchema,
-  ModelCallError,
-  UnsupportedCapabilityError,
-  addUsage,
-  createConsoleLogger,
-  createSecretRedactor,
-  currentCallLabels,
-  emptyUsage,
-  parseWithSchema,
-  type CallLabels,
-  type ChatRequest,
-  type ChatResponse,
-  type EmbeddingRequest,
-  type EmbeddingResponse,
-  type Logger,
-  type ModelCallOptions,
-  type ModelCallRecord,
-  type ModelClient,
-  type SecretRedactor,
-  type NormalizedChatRequest,
-  type TokenCounter,
-  type Usage,
-} from '@codemonkeys/core';
+import { ChatRequestSchema, CodemonkeysError, EmbeddingRequestSchema, ModelCallError, UnsupportedCapabilityError, addUsage, createConsoleLogger, createSecretRedactor, currentCallLabels, emptyUsage, parseWithSchema, type CallLabels, type ChatRequest, type ChatResponse, type EmbeddingRequest, type EmbeddingResponse, type Logger, type ModelCallOptions, type ModelCallRecord, type ModelClient, type SecretRedactor, type NormalizedChatRequest, type TokenCounter, type Usage } from '@codemonkeys/protocol';
 import { createModelBudget, isModelBudget, type ModelBudget } from '../budget/model-budget';
 import { chatCacheKey, chatRequestForKey, embeddingCacheKey, embeddingCallKey, modelCallRecordId } from '../cache/cache-keys';
 import { CachedChatSchema, CachedEmbeddingCallSchema, CachedEmbeddingSchema, copyChoices, type CachedChat, type CallOrigin } from '../cache/cached-values';

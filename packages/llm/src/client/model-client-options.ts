@@ -1,4 +1,4 @@
-import type { Logger, SequenceStorage, TokenCounter } from '@codemonkeys/core';
+import type { Logger, SequenceStorage, TokenCounter } from '@codemonkeys/protocol';
 import { z } from 'zod';
 import { isModelBudget, ModelBudgetLimitsSchema, type ModelBudget } from '../budget/model-budget';
 import { EndpointConfigSchema } from '../endpoint/endpoint-config';

@@ -1,4 +1,4 @@
-import type { Logger } from '@codemonkeys/core';
+import type { Logger } from '@codemonkeys/protocol';
 import type { Agent } from 'undici';
 import { createHttpDispatcher } from '../transport/http-transport';
 import { EndpointLimiter } from './endpoint-limiter';

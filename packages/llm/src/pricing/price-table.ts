@@ -1,4 +1,4 @@
-import type { Logger, Usage } from '@codemonkeys/core';
+import type { Logger, Usage } from '@codemonkeys/protocol';
 import { defaultPrices } from './default-prices';
 import { ModelPriceSchema, type ModelPrice, type PriceTable } from './model-price';
 

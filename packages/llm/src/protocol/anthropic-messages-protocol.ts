@@ -1,4 +1,4 @@
-import type { ChatChoice, Message, NormalizedChatRequest } from '@codemonkeys/core';
+import type { ChatChoice, Message, NormalizedChatRequest } from '@codemonkeys/protocol';
 import { z } from 'zod';
 import type { ResolvedEndpointConfig } from '../endpoint/endpoint-config';
 import { parseWire, type ParsedChat } from './parsed-chat';

@@ -1,4 +1,4 @@
-import type { ChatChoice, Usage } from '@codemonkeys/core';
+import type { ChatChoice, Usage } from '@codemonkeys/protocol';
 import type { z } from 'zod';
 
 /** One endpoint answer, normalized. `usage` is undefined when the endpoint reported none. */

@@ -1,4 +1,4 @@
-import type { Logger, ModelCallRecord } from '@codemonkeys/core';
+import type { Logger, ModelCallRecord } from '@codemonkeys/protocol';
 
 /** Where model call records go, typically `(records) => storage.putModelCalls(records)`. */
 export type ModelCallWriter = (records: readonly ModelCallRecord[]) => Promise<void>;

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { TokenCounter } from '@codemonkeys/core';
+import type { TokenCounter } from '@codemonkeys/protocol';
 
 export type TiktokenEncodingName = 'o200k_base' | 'cl100k_base';
 

@@ -1,4 +1,4 @@
-import type { ModelCallRecord } from '@codemonkeys/core';
+import type { ModelCallRecord } from '@codemonkeys/protocol';
 import { createModelClient, type LlmModelClient } from '@codemonkeys/llm';
 import { errorReply, startLoopbackModelServer, type LoopbackModelServer, type LoopbackReply, type LoopbackRequest } from '@codemonkeys/llm/testing';
 import { createFixtureRepository, createTestPluginContext, type FixtureInstanceName, type FixtureRepository, type TestPluginContext } from '@codemonkeys/swebench/testing';

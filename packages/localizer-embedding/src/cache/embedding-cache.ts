@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pMap from 'p-map';
 import { z } from 'zod';
-import type { Logger, SequenceStorage } from '@codemonkeys/core';
+import type { Logger, SequenceStorage } from '@codemonkeys/protocol';
 import { EmbeddingLocalizerError } from '../errors/embedding-localizer-error';
 
 /** What the cache keeps per text: the vector as base64 of little-endian float32, and its model. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { OutlineEntry } from '@codemonkeys/core';
+import type { OutlineEntry } from '@codemonkeys/protocol';
 import type { ChunkingOptions } from '../options/embedding-localizer-options';
 import type { Chunk, ChunkKind } from './chunk';
 

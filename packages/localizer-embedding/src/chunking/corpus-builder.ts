@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pMap from 'p-map';
-import { UnsupportedCapabilityError, type Logger, type OutlineEntry, type Workspace } from '@codemonkeys/core';
+import { UnsupportedCapabilityError, type Logger, type OutlineEntry, type Workspace } from '@codemonkeys/protocol';
 import type { ChunkingOptions } from '../options/embedding-localizer-options';
 import { chunkFile, splitLines } from './chunk-file';
 import type { Chunk } from './chunk';

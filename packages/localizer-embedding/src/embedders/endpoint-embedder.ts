@@ -1,4 +1,4 @@
-import type { ModelClient } from '@codemonkeys/core';
+import type { ModelClient } from '@codemonkeys/protocol';
 import { EmbeddingCache } from '../cache/embedding-cache';
 import type { Corpus } from '../chunking/corpus';
 import { EmbeddingLocalizerError } from '../errors/embedding-localizer-error';

@@ -1,4 +1,4 @@
-import type { TokenCounter } from '@codemonkeys/core';
+import type { TokenCounter } from '@codemonkeys/protocol';
 
 /**
  * `text` cut to at most `maxTokens` tokens (embedding models refuse longer inputs). A token is at least

@@ -1,4 +1,4 @@
-import { CodemonkeysError, type CodemonkeysErrorOptions } from '@codemonkeys/core';
+import { CodemonkeysError, type CodemonkeysErrorOptions } from '@codemonkeys/protocol';
 
 /** A failure of the embedding localizer that is not a model call or storage error: its message says what to change. */
 export class EmbeddingLocalizerError extends CodemonkeysError {

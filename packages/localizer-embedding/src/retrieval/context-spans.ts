@@ -1,4 +1,4 @@
-import type { CodePointer, CodePointerKind } from '@codemonkeys/core';
+import type { CodePointer, CodePointerKind } from '@codemonkeys/protocol';
 import type { ChunkKind } from '../chunking/chunk';
 import type { Corpus } from '../chunking/corpus';
 import type { PackingOptions } from '../options/embedding-localizer-options';

@@ -1,4 +1,4 @@
-import type { CodePointer, TokenCounter } from '@codemonkeys/core';
+import type { CodePointer, TokenCounter } from '@codemonkeys/protocol';
 import type { Corpus } from '../chunking/corpus';
 import type { CorpusScores } from '../embedders/embedder';
 import { packingOrder, remainingChunkSpans, spansOfFile } from './context-spans';

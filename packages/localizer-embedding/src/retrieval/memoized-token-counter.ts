@@ -1,4 +1,4 @@
-import type { TokenCounter } from '@codemonkeys/core';
+import type { TokenCounter } from '@codemonkeys/protocol';
 
 /** A line as core's renderer numbers it: `  12 | code`. */
 const renderedLine = /^( *\d+ \|)( [^\n]*\n?)$/;

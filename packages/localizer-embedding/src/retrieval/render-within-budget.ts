@@ -1,4 +1,5 @@
-import { renderContext, type CodePointer, type TokenCounter } from '@codemonkeys/core';
+import { renderContext } from '@codemonkeys/plugin-kit';
+import { type CodePointer, type TokenCounter } from '@codemonkeys/protocol';
 import type { CorpusFile } from '../chunking/corpus';
 import { toPointer, type ContextSpan } from './context-spans';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InstanceSchema, type Instance } from '@codemonkeys/core';
+import { InstanceSchema, type Instance } from '@codemonkeys/protocol';
 import { discountFix, discountIssue, islandFix, islandIssue, shippingRefactor, shopkitFiles, type Files } from './shopkit-sources';
 
 export interface ShopkitFixture {

@@ -1,4 +1,4 @@
-import { createInMemorySequenceStorage, type ModelCallRecord, type SequenceStorage } from '@codemonkeys/core';
+import { createInMemorySequenceStorage, type ModelCallRecord, type SequenceStorage } from '@codemonkeys/protocol';
 import { createModelClient, type EndpointLimits, type LlmModelClient } from '@codemonkeys/llm';
 import { errorReply, startLoopbackModelServer, type LoopbackModelServer, type LoopbackReply, type LoopbackRecordedRequest, type LoopbackRequest } from '@codemonkeys/llm/testing';
 import { createFixtureRepository, createTestPluginContext, type FixtureInstanceName, type FixtureRepository, type TestPluginContext } from '@codemonkeys/swebench/testing';

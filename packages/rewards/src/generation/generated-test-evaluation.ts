@@ -1,4 +1,5 @@
-import { generatedTestKey, normalizeRepositoryPath, type GeneratedTest, type GeneratedTestOutcome, type InstanceSandbox, type SandboxSession } from '@codemonkeys/core';
+import { generatedTestKey, type GeneratedTestOutcome } from '@codemonkeys/plugin-kit';
+import { normalizeRepositoryPath, type GeneratedTest, type InstanceSandbox, type SandboxSession } from '@codemonkeys/protocol';
 import { parseUnifiedDiff, runOnPatchedRepository, type FileDiff, type PatchedRepositoryRun } from '@codemonkeys/swebench';
 import { coverageConfig, coverageDirectory, coverageReportScript, coverageSitecustomize, generatedTestScript } from './generated-test-scripts';
 

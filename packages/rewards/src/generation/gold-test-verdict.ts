@@ -1,5 +1,5 @@
 import { evaluatePatch, type EvaluatedInstance, type InfrastructureFailure, type PatchEvaluation } from '@codemonkeys/swebench';
-import type { InstanceSandbox } from '@codemonkeys/core';
+import type { InstanceSandbox } from '@codemonkeys/protocol';
 
 /** The SWE-bench verdict of one candidate as rewards (DESIGN §4 "gold tests"). */
 export interface GoldTestVerdict {

@@ -1,19 +1,6 @@
 import { createHash } from 'node:crypto';
-import {
-  approximateTokenCount,
-  generatedTestKey,
-  silentLogger,
-  type GeneratedTest,
-  type Instance,
-  type InstanceSandbox,
-  type LocalizationResult,
-  type Logger,
-  type Patch,
-  type RewardRecord,
-  type SequenceStorage,
-  type TokenCounter,
-  type Workspace,
-} from '@codemonkeys/core';
+import { generatedTestKey } from '@codemonkeys/plugin-kit';
+import { approximateTokenCount, silentLogger, type GeneratedTest, type Instance, type InstanceSandbox, type LocalizationResult, type Logger, type Patch, type RewardRecord, type SequenceStorage, type TokenCounter, type Workspace } from '@codemonkeys/protocol';
 import type { SandboxInstance } from '@codemonkeys/swebench';
 import { comparePatches, type PatchComparison } from '../generation/patch-comparison';
 import { evaluateGeneratedTest, type GeneratedTestEvaluation } from '../generation/generated-test-evaluation';

@@ -1,4 +1,4 @@
-import { readAllPages, roundCostUsd, type ModelCallQuery, type RewardQuery, type RewardRecord, type SequenceStorage } from '@codemonkeys/core';
+import { readAllPages, roundCostUsd, type ModelCallQuery, type RewardQuery, type RewardRecord, type SequenceStorage } from '@codemonkeys/protocol';
 
 /** What a stage cost: wall time as measured by the runner, tokens and dollars of its model calls. */
 export interface StageCost {

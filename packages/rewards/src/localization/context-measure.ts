@@ -1,4 +1,5 @@
-import { parseRenderedContext, pointerLines, renderContext, type LocalizationResult, type ShownLines, type TokenCounter } from '@codemonkeys/core';
+import { renderContext } from '@codemonkeys/plugin-kit';
+import { parseRenderedContext, pointerLines, type LocalizationResult, type ShownLines, type TokenCounter } from '@codemonkeys/protocol';
 import type { BaseFileReader } from './file-reader';
 
 /** The lines C a localization result shows and the tokens it takes. */

@@ -1,4 +1,4 @@
-import type { Workspace } from '@codemonkeys/core';
+import type { Workspace } from '@codemonkeys/protocol';
 
 /** Reads a base-commit file; undefined when it does not exist. */
 export type BaseFileReader = (path: string) => Promise<string | undefined>;

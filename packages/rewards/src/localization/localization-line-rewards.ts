@@ -1,4 +1,4 @@
-import type { ShownLines } from '@codemonkeys/core';
+import type { ShownLines } from '@codemonkeys/protocol';
 import type { GoldLocalization } from './gold-localization';
 
 /** The rewards of a localization that depend only on the lines it shows and the gold localization. */

@@ -1,4 +1,4 @@
-import { approximateTokenCount, type LocalizationResult, type TokenCounter, type Workspace } from '@codemonkeys/core';
+import { approximateTokenCount, type LocalizationResult, type TokenCounter, type Workspace } from '@codemonkeys/protocol';
 import type { FileDiff } from '@codemonkeys/swebench';
 import { measureContext } from './context-measure';
 import { workspaceFileReader } from './file-reader';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { TokenCounter, Workspace } from '@codemonkeys/core';
+import type { TokenCounter, Workspace } from '@codemonkeys/protocol';
 import { countLines, type BaseFileReader } from './file-reader';
 
 /**

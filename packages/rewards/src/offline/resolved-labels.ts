@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { z } from 'zod';
-import { DatasetError, formatZodError } from '@codemonkeys/core';
+import { DatasetError, formatZodError } from '@codemonkeys/protocol';
 
 /**
  * Which instances a system resolved, from a labels file. `unresolved` lists the instances known not to

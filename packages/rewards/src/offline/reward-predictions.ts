@@ -1,12 +1,12 @@
 import pMap from 'p-map';
-import { createInMemorySequenceStorage, type Instance, type SequenceStorage, type TokenCounter } from '@codemonkeys/core';
+import { createInMemorySequenceStorage, type Instance, type SequenceStorage, type TokenCounter } from '@codemonkeys/protocol';
 import type { Prediction } from '@codemonkeys/swebench';
 import { createRewarder, type CandidateRewards, type RewardSandboxes } from '../instrumentation/rewarder';
 import { buildScorecard, type Scorecard } from '../scorecard/scorecard';
 import { readRewardRecords } from '../instrumentation/stage-cost';
 import type { RewardValidity, ValidityOptions } from '../validity/reward-validity';
 import { validityFromRecords } from '../validity/validity-from-records';
-import type { RewardRecord } from '@codemonkeys/core';
+import type { RewardRecord } from '@codemonkeys/protocol';
 import { labelOf, type ResolvedLabels } from './resolved-labels';
 
 export interface RewardPredictionsOptions {

@@ -1,4 +1,4 @@
-import { roundCostUsd, type RewardRecord, type SequenceStorage } from '@codemonkeys/core';
+import { roundCostUsd, type RewardRecord, type SequenceStorage } from '@codemonkeys/protocol';
 import { median } from 'simple-statistics';
 import { readRewardRecords } from '../instrumentation/stage-cost';
 import { defaultRewardStages, generationRewardNames, localizationRewardNames, selectionRewardNames, stageCostRewardNames, type RewardStages } from '../reward-names';

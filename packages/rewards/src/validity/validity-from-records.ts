@@ -1,4 +1,4 @@
-import type { RewardRecord } from '@codemonkeys/core';
+import type { RewardRecord } from '@codemonkeys/protocol';
 import { generationRewardNames } from '../reward-names';
 import { rewardValidity, type RewardObservation, type RewardValidity, type ValidityOptions } from './reward-validity';
 

@@ -1,4 +1,4 @@
-import { InstanceSchema, type Instance } from '@codemonkeys/core';
+import { InstanceSchema, type Instance } from '@codemonkeys/protocol';
 
 /** Ten numbered lines: `line1` … `line10`. */
 export const fileA = Array.from({ length: 10 }, (_, index) => `line${index + 1}`).join('\n') + '\n';

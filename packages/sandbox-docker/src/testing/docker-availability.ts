@@ -1,4 +1,4 @@
-import type { Availability } from '@codemonkeys/core/testkit';
+import type { Availability } from '@codemonkeys/protocol/testkit';
 import { createDockerSandbox } from '../docker-sandbox';
 
 export interface DockerAvailabilityOptions {

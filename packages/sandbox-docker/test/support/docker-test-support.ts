@@ -1,4 +1,4 @@
-import type { Availability } from '@codemonkeys/core/testkit';
+import type { Availability } from '@codemonkeys/protocol/testkit';
 import { expect } from 'vitest';
 import { createDockerSandbox, type DockerSandbox, type DockerSandboxOptions } from '../../src/index';
 import { containersOf, dockerAvailability as availability } from '../../src/testing/index';

@@ -1,4 +1,4 @@
-import type { Task } from '@codemonkeys/core';
+import type { Task } from '@codemonkeys/protocol';
 
 /** Bumped whenever a prompt's text changes (recorded in metadata; cached answers of older prompts no longer match). */
 export const promptVersion = 'rank-prompts-v1';

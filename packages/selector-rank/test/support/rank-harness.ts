@@ -1,4 +1,4 @@
-import { instantiatePlugin, type ModelCallRecord, type Patch, type PluginContext, type SelectorV1 } from '@codemonkeys/core';
+import { instantiatePlugin, type ModelCallRecord, type Patch, type PluginContext, type SelectorV1 } from '@codemonkeys/protocol';
 import { createModelClient, type LlmModelClient } from '@codemonkeys/llm';
 import { startLoopbackModelServer, type LoopbackModelServer } from '@codemonkeys/llm/testing';
 import { createFixtureRepository, createTestPluginContext, unifiedDiffOf, type FixtureRepository, type TestPluginContext } from '@codemonkeys/swebench/testing';

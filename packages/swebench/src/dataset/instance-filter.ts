@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import { z } from 'zod';
-import { NotFoundError, parseWithSchema, type Instance } from '@codemonkeys/core';
+import { NotFoundError, parseWithSchema, type Instance } from '@codemonkeys/protocol';
 
 /** Which instances of a dataset to keep. All given criteria must hold; the slice applies last. */
 export const InstanceFilterSchema = z.object({

@@ -1,4 +1,4 @@
-import { DatasetError } from '@codemonkeys/core';
+import { DatasetError } from '@codemonkeys/protocol';
 
 /**
  * The records of a JSONL file: each non-empty line is parsed as JSON and given to `parse` with its line

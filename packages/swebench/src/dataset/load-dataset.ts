@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DatasetError, formatZodError, SweBenchRecordSchema, type Instance } from '@codemonkeys/core';
+import { DatasetError, formatZodError, SweBenchRecordSchema, type Instance } from '@codemonkeys/protocol';
 import { filterInstances, type InstanceFilter } from './instance-filter';
 import { parseJsonLines } from './json-lines';
 import { readParquetRecords } from './read-parquet';

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { DatasetError, formatZodError } from '@codemonkeys/core';
+import { DatasetError, formatZodError } from '@codemonkeys/protocol';
 import { parseJsonLines } from './json-lines';
 
 /** One prediction as SWE-bench's harness reads it (`predictions.jsonl`). */

@@ -1,4 +1,4 @@
-import { DatasetError } from '@codemonkeys/core';
+import { DatasetError } from '@codemonkeys/protocol';
 
 /**
  * Reads every row of a parquet file as plain objects. hyparquet is pure JavaScript; the compressors

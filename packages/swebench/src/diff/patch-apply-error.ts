@@ -1,4 +1,4 @@
-import { CodemonkeysError } from '@codemonkeys/core';
+import { CodemonkeysError } from '@codemonkeys/protocol';
 
 /** A diff could not be applied: every method (git apply, then patch with fuzz) refused it. */
 export class PatchApplyError extends CodemonkeysError {

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { normalizeRepositoryPath, PathOutsideRepositoryError } from '@codemonkeys/core';
+import { normalizeRepositoryPath, PathOutsideRepositoryError } from '@codemonkeys/protocol';
 import type { FileDiff } from './file-diff';
 import { parseUnifiedDiff } from './parse-unified-diff';
 

@@ -1,4 +1,4 @@
-import { NotFoundError, parseWithSchema, type Instance } from '@codemonkeys/core';
+import { NotFoundError, parseWithSchema, type Instance } from '@codemonkeys/protocol';
 import { z } from 'zod';
 import {
   EnvironmentSpecSchema,

@@ -1,4 +1,4 @@
-import type { InstanceSandbox, SandboxSession } from '@codemonkeys/core';
+import type { InstanceSandbox, SandboxSession } from '@codemonkeys/protocol';
 import type { EnvironmentSpec } from '../environment/environment-spec';
 import { testPassed } from '../grading/grade-tests';
 import { evaluatePatch, type EvaluatedInstance, type PatchEvaluation } from './evaluate-patch';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SandboxError, type SandboxImageDefinition, type SandboxImages } from '@codemonkeys/core';
+import { SandboxError, type SandboxImageDefinition, type SandboxImages } from '@codemonkeys/protocol';
 import {
   environmentImageKey,
   sweBenchImageName,

@@ -1,13 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import {
-  applyDiffInSession,
-  CodemonkeysError,
-  SandboxError,
-  SandboxTimeoutError,
-  type Instance,
-  type InstanceSandbox,
-  type SandboxSession,
-} from '@codemonkeys/core';
+import { applyDiffInSession } from '@codemonkeys/plugin-kit';
+import { CodemonkeysError, SandboxError, SandboxTimeoutError, type Instance, type InstanceSandbox, type SandboxSession } from '@codemonkeys/protocol';
 import { environmentWorkdir, type EnvironmentSpec } from '../environment/environment-spec';
 import { findEnvironmentSpec } from '../environment/find-environment-spec';
 import type { TestsStatus } from '../grading/grade-tests';

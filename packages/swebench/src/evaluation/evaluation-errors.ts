@@ -1,4 +1,4 @@
-import { SandboxError } from '@codemonkeys/core';
+import { SandboxError } from '@codemonkeys/protocol';
 
 /**
  * The image of an environment could not be had: its base image is missing, the build failed, or an

@@ -2,7 +2,7 @@ import { parseUnifiedDiff } from '../diff/parse-unified-diff';
 import type { EnvironmentSpec } from '../environment/environment-spec';
 import { expandCommand, testCommandFor } from '../environment/find-environment-spec';
 import { evaluationLogMarkers } from '../grading/evaluation-log-markers';
-import type { Instance } from '@codemonkeys/core';
+import type { Instance } from '@codemonkeys/protocol';
 
 /** Every path a diff touches (old and new names), e.g. the files of a test patch. */
 export function pathsOfDiff(diff: string): string[] {

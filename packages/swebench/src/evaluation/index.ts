@@ -19,11 +19,7 @@ export {
   type SandboxInstance,
 } from './instance-sandbox-provider';
 // Kept names for core's `applyDiffInSession`, which evaluation, selectors and generators share.
-export {
-  applyDiffInSession as applyPatchInSandbox,
-  type ApplyDiffInSessionOptions as ApplyPatchInSandboxOptions,
-  type DiffApplication as SandboxPatchApplication,
-} from '@codemonkeys/core';
+export { applyDiffInSession as applyPatchInSandbox, type ApplyDiffInSessionOptions as ApplyPatchInSandboxOptions, type DiffApplication as SandboxPatchApplication } from '@codemonkeys/plugin-kit';
 export { pathsOfDiff, prepareTestsScript, testRunScript } from './evaluation-scripts';
 export {
   evaluatePatch,

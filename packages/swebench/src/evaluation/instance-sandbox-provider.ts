@@ -1,17 +1,5 @@
-import {
-  SandboxError,
-  createInstanceSandboxPool,
-  silentLogger,
-  type Instance,
-  type InstanceSandbox,
-  type InstanceSandboxPool,
-  type InstanceSandboxPoolStatistics,
-  type Logger,
-  type Sandbox,
-  type SandboxLimits,
-  type SandboxSession,
-  type SandboxSpec,
-} from '@codemonkeys/core';
+import { SandboxError, silentLogger, type Instance, type InstanceSandbox, type Logger, type Sandbox, type SandboxLimits, type SandboxSession, type SandboxSpec } from '@codemonkeys/protocol';
+import { createInstanceSandboxPool, type InstanceSandboxPool, type InstanceSandboxPoolStatistics } from '../sandbox-pool/instance-sandbox-pool';
 import { environmentWorkdir, sweBenchImageName, type DebianSuite, type EnvironmentSpec, type EnvironmentSpecInput } from '../environment/environment-spec';
 import { expandCommand, findEnvironmentSpec } from '../environment/find-environment-spec';
 import type { RepositoryCache } from '../repository/repository-cache';

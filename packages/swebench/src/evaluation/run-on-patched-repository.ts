@@ -1,4 +1,5 @@
-import { applyDiffInSession, type ExecResult, type InstanceSandbox, type SandboxFile, type SandboxSession } from '@codemonkeys/core';
+import { applyDiffInSession } from '@codemonkeys/plugin-kit';
+import { type ExecResult, type InstanceSandbox, type SandboxFile, type SandboxSession } from '@codemonkeys/protocol';
 import type { EnvironmentSpec } from '../environment/environment-spec';
 import { expandCommand } from '../environment/find-environment-spec';
 import { environmentShell, sandboxEnvironment } from './environment-shell';

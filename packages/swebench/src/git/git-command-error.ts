@@ -1,4 +1,4 @@
-import { CodemonkeysError } from '@codemonkeys/core';
+import { CodemonkeysError } from '@codemonkeys/protocol';
 
 /** A git (or patch) command exited with an error. Carries the arguments and the end of stderr. */
 export class GitCommandError extends CodemonkeysError {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NotFoundError } from '@codemonkeys/core';
+import { NotFoundError } from '@codemonkeys/protocol';
 import { parseDjangoLog } from './django-log-parser';
 import { parseMatplotlibLog, parsePytestLog, parsePytestOptionsLog, parsePytestV2Log, parseSeabornLog } from './pytest-log-parsers';
 import { parseSympyLog } from './sympy-log-parser';

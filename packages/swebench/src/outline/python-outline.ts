@@ -1,5 +1,5 @@
 import type { Node } from 'web-tree-sitter';
-import type { OutlineEntry } from '@codemonkeys/core';
+import type { OutlineEntry } from '@codemonkeys/protocol';
 import { withPythonTree } from './python-parser';
 
 /** The definition node of a `decorated_definition`, or the node itself. */

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { NotFoundError } from '@codemonkeys/core';
+import { NotFoundError } from '@codemonkeys/protocol';
 import { GitCommandError } from '../git/git-command-error';
 import { runGit } from '../git/run-git';
 import { GitObjectReader } from './git-object-reader';

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { NotFoundError, PathOutsideRepositoryError, resolveRepositoryPath } from '@codemonkeys/core';
+import { NotFoundError, PathOutsideRepositoryError, resolveRepositoryPath } from '@codemonkeys/protocol';
 import { realRepositoryLocation } from '../diff/patch-path-safety';
 
 const isInside = (root: string, candidate: string): boolean => candidate === root || candidate.startsWith(root + path.sep);

@@ -1,4 +1,4 @@
-import { NotFoundError, type Instance } from '@codemonkeys/core';
+import { NotFoundError, type Instance } from '@codemonkeys/protocol';
 import { createRepositoryCache, type RepositoryCache, type RepositoryCacheOptions } from './repository-cache';
 import { openRepositoryWorkspace, type RepositoryWorkspace } from './repository-workspace';
 

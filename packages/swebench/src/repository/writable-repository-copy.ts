@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { NotFoundError, PathOutsideRepositoryError, type WritableWorkspace } from '@codemonkeys/core';
+import { NotFoundError, PathOutsideRepositoryError, type WritableWorkspace } from '@codemonkeys/protocol';
 import { applyPatch } from '../diff/apply-patch';
 import { runGit } from '../git/run-git';
 import type { WorktreeLease } from './repository-cache';

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Instance } from '@codemonkeys/core';
-import { InstanceSchema, NotFoundError } from '@codemonkeys/core';
+import type { Instance } from '@codemonkeys/protocol';
+import { InstanceSchema, NotFoundError } from '@codemonkeys/protocol';
 import { runGit } from '../git/run-git';
 import {
   initialFiles,

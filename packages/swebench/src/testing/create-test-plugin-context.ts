@@ -1,15 +1,4 @@
-import {
-  createInMemorySequenceStorage,
-  silentLogger,
-  toTask,
-  NotFoundError,
-  type Instance,
-  type InstanceSandbox,
-  type Logger,
-  type ModelClient,
-  type PluginContext,
-  type SequenceStorage,
-} from '@codemonkeys/core';
+import { createInMemorySequenceStorage, silentLogger, toTask, NotFoundError, type Instance, type InstanceSandbox, type Logger, type ModelClient, type PluginContext, type SequenceStorage } from '@codemonkeys/protocol';
 import { createWorkspaceProvider, type WorkspaceProvider } from '../repository/workspace-provider';
 
 export interface TestPluginContextOptions {

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Instance, Sandbox, SandboxLimits } from '@codemonkeys/core';
+import type { Instance, Sandbox, SandboxLimits } from '@codemonkeys/protocol';
 import { createInstanceSandboxProvider, type EnvironmentInstanceSandbox, type InstanceSandboxProvider } from '../evaluation/instance-sandbox-provider';
 import { createRepositoryCache, type RepositoryCache } from '../repository/repository-cache';
 import type { FixtureRepository } from './create-fixture-repository';

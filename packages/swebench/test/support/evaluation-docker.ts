@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Availability } from '@codemonkeys/core/testkit';
+import type { Availability } from '@codemonkeys/protocol/testkit';
 import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';
 import { containersOf, dockerAvailability as availability } from '@codemonkeys/sandbox-docker/testing';
 import { expect } from 'vitest';

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { InstanceSchema, type Instance } from '@codemonkeys/core';
+import { InstanceSchema, type Instance } from '@codemonkeys/protocol';
 import { runGit } from '../../src/git/run-git';
 
 /**

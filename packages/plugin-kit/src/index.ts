@@ -1,0 +1,50 @@
+// Model answers: ask and re-ask, fenced blocks, paths a model names.
+export {
+  addExchangeCost,
+  askAndParse,
+  emptyExchangeCost,
+  type AskAndParseOptions,
+  type ExchangeCost,
+  type ExchangeOutcome,
+} from './model-answers/ask-and-parse';
+export { fencedBlocks, fencedCodeBlocks, type FencedBlock } from './model-answers/fenced-blocks';
+export {
+  cleanModelNamedPath,
+  createRepositoryPathResolver,
+  type RepositoryPathMatch,
+  type RepositoryPathResolver,
+  type RepositoryPathResolverOptions,
+  type ResolvedRepositoryPath,
+} from './model-answers/closest-repository-path';
+
+// Signals
+export { followSignal, withFollowedSignal } from './signals/follow-signal';
+
+// Which files of a repository are source, tests or documentation.
+export {
+  createSourceFileFilter,
+  documentationPatterns,
+  testFilePatterns,
+  type GlobMatcherFactory,
+  type SourceFileFilterOptions,
+} from './workspace/source-file-filter';
+
+// Context rendering (the format and its parser are in @codemonkeys/protocol).
+export { renderContext, type RenderContextOptions, type RenderedContext } from './render/context-renderer';
+export { lineRunsOf, type LineRun } from './render/line-runs';
+
+// The GeneratedTest contract run in a sandbox: applying candidates, the test matrix, test votes.
+export { applyDiffInSession, diffHeaderPaths, type ApplyDiffInSessionOptions, type DiffApplication } from './selection/apply-diff-in-session';
+export {
+  GeneratedTestOutcomeSchema,
+  TestMatrixCellSchema,
+  TestMatrixSchema,
+  generatedTestKey,
+  runGeneratedTest,
+  runTestMatrix,
+  testVotesOf,
+  type GeneratedTestOutcome,
+  type RunTestMatrixOptions,
+  type TestMatrix,
+  type TestMatrixCell,
+} from './selection/generated-test-matrix';

@@ -1,0 +1,123 @@
+// Errors
+export { CodemonkeysError, type CodemonkeysErrorOptions } from './errors/codemonkeys-error';
+export { InvalidPluginError, InvalidPluginOptionsError, NoSuchPluginError, UnsupportedSpecificationVersionError } from './errors/plugin-errors';
+export { BudgetExceededError, ModelCallError } from './errors/model-errors';
+export { SandboxError, SandboxTimeoutError } from './errors/sandbox-errors';
+export { DatasetError, NotFoundError, PathOutsideRepositoryError, SchemaValidationError } from './errors/data-errors';
+export { StorageError, UnsupportedCapabilityError } from './errors/capability-errors';
+export { UnparseableAnswerError } from './errors/unparseable-answer-error';
+export { formatZodError } from './schema/format-zod-error';
+export { parseWithSchema } from './schema/parse-with-schema';
+
+// Instances and tasks
+export { InstanceSchema, SweBenchRecordSchema, toSweBenchRecord, type Instance, type SweBenchRecord } from './instance/v1/instance';
+export { TaskSchema, toTask, type Task } from './instance/v1/task';
+
+// Stage data
+export { CodePointerKindSchema, CodePointerSchema, type CodePointer, type CodePointerKind } from './code-pointer/v1/code-pointer';
+export { LocalizationResultSchema, type LocalizationResult } from './localization/v1/localization-result';
+export {
+  parseRenderedContext,
+  pointerLines,
+  renderedFileFooter,
+  renderedFileHeader,
+  renderedGapMarker,
+  renderedLinePattern,
+  shownLinesOf,
+  type ShownLines,
+} from './localization/v1/shown-lines';
+export { GeneratedTestSchema, PatchSchema, type GeneratedTest, type Patch } from './patch/v1/patch';
+
+// Messages and models
+export { MessageRoleSchema, MessageSchema, ToolCallSchema, type Message, type MessageRole, type ToolCall } from './message/v1/message';
+export { UsageSchema, addUsage, emptyUsage, type Usage } from './model/v1/usage';
+export {
+  ChatChoiceSchema,
+  ChatRequestSchema,
+  ChatResponseSchema,
+  EmbeddingRequestSchema,
+  EmbeddingResponseSchema,
+  ToolDefinitionSchema,
+  type ChatChoice,
+  type ChatRequest,
+  type ChatResponse,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  type NormalizedChatRequest,
+  type ToolDefinition,
+} from './model/v1/model-call';
+export type { ModelCallOptions, ModelClient } from './model/v1/model-client';
+export { CallLabelsSchema, currentCallLabels, withCallLabels, type CallLabels } from './call-labels/call-labels';
+export { approximateTokenCount, type TokenCounter } from './tokens/token-counter';
+
+
+// Workspaces and sandboxes
+export { OutlineEntrySchema, type OutlineEntry } from './workspace/v1/outline';
+export type { Workspace, WorkspaceCapabilities, WritableWorkspace } from './workspace/v1/workspace';
+export { normalizeRepositoryPath, resolveRepositoryPath } from './workspace/repository-path';
+export {
+  ExecResultSchema,
+  SandboxLimitsSchema,
+  type ExecOptions,
+  type ExecResult,
+  type InstanceSandbox,
+  type Sandbox,
+  type SandboxCapabilities,
+  type SandboxFile,
+  type SandboxLimits,
+  type SandboxSession,
+  type SandboxSpec,
+} from './sandbox/v1/sandbox';
+export { sandboxImagesOf, type SandboxImage, type SandboxImageDefinition, type SandboxImages } from './sandbox/v1/sandbox-images';
+
+
+// Storage
+export * from './storage/v1/records';
+export type * from './storage/v1/queries';
+export type { SequenceStorage, SequenceWriter, StorageCapabilities } from './storage/v1/sequence-storage';
+export { createSequenceWriter, exportRunRecords, importExportRecords, readAllPages } from './storage/v1/storage-helpers';
+export { compareCodePoints, compareSortKeys, decodeCursor, encodeCursor } from './storage/v1/page-cursor';
+export { PageRequestSchema, defaultPageSize, maxPageSize, resolvePageRequest, type ResolvedPageRequest } from './storage/v1/page-request';
+export { emptyRunSummary, roundCostUsd, summarizeRunRecords } from './storage/v1/run-summary';
+export { formatExportLine, parseExportLine } from './storage/v1/export-jsonl';
+export { createSecretRedactor, isSecretKey, redactedPlaceholder, type SecretRedactor, type SecretRedactorOptions } from './storage/secret-redactor';
+export {
+  createStorageRecordCodec,
+  storageRecordSchemas,
+  type StorageRecordCodec,
+  type StorageRecordCodecOptions,
+  type StorageRecordKind,
+  type StorageRecordOf,
+} from './storage/storage-record-codec';
+export {
+  InMemorySequenceStorage,
+  createInMemorySequenceStorage,
+  type InMemorySequenceStorageOptions,
+} from './storage/in-memory-sequence-storage';
+
+// Protocols
+export type { LocalizerV1, LocalizerV1 as Localizer } from './localization/v1/localizer';
+export type { PatchGeneratorV1, PatchGeneratorV1 as PatchGenerator } from './generator/v1/patch-generator';
+export type { SelectorV1, SelectorV1 as Selector } from './selector/v1/selector';
+export { InvalidCandidatesError, assertSelectorCandidates } from './selector/v1/selector-candidates';
+export type { ExperimentV1, ExperimentV1 as Experiment } from './experiment/v1/experiment';
+export type { PluginContext } from './plugin/v1/plugin-context';
+export {
+  PluginMetaSchema,
+  assertPluginDefinition,
+  definePlugin,
+  instantiatePlugin,
+  isPluginDefinition,
+  parsePluginOptions,
+  pluginKinds,
+  supportedSpecificationVersions,
+  type PluginDefinition,
+  type PluginInstanceByKind,
+  type PluginKind,
+  type PluginMeta,
+  type SpecificationVersion,
+} from './plugin/v1/define-plugin';
+
+
+// Logging
+export { createConsoleLogger, silentLogger, type LogLevel, type Logger } from './logger/logger';

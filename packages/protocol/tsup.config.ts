@@ -1,0 +1,14 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: { index: 'src/index.ts', testkit: 'src/testkit/index.ts' },
+  format: ['esm'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: 'node20',
+  // Keep `node:` specifiers as written (tsup strips them by default). A bare builtin such as `stream` in a
+  // dist is mis-resolved by vitest 4.1 in packages whose root path has an unlucky length (vitest#11194).
+  removeNodeProtocol: false,
+  external: ['vitest'],
+});
