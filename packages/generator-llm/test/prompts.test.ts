@@ -71,6 +71,6 @@ it('describes itself with the name and version of its package.json, as a v1 gene
   // The runner's short name `llm` maps to @codemonkeys/generator-llm.
   expect(manifest.name).toBe('@codemonkeys/generator-llm');
   // A plugin: core and zod are peers; no other codemonkeys package at run time.
-  expect(Object.keys(manifest.peerDependencies).sort()).toEqual(['@codemonkeys/core', 'zod']);
+  expect(Object.keys(manifest.peerDependencies).sort()).toEqual(['@codemonkeys/plugin-kit', '@codemonkeys/protocol', 'zod']);
   expect(Object.keys(manifest.dependencies).filter((name) => name.startsWith('@codemonkeys/'))).toEqual([]);
 });

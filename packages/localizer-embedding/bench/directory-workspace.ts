@@ -13,6 +13,7 @@ export function createDirectoryWorkspace(root: string, paths: readonly string[])
     }
   };
   return {
+    specificationVersion: 'v1',
     instanceId: 'generated',
     capabilities: { outline: true, writableCopy: false },
     listFiles: async () => [...paths].sort(),

@@ -26,6 +26,7 @@ const workspace = createInMemoryWorkspace({ instanceId: instance.instanceId, fil
 /** A model client that records what it was asked and answers nothing useful (the localizer ignores it). */
 function recordingModel(requests: unknown[]): ModelClient {
   return {
+    specificationVersion: 'v1',
     endpoint: 'recording',
     defaultModel: 'recording-model',
     async chat(request) {

@@ -5,6 +5,7 @@ import { ModelCallError, UnparseableAnswerError, type ChatRequest, type ModelCli
 /** Core cannot depend on @codemonkeys/llm (its loopback server): a model client that plays back answers. */
 function scriptedModel(answers: Array<string | Error>, seen: ChatRequest[] = []): ModelClient {
   return {
+    specificationVersion: 'v1',
     endpoint: 'scripted',
     defaultModel: 'scripted-model',
     async chat(request) {

@@ -97,27 +97,60 @@ export {
 
 // Protocols
 export type { LocalizerV1, LocalizerV1 as Localizer } from './localization/v1/localizer';
+export type { LocalizerV1_1 } from './localization/v1_1/localizer';
 export type { PatchGeneratorV1, PatchGeneratorV1 as PatchGenerator } from './generator/v1/patch-generator';
+export { CandidateSchema, type Candidate, type CandidateInput, type PatchGeneratorV1_1 } from './generator/v1_1/patch-generator';
 export type { SelectorV1, SelectorV1 as Selector } from './selector/v1/selector';
+export { SelectionSchema, type Selection, type SelectionInput, type SelectorV1_1 } from './selector/v1_1/selector';
 export { InvalidCandidatesError, assertSelectorCandidates } from './selector/v1/selector-candidates';
+export { FailureReasonSchema, FailureSchema, infrastructureFailureReasons, isInfrastructureFailure, type Failure, type FailureReason } from './failure/v1_1/failure';
 export type { ExperimentV1, ExperimentV1 as Experiment } from './experiment/v1/experiment';
-export type { PluginContext } from './plugin/v1/plugin-context';
+export {
+  defineExperiment,
+  isExperimentDefinition,
+  type ExperimentContext,
+  type ExperimentDefinition,
+  type ExperimentDefinitionInput,
+  type ExperimentPipeline,
+  type ExperimentStages,
+} from './experiment/v1_1/define-experiment';
+export type { PluginContext, PluginContext as PluginContextV1 } from './plugin/v1/plugin-context';
+export type { PluginCache, PluginCheckpoint, PluginContextV1_1 } from './plugin/v1_1/plugin-context';
 export {
   PluginMetaSchema,
   assertPluginDefinition,
+  assertPluginInstance,
+  assertSupportedVersion,
   definePlugin,
-  instantiatePlugin,
   isPluginDefinition,
   parsePluginOptions,
   pluginKinds,
   supportedSpecificationVersions,
   type PluginDefinition,
+  type PluginDefinitionV1,
+  type PluginDefinitionV1_1,
   type PluginInstanceByKind,
+  type PluginInstanceByKindV1,
+  type PluginInstanceByKindV1_1,
   type PluginKind,
   type PluginMeta,
   type SpecificationVersion,
-} from './plugin/v1/define-plugin';
-
+} from './plugin/define-plugin';
+export { createPluginInstance, instantiatePlugin } from './plugin/create-plugin-instance';
+export { pluginContextV1Of, pluginContextV1_1Of, type PluginRunIdentity } from './plugin/adapters/context-adapters';
+export {
+  candidatesFromV1,
+  candidatesToV1,
+  generatorV1From,
+  generatorV1_1From,
+  localizerV1From,
+  localizerV1_1From,
+  selectionIndexFromV1,
+  selectorV1From,
+  selectorV1_1From,
+  type V1MessageRange,
+} from './plugin/adapters/instance-adapters';
+export { pluginCacheKey } from './plugin/adapters/plugin-cache-key';
 
 // Logging
 export { createConsoleLogger, silentLogger, type LogLevel, type Logger } from './logger/logger';

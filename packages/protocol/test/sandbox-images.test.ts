@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sandboxImagesOf, UnsupportedCapabilityError, type Sandbox, type SandboxImages } from '../src/index';
 
 const sandboxWith = (images?: SandboxImages): Sandbox => ({
+  specificationVersion: 'v1',
   name: 'example',
   capabilities: { limits: false, isolatedNetwork: false },
   ...(images ? { images } : {}),

@@ -18,6 +18,7 @@ import { ownerLabels, sandboxLabels } from './sandbox-labels';
  * API with time limits and capped output.
  */
 export class DockerSandbox implements Sandbox {
+  readonly specificationVersion = 'v1' as const;
   readonly name = 'docker';
   readonly capabilities: SandboxCapabilities = { limits: true, isolatedNetwork: true };
   /** Labels this sandbox's containers carry (its instance id included): what tests and cleanup filter on. */

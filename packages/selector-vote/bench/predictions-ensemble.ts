@@ -56,7 +56,7 @@ export function bareContext(): PluginContext {
       throw new NotFoundError(`No task for ${instanceId} in the bare context.`);
     },
     workspace: refuse('workspace'),
-    model: { endpoint: 'none', defaultModel: undefined, chat: refuse('model'), embed: refuse('model'), countTokens: (text) => Math.ceil(text.length / 4) },
+    model: { specificationVersion: 'v1', endpoint: 'none', defaultModel: undefined, chat: refuse('model'), embed: refuse('model'), countTokens: (text) => Math.ceil(text.length / 4) },
     modelFor: () => bareContext().model,
     sandbox: () => undefined,
     storage: createInMemorySequenceStorage(),

@@ -50,6 +50,7 @@ interface KeysetPlan {
  * never with cursors or offsets; run summaries are count/sum aggregation queries.
  */
 export class FirestoreSequenceStorage implements SequenceStorage {
+  readonly specificationVersion = 'v1' as const;
   readonly name = 'firestore';
   readonly capabilities: StorageCapabilities = { multiProcess: true, persistent: true };
   readonly settings: FirestoreSequenceStorageSettings;

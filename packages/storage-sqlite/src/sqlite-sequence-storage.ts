@@ -76,6 +76,7 @@ interface KeysetQuery {
  * versioned migrations. Calls are synchronous underneath; the Promise API matches the other backends.
  */
 export class SqliteSequenceStorage implements SequenceStorage {
+  readonly specificationVersion = 'v1' as const;
   readonly name = 'sqlite';
   readonly capabilities: StorageCapabilities;
   /** The database file (or `:memory:`). */

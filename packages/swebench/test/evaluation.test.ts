@@ -271,6 +271,7 @@ describeWhenAvailable('evaluation in Docker on the fixture instances', docker, (
 
   it('runs on a sandbox without the images capability when the environment image exists already', async () => {
     const withoutImages: Sandbox = {
+      specificationVersion: 'v1',
       name: 'docker without images',
       capabilities: sandbox.capabilities,
       open: (sessionSpec) => sandbox.open(sessionSpec),

@@ -54,6 +54,7 @@ interface ExchangeResult {
 const noTokens = (): Usage => emptyUsage();
 
 export class UndiciModelClient implements LlmModelClient {
+  readonly specificationVersion = 'v1' as const;
   readonly endpoint: string;
   readonly defaultModel: string | undefined;
   readonly kind: 'openai' | 'anthropic';

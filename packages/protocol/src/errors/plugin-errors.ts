@@ -58,7 +58,7 @@ export class UnsupportedSpecificationVersionError extends CodemonkeysError {
     super(
       `${options.subject} implements specification version ${JSON.stringify(options.specificationVersion)}, ` +
         `but this host supports ${options.supported.map((version) => `"${version}"`).join(', ')}. ` +
-        `Upgrade @codemonkeys/core and the runner, or install a release of the plugin built for a supported version.`,
+        `Upgrade the runner (it brings @codemonkeys/protocol), or install a release of the plugin built for a supported version.`,
     );
     this.specificationVersion = options.specificationVersion;
     this.supported = options.supported;

@@ -48,6 +48,7 @@ export interface InMemorySequenceStorageOptions {
 
 /** The reference SequenceStorage: everything in maps, nothing persisted. For tests and short experiments. */
 export class InMemorySequenceStorage implements SequenceStorage {
+  readonly specificationVersion = 'v1' as const;
   readonly name = 'memory';
   readonly capabilities: StorageCapabilities = { multiProcess: false, persistent: false };
 

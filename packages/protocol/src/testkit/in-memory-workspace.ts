@@ -29,6 +29,7 @@ export function createInMemoryWorkspace(options: InMemoryWorkspaceOptions): Work
     return options.outline(normalizeRepositoryPath(path), read(path));
   };
   return {
+    specificationVersion: 'v1',
     instanceId: options.instanceId,
     capabilities,
     listFiles: async () => [...files.keys()].sort(),

@@ -82,6 +82,7 @@ export async function openRepositoryWorkspace(options: RepositoryWorkspaceOption
 
   const capabilities: WorkspaceCapabilities = { outline: true, writableCopy: true };
   return {
+    specificationVersion: 'v1',
     instanceId,
     repo,
     commit,

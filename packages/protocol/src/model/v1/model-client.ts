@@ -19,6 +19,7 @@ export interface ModelCallOptions {
  * storage with the labels of its scope and served from the response cache when repeated.
  */
 export interface ModelClient {
+  readonly specificationVersion: 'v1';
   /** A stable name of the endpoint (for logs and records), never containing a key. */
   readonly endpoint: string;
   readonly defaultModel: string | undefined;

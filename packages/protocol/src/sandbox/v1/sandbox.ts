@@ -79,6 +79,7 @@ export interface SandboxCapabilities {
 
 /** A provider of sandbox sessions (Docker, ...). */
 export interface Sandbox {
+  readonly specificationVersion: 'v1';
   readonly name: string;
   readonly capabilities: SandboxCapabilities;
   /**

@@ -36,6 +36,7 @@ export interface StorageCapabilities {
  *   so records written while paging never make a page repeat or skip older records.
  */
 export interface SequenceStorage {
+  readonly specificationVersion: 'v1';
   readonly name: string;
   readonly capabilities: StorageCapabilities;
 

@@ -12,6 +12,7 @@ export interface WorkspaceCapabilities {
  * paths that escape the repository are refused with PathOutsideRepositoryError.
  */
 export interface Workspace {
+  readonly specificationVersion: 'v1';
   readonly instanceId: string;
   readonly capabilities: WorkspaceCapabilities;
   /** Every tracked file, sorted. */
