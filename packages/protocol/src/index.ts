@@ -151,6 +151,7 @@ export {
   type V1MessageRange,
 } from './plugin/adapters/instance-adapters';
 export { pluginCacheKey } from './plugin/adapters/plugin-cache-key';
+export type { DemoAnswerRequest, DemoInstanceScript, PluginDemo } from './demo/v1_1/demo-answers';
 
 // Logging
 export { createConsoleLogger, silentLogger, type LogLevel, type Logger } from './logger/logger';

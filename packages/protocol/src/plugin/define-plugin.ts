@@ -6,6 +6,7 @@ import type { LocalizerV1 } from '../localization/v1/localizer';
 import type { LocalizerV1_1 } from '../localization/v1_1/localizer';
 import type { SelectorV1 } from '../selector/v1/selector';
 import type { SelectorV1_1 } from '../selector/v1_1/selector';
+import type { PluginDemo } from '../demo/v1_1/demo-answers';
 import type { PluginContext } from './v1/plugin-context';
 import type { PluginContextV1_1 } from './v1_1/plugin-context';
 
@@ -45,6 +46,8 @@ interface PluginDefinitionBase<K extends PluginKind, S extends z.ZodType> {
   /** One line for `codemonkeys plugins`. */
   readonly description?: string;
   readonly optionsSchema: S;
+  /** Scripted answers to this plugin's prompts for `codemonkeys demo` (see PluginDemo). */
+  readonly demo?: PluginDemo;
 }
 
 /** A plugin of protocol v1 (context with a storage handle; generator returns [patches, messages]; selector a bare patch). */
