@@ -54,7 +54,19 @@ describe('candidate against gold', () => {
     expect(comparePatches(added, added).lineOverlap).toBeNull();
   });
 
-  it('treats text that is not a diff as an empty candidate', () => {
-    expect(comparePatches('I could not find the bug, sorry.', gold)).toMatchObject({ empty: 1, similarity: 0, patchLines: 0 });
+  it('treats text that is not a diff as an empty candidate, flagged as not a diff', () => {
+    const prose = comparePatches('I could not find the bug, sorry.', gold);
+    expect(prose).toMatchObject({ empty: 1, similarity: 0, patchLines: 0, fileOverlap: 0 });
+    expect(prose.unparseable).toMatch(/not a unified diff/);
+    // An empty text is "no change", not "not a diff".
+    expect(comparePatches('', gold).unparseable).toBeUndefined();
+  });
+
+  it('gives a diff of headers without any change nothing: it changes no file', () => {
+    const headersOnly = ['diff --git a/pkg/a.py b/pkg/a.py', 'index 1111111..2222222 100644', '--- a/pkg/a.py', '+++ b/pkg/a.py', ''].join('\n');
+    expect(comparePatches(headersOnly, gold)).toMatchObject({ empty: 1, fileOverlap: 0, lineOverlap: 0, patchLines: 0, similarity: 0 });
+    // A mode change alone does change the file.
+    const modeOnly = ['diff --git a/pkg/a.py b/pkg/a.py', 'old mode 100644', 'new mode 100755', ''].join('\n');
+    expect(comparePatches(modeOnly, gold)).toMatchObject({ empty: 0, fileOverlap: 1 });
   });
 });

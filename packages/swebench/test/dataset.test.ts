@@ -143,4 +143,13 @@ describe('predictions', () => {
     await fs.writeFile(file, `${JSON.stringify({ instance_id: 'x', model_name_or_path: 'm' })}\n${JSON.stringify({ instance_id: 'x', model_name_or_path: 'm' })}\n`);
     await expect(loadPredictions(file)).rejects.toThrow(/two predictions/);
   });
+
+  it('refuses an empty or blank predictions file, naming it', async () => {
+    for (const [name, content] of [['empty.jsonl', ''], ['blank.jsonl', '\n  \n\n'], ['empty.json', '[]']] as const) {
+      const file = path.join(directory, name);
+      await fs.writeFile(file, content);
+      await expect(loadPredictions(file)).rejects.toMatchObject({ name: 'DatasetError', message: expect.stringContaining(file) });
+      await expect(loadPredictions(file)).rejects.toThrow(/holds no predictions/);
+    }
+  });
 });

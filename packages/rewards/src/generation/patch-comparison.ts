@@ -11,10 +11,24 @@ export interface PatchComparison {
   fileOverlap: number;
   /** Changed lines of the candidate (removed + added, blank lines left out): its size. */
   patchLines: number;
-  /** 1 when the candidate changes nothing. */
+  /** 1 when the candidate changes nothing (no text, or file headers without any change). */
   empty: number;
-  /** The diff could not be parsed: every value above is what an empty candidate gets. */
+  /**
+   * The candidate is not a usable diff: text that holds no file diff at all (prose, a code block), or a
+   * diff that could not be parsed. Every value above is then what an empty candidate gets, and the
+   * reason says which it was, so that a report can show "not a diff" apart from "no change".
+   */
   unparseable?: string;
+}
+
+/**
+ * The files of a diff that change something: a hunk, a binary change, a creation, deletion, rename or copy,
+ * or a mode change. A `diff --git` header with nothing under it changes nothing and counts for nothing.
+ */
+export function effectiveFileDiffs(files: readonly FileDiff[]): FileDiff[] {
+  return files.filter(
+    (file) => file.hunks.length > 0 || file.binary || file.status !== 'modified' || (file.oldMode !== undefined && file.newMode !== undefined && file.oldMode !== file.newMode),
+  );
 }
 
 function touchedFiles(files: readonly FileDiff[]): Set<string> {
@@ -57,7 +71,9 @@ export function comparePatches(candidateDiff: string, goldDiff: string | readonl
   let candidate: FileDiff[];
   let unparseable: string | undefined;
   try {
-    candidate = parseUnifiedDiff(candidateDiff);
+    const parsed = parseUnifiedDiff(candidateDiff);
+    if (parsed.length === 0 && candidateDiff.trim() !== '') unparseable = 'not a unified diff: the text holds no file diff';
+    candidate = effectiveFileDiffs(parsed);
   } catch (error) {
     candidate = [];
     unparseable = (error as Error).message;

@@ -53,6 +53,9 @@ export async function loadPredictions(file: string): Promise<Prediction[]> {
   } else {
     predictions = parseJsonLines(text, file, (record, line) => parsePrediction(record, file, line, 'line'));
   }
+  // An empty file is a mistake (a failed export, the wrong path), never "no predictions": scoring it would
+  // print an empty scorecard and exit as if all went well.
+  if (predictions.length === 0) throw new DatasetError({ file, reason: 'holds no predictions (it is empty or blank). Check the path, or the run that should have written it.' });
   const seen = new Set<string>();
   for (const prediction of predictions) {
     if (seen.has(prediction.instance_id)) throw new DatasetError({ file, reason: `instance ${prediction.instance_id} has two predictions. Keep one.` });
