@@ -18,12 +18,13 @@ function pack(packageDirectory: string): string {
 
 describe('published packages', () => {
   it('install from their tarballs into a project outside the workspace and import there', () => {
-    const core = pack('packages/core');
+    const protocol = pack('packages/protocol');
+    const pluginKit = pack('packages/plugin-kit');
     const plugin = pack('packages/selector-vote');
     const project = path.join(temporary, 'project');
     fs.mkdirSync(project);
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', core, plugin, 'zod@^4.1.0'], { cwd: project, stdio: 'pipe' });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', protocol, pluginKit, plugin, 'zod@^4.1.0'], { cwd: project, stdio: 'pipe' });
     fs.writeFileSync(
       path.join(project, 'check.mjs'),
       `import { definePlugin, CodePointerSchema } from '@codemonkeys/protocol';
@@ -39,11 +40,11 @@ console.log(JSON.stringify({ definePlugin: typeof definePlugin, testkit: import.
       pointerRejected: true,
       plugin: { name: '@codemonkeys/selector-vote', version: '0.1.0' },
     });
-    expect(fs.realpathSync(path.join(project, 'node_modules/@codemonkeys/core'))).not.toContain(workspaceRoot);
+    expect(fs.realpathSync(path.join(project, 'node_modules/@codemonkeys/protocol'))).not.toContain(workspaceRoot);
   }, 180_000);
 
   it('the packed runner, installed with one plugin in a project, resolves that plugin by its short name', () => {
-    const workspaceDependencies = ['packages/core', 'packages/llm', 'packages/swebench', 'packages/rewards', 'packages/sandbox-docker', 'packages/storage-sqlite', 'packages/storage-firestore'];
+    const workspaceDependencies = ['packages/protocol', 'packages/plugin-kit', 'packages/llm', 'packages/swebench', 'packages/rewards', 'packages/sandbox-docker', 'packages/storage-sqlite', 'packages/storage-firestore'];
     const tarballs = [...workspaceDependencies, 'apps/runner', 'packages/selector-vote'].map(pack);
     const project = path.join(temporary, 'runner-project');
     fs.mkdirSync(project);

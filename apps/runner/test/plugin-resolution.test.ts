@@ -11,10 +11,10 @@ const workspaceModules = path.resolve(import.meta.dirname, '../../../node_module
 const project = fs.mkdtempSync(path.join(os.tmpdir(), 'codemonkeys-plugins-'));
 afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
 
-// A user project with its own plugin packages; core and zod are linked from the workspace.
+// A user project with its own plugin packages; the protocol and zod are linked from the workspace.
 fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'research', private: true, type: 'module' }));
 fs.mkdirSync(path.join(project, 'node_modules/@codemonkeys'), { recursive: true });
-fs.symlinkSync(path.join(workspaceModules, '@codemonkeys/core'), path.join(project, 'node_modules/@codemonkeys/core'));
+fs.symlinkSync(path.join(workspaceModules, '@codemonkeys/protocol'), path.join(project, 'node_modules/@codemonkeys/protocol'));
 fs.symlinkSync(path.join(workspaceModules, 'zod'), path.join(project, 'node_modules/zod'));
 
 function writePlugin(directory: string, manifest: Record<string, unknown>, body: string): void {

@@ -94,7 +94,7 @@ describe('codemonkeys run: the configured pipeline on the example instances (scr
       // Options after the plugin's schema: defaults filled in, so the run can be reproduced exactly.
       expect(plugins[2]!.options).toMatchObject({ samples: 4, seed: 1000, tests: 'combined', editFormat: 'search-replace' });
       expect(runs[0]!.status).toBe('completed');
-      expect(runs[0]!.metadata).toMatchObject({ configHash: expect.stringMatching(/^[0-9a-f]{64}$/), runner: { name: '@codemonkeys/runner' }, protocolVersions: ['v1'] });
+      expect(runs[0]!.metadata).toMatchObject({ configHash: expect.stringMatching(/^[0-9a-f]{64}$/), runner: { name: '@codemonkeys/runner' }, protocolVersions: ['v1', 'v1.1'] });
     });
   });
 

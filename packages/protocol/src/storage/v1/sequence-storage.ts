@@ -23,7 +23,7 @@ export interface StorageCapabilities {
 /**
  * Everything an experiment keeps. Every write is an upsert by key, so a resumed run rewrites what it
  * redoes instead of duplicating it. Implementations: in-memory (core), SQLite, Firestore; all pass the
- * conformance suite in `@codemonkeys/core/testkit`.
+ * conformance suite in `@codemonkeys/protocol/testkit`.
  *
  * Contract shared by every implementation:
  * - records are validated with their zod schema on the way in (a SchemaValidationError names the
