@@ -22,6 +22,7 @@ import type {
   WorkStateRecord,
 } from './v1/records';
 import type { SequenceStorage, SequenceWriter, StorageCapabilities } from './v1/sequence-storage';
+import { createInstanceLeases, type InstanceLeases, type InstanceLeaseState } from './v1/instance-leases';
 import { compareSortKeys, encodeCursor } from './v1/page-cursor';
 import { resolvePageRequest } from './v1/page-request';
 import { createSequenceWriter, exportRunRecords, importExportRecords } from './v1/storage-helpers';
@@ -44,6 +45,8 @@ const inTimeRange = (time: string | undefined, range: { since?: string; until?: 
 export interface InMemorySequenceStorageOptions {
   /** How secrets are found before records are kept; defaults to `createSecretRedactor()` over `process.env`. */
   redaction?: SecretRedactorOptions | SecretRedactor;
+  /** The clock instance leases expire by (milliseconds since the epoch); default `Date.now`. */
+  clock?: () => number;
 }
 
 /** The reference SequenceStorage: everything in maps, nothing persisted. For tests and short experiments. */
@@ -61,10 +64,30 @@ export class InMemorySequenceStorage implements SequenceStorage {
   private readonly modelCalls = new Map<string, Stored<'modelCall'>>();
   private readonly cache = new Map<string, Stored<'cacheEntry'>>();
   private readonly workStates = new Map<string, Stored<'workState'>>();
+  private readonly leaseStates = new Map<string, InstanceLeaseState>();
   private closed = false;
+  /** Leases of the schedulers that share this store in one process (each read-decide-write is synchronous, so atomic). */
+  readonly leases: InstanceLeases;
 
   constructor(options: InMemorySequenceStorageOptions = {}) {
     this.codec = createStorageRecordCodec({ backend: this.name, ...(options.redaction ? { redaction: options.redaction } : {}) });
+    const leaseKey = (key: { runId: string; instanceId: string }): string => JSON.stringify([key.runId, key.instanceId]);
+    this.leases = createInstanceLeases(
+      {
+        update: async (key, decide) => {
+          this.assertOpen();
+          const { answer, next } = decide(this.leaseStates.get(leaseKey(key)));
+          if (next) this.leaseStates.set(leaseKey(key), structuredClone(next));
+          return answer;
+        },
+        read: async (key) => {
+          this.assertOpen();
+          const state = this.leaseStates.get(leaseKey(key));
+          return state && structuredClone(state);
+        },
+      },
+      { backend: this.name, ...(options.clock ? { clock: options.clock } : {}) },
+    );
   }
 
   private put<K extends StorageRecordKind>(kind: K, map: Map<string, Stored<K>>, records: readonly unknown[], keyOf: (record: StorageRecordOf<K>) => string): void {

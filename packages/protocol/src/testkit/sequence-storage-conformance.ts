@@ -5,6 +5,7 @@ import { SchemaValidationError } from '../errors/data-errors';
 import type { ExperimentRecord, ExportRecord, ModelCallRecord, RunRecord, StageResultRecord } from '../storage/v1/records';
 import type { MessageLogQuery, ModelCallQuery, RewardQuery, RunQuery, StageResultQuery, WorkStateQuery } from '../storage/v1/queries';
 import type { SequenceStorage } from '../storage/v1/sequence-storage';
+import type { InstanceLease, InstanceLeaseAcquisition, InstanceLeases } from '../storage/v1/instance-leases';
 import { readAllPages } from '../storage/v1/storage-helpers';
 import { formatExportLine, parseExportLine } from '../storage/v1/export-jsonl';
 import type { SecretRedactorOptions } from '../storage/secret-redactor';
@@ -13,6 +14,11 @@ import type { SecretRedactorOptions } from '../storage/secret-redactor';
 export interface SequenceStorageCreateOptions {
   /** Secret detection for the redaction test; absent means the backend's default. */
   redaction?: SecretRedactorOptions;
+  /**
+   * The clock instance leases expire by (milliseconds since the epoch), for the lease cases; absent means
+   * `Date.now`. A backend passes it on to its constructor (every handle on one store gets the same one).
+   */
+  clock?: () => number;
 }
 
 export interface SequenceStorageFactory {
@@ -25,7 +31,12 @@ export interface SequenceStorageFactory {
    * resumed run or another process would open it. Without it, the resume and multi-writer tests use
    * `storage` itself. Handles it returns are closed by the suite, not destroyed.
    */
-  reopen?(storage: SequenceStorage): Promise<SequenceStorage>;
+  reopen?(storage: SequenceStorage, options?: SequenceStorageCreateOptions): Promise<SequenceStorage>;
+  /**
+   * Whether the storage has instance leases (`storage.leases`); default true. A storage without them
+   * sets false, and the lease cases check only that it declares none.
+   */
+  leases?: boolean;
   /**
    * Every byte the backend has stored for `storage` (database files, emulator documents), so that the
    * redaction test can search them for secrets. Called after `storage` is closed.
@@ -110,9 +121,9 @@ export function runSequenceStorageConformance(name: string, factory: SequenceSto
     const handles: SequenceStorage[] = [];
 
     /** A second handle on `storage`'s data, or `storage` itself when the backend cannot open one. */
-    const reopen = async (store: SequenceStorage): Promise<SequenceStorage> => {
+    const reopen = async (store: SequenceStorage, options?: SequenceStorageCreateOptions): Promise<SequenceStorage> => {
       if (!factory.reopen) return store;
-      const handle = await factory.reopen(store);
+      const handle = await factory.reopen(store, options);
       handles.push(handle);
       return handle;
     };
@@ -592,6 +603,146 @@ export function runSequenceStorageConformance(name: string, factory: SequenceSto
       await expect(storage.writer('a').logMessages([{ role: 'user', content: 'x' }])).rejects.toThrow(/no run is in scope/);
       await storage.writer('a', { runId: 'run-1' }).logMessages([{ role: 'user', content: 'x' }]);
       expect((await storage.queryMessageLogs({ runId: 'run-1', stage: 'experiment' })).items).toHaveLength(1);
+    });
+
+    describe('instance leases (one writer per run and instance)', () => {
+      /** A clock the test moves; leases expire by it. */
+      let now = Date.UTC(2026, 0, 1, 12, 0, 0);
+      const clock = (): number => now;
+      const at = (milliseconds: number): string => new Date(milliseconds).toISOString();
+      const key = { runId: 'run-1', instanceId: 'django__django-11099' };
+      /** A store with the test's clock and its leases. */
+      const leasedStore = async (): Promise<{ store: SequenceStorage; leases: InstanceLeases }> => {
+        now = Date.UTC(2026, 0, 1, 12, 0, 0);
+        const store = await factory.create({ clock });
+        extra.push(store);
+        expect(store.leases, `${name} declares instance leases`).toBeDefined();
+        expect(store.leases!.specificationVersion).toBe('v1');
+        return { store, leases: store.leases! };
+      };
+      const acquired = (result: InstanceLeaseAcquisition): InstanceLease => {
+        expect(result.status).toBe('acquired');
+        return (result as Extract<InstanceLeaseAcquisition, { status: 'acquired' }>).lease;
+      };
+
+      if (factory.leases === false) {
+        it('declares none (one writer per run is not enforced by this storage)', () => {
+          expect(storage.leases).toBeUndefined();
+        });
+        return;
+      }
+
+      it('acquires a free lease; another holder finds it held until it is released, then takes it', async () => {
+        const { leases } = await leasedStore();
+        expect(await leases.inspect(key)).toBeUndefined();
+        const first = acquired(await leases.acquire({ ...key, holder: 'host-a:1', durationMs: 60_000 }));
+        expect(first).toMatchObject({ ...key, holder: 'host-a:1', acquiredAt: at(now), expiresAt: at(now + 60_000) });
+        expect(first.token).toEqual(expect.any(String));
+        expect(await leases.inspect(key)).toMatchObject({ ...first, generation: 1 });
+        // Held: not even its own holder name gets it twice (a token is one acquisition).
+        for (const holder of ['host-b:2', 'host-a:1']) {
+          expect(await leases.acquire({ ...key, holder, durationMs: 60_000 })).toEqual({ status: 'held', holder: 'host-a:1', expiresAt: at(now + 60_000) });
+        }
+        now += 1_000;
+        expect(await leases.release(first)).toEqual({ status: 'released' });
+        expect(await leases.inspect(key)).toMatchObject({ holder: 'host-a:1', releasedAt: at(now) });
+        const second = await leases.acquire({ ...key, holder: 'host-b:2', durationMs: 30_000 });
+        // Taking a released lease is no take-over.
+        expect(second).toEqual({ status: 'acquired', lease: expect.objectContaining({ holder: 'host-b:2', expiresAt: at(now + 30_000) }) });
+        expect(acquired(second).token).not.toBe(first.token);
+        expect((await leases.inspect(key))?.generation).toBe(2);
+        // The first holder's lease is gone: it can neither renew nor release the new one.
+        expect(await leases.renew(first, 60_000)).toMatchObject({ status: 'lost', reason: 'taken-over', holder: 'host-b:2' });
+        expect(await leases.release(first)).toMatchObject({ status: 'lost', reason: 'taken-over', holder: 'host-b:2' });
+        expect(await leases.inspect(key)).toMatchObject({ holder: 'host-b:2', token: acquired(second).token });
+        expect((await leases.inspect(key))?.releasedAt).toBeUndefined();
+      });
+
+      it('expires at expiresAt: a dead holder\'s lease is taken over, and the old holder can neither renew nor release it', async () => {
+        const { leases } = await leasedStore();
+        const started = now;
+        const dead = acquired(await leases.acquire({ ...key, holder: 'dead-holder', durationMs: 1_000 }));
+        now = started + 999;
+        expect(await leases.acquire({ ...key, holder: 'live-holder', durationMs: 1_000 })).toEqual({ status: 'held', holder: 'dead-holder', expiresAt: at(started + 1_000) });
+        now = started + 1_000;
+        const takeOver = await leases.acquire({ ...key, holder: 'live-holder', durationMs: 5_000 });
+        expect(takeOver).toEqual({
+          status: 'acquired',
+          lease: expect.objectContaining({ holder: 'live-holder', acquiredAt: at(started + 1_000), expiresAt: at(started + 6_000) }),
+          tookOver: { holder: 'dead-holder', expiredAt: at(started + 1_000) },
+        });
+        expect(await leases.renew(dead, 1_000)).toEqual({ status: 'lost', reason: 'taken-over', holder: 'live-holder' });
+        expect(await leases.release(dead)).toEqual({ status: 'lost', reason: 'taken-over', holder: 'live-holder' });
+        expect(await leases.acquire({ ...key, holder: 'dead-holder', durationMs: 1_000 })).toEqual({ status: 'held', holder: 'live-holder', expiresAt: at(started + 6_000) });
+        expect(await leases.inspect(key)).toMatchObject({ holder: 'live-holder', generation: 2 });
+      });
+
+      it('renewal moves the expiry forward; an expired lease is not renewed even if no one took it, but can be acquired again', async () => {
+        const { leases } = await leasedStore();
+        const started = now;
+        const lease = acquired(await leases.acquire({ ...key, holder: 'a', durationMs: 1_000 }));
+        now = started + 600;
+        const renewed = await leases.renew(lease, 1_000);
+        expect(renewed).toEqual({ status: 'renewed', lease: { ...lease, expiresAt: at(started + 1_600) } });
+        now = started + 1_200; // past the first expiry, before the renewed one
+        expect(await leases.acquire({ ...key, holder: 'b', durationMs: 1_000 })).toEqual({ status: 'held', holder: 'a', expiresAt: at(started + 1_600) });
+        // A renewal result is the lease to present next; presenting the older copy works too (same token).
+        const again = await leases.renew(lease, 2_000);
+        expect(again).toMatchObject({ status: 'renewed', lease: { expiresAt: at(started + 3_200) } });
+        now = started + 3_200;
+        expect(await leases.renew(lease, 1_000)).toEqual({ status: 'lost', reason: 'expired' });
+        // Expired and not taken over: its holder may still release it, or acquire it afresh.
+        const fresh = acquired(await leases.acquire({ ...key, holder: 'a', durationMs: 1_000 }));
+        expect(fresh.token).not.toBe(lease.token);
+        expect(await leases.release(fresh)).toEqual({ status: 'released' });
+        expect(await leases.renew(fresh, 1_000)).toEqual({ status: 'lost', reason: 'released' });
+        expect(await leases.release(fresh)).toEqual({ status: 'lost', reason: 'released' });
+      });
+
+      it('grants a free lease, and an expired one, to exactly one of many concurrent acquirers on separate handles', async () => {
+        const { store } = await leasedStore();
+        const handles = [store, ...(await Promise.all(Array.from({ length: 5 }, () => reopen(store, { clock }))))];
+        const race = async (round: string): Promise<InstanceLeaseAcquisition[]> =>
+          Promise.all(handles.flatMap((handle, index) => [1, 2].map((attempt) => handle.leases!.acquire({ ...key, holder: `${round}-${index}-${attempt}`, durationMs: 10_000 }))));
+        const first = await race('free');
+        const winners = first.filter((result) => result.status === 'acquired');
+        expect(winners).toHaveLength(1);
+        const winner = acquired(winners[0]!);
+        for (const result of first) if (result.status === 'held') expect(result).toEqual({ status: 'held', holder: winner.holder, expiresAt: winner.expiresAt });
+        for (const handle of handles) expect((await handle.leases!.inspect(key))?.token).toBe(winner.token);
+
+        now += 10_000; // the winner died: its lease expired
+        const second = await race('expired');
+        const takers = second.filter((result): result is Extract<InstanceLeaseAcquisition, { status: 'acquired' }> => result.status === 'acquired');
+        expect(takers).toHaveLength(1);
+        expect(takers[0]!.tookOver).toEqual({ holder: winner.holder, expiredAt: winner.expiresAt });
+        expect(await handles[3]!.leases!.renew(winner, 10_000)).toMatchObject({ status: 'lost', reason: 'taken-over' });
+        expect(await handles[2]!.leases!.inspect(key)).toMatchObject({ holder: takers[0]!.lease.holder, generation: 2 });
+      });
+
+      it('keeps one lease per (run, instance), seen by every handle, and refuses bad requests naming the lease', async () => {
+        const { store, leases } = await leasedStore();
+        const other = await reopen(store, { clock });
+        const a = acquired(await leases.acquire({ runId: 'run-1', instanceId: 'a', holder: 'p1', durationMs: 1_000 }));
+        acquired(await other.leases!.acquire({ runId: 'run-1', instanceId: 'b', holder: 'p2', durationMs: 1_000 }));
+        acquired(await other.leases!.acquire({ runId: 'run-2', instanceId: 'a', holder: 'p2', durationMs: 1_000 }));
+        // Keys are compared whole: no prefix or separator confusion.
+        acquired(await other.leases!.acquire({ runId: 'run-1|a', instanceId: 'b', holder: 'p2', durationMs: 1_000 }));
+        acquired(await other.leases!.acquire({ runId: 'run', instanceId: '1|a', holder: 'p2', durationMs: 1_000 }));
+        expect(await other.leases!.acquire({ runId: 'run-1', instanceId: 'a', holder: 'p2', durationMs: 1_000 })).toMatchObject({ status: 'held', holder: 'p1' });
+        expect(await other.leases!.inspect({ runId: 'run-1', instanceId: 'a' })).toMatchObject({ token: a.token });
+        expect(await other.leases!.inspect({ runId: 'run-3', instanceId: 'a' })).toBeUndefined();
+        await expect(leases.acquire({ runId: 'run-1', instanceId: 'c', holder: 'p1', durationMs: 0 })).rejects.toThrow(/lease request of run-1\/c/);
+        await expect(leases.acquire({ runId: '', instanceId: 'c', holder: 'p1', durationMs: 1_000 })).rejects.toThrow(SchemaValidationError);
+        await expect(leases.renew(a, -5)).rejects.toThrow(/renewal duration/);
+        await expect(leases.renew({ ...a, token: '' }, 1_000)).rejects.toThrow(/lease of run-1\/a/);
+        // Leases are not records of the run: they are not exported.
+        expect((await collect(store.exportRun('run-1'))).length).toBe(0);
+        const closing = await factory.create({ clock });
+        extra.push(closing);
+        await closing.close();
+        await expect(closing.leases!.acquire({ ...key, holder: 'p', durationMs: 1_000 })).rejects.toThrow(/closed/);
+      });
     });
 
     it('refuses to be used after close, and closes twice quietly', async () => {

@@ -138,3 +138,6 @@ export const ExportRecordSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('workState'), record: WorkStateRecordSchema }),
 ]);
 export type ExportRecord = z.output<typeof ExportRecordSchema>;
+
+// The lease of an instance of a run (one writer per run): its own file, exported with the records.
+export * from './instance-leases';

@@ -1,4 +1,5 @@
 import type { Message } from '../../message/v1/message';
+import type { InstanceLeases } from './instance-leases';
 import type { MessageLogQuery, ModelCallQuery, Page, RewardQuery, RunQuery, RunSummary, StageResultQuery, WorkStateQuery } from './queries';
 import type {
   CacheEntry,
@@ -34,11 +35,17 @@ export interface StorageCapabilities {
  *   idempotent);
  * - queries return pages of at most `limit` (1..1000) records in a stable order with keyset cursors,
  *   so records written while paging never make a page repeat or skip older records.
+ *
+ * Optional capability: `leases` (one writer per (run, instance), see `InstanceLeases`). A storage
+ * without it still works for one process per run; the runner then says that it cannot keep a second
+ * process off the same instances. `leasesOf(storage)` throws an UnsupportedCapabilityError for it.
  */
 export interface SequenceStorage {
   readonly specificationVersion: 'v1';
   readonly name: string;
   readonly capabilities: StorageCapabilities;
+  /** Leases per (run, instance) with expiry, so that processes sharing a run never work on one instance at once. */
+  readonly leases?: InstanceLeases;
 
   putExperiment(record: ExperimentRecord): Promise<void>;
   getExperiment(id: string): Promise<ExperimentRecord | undefined>;
