@@ -147,7 +147,6 @@ export async function runEvaluation(options: EvalOptions, io: EvaluationIo): Pro
           instanceSandbox = resources.provider.sandboxFor(instance);
         } catch (error) {
           if (!CodemonkeysError.isInstance(error)) throw error;
-          instanceSandbox = undefined;
           for (const candidate of candidates) {
             await record(instance, candidate, failedBeforeSandbox(instance, candidate.patch, { kind: 'build', message: (error as Error).message }));
           }
