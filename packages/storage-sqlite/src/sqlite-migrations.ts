@@ -117,6 +117,18 @@ export const sqliteMigrations: readonly SqliteMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'instance leases: one writer per (run, instance)',
+    sql: `
+      CREATE TABLE instance_leases (
+        run_id TEXT NOT NULL,
+        instance_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (run_id, instance_id)
+      );
+    `,
+  },
 ];
 
 export const latestSqliteSchemaVersion = Math.max(...sqliteMigrations.map((migration) => migration.version));

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { CodemonkeysError, StorageError, createSequenceWriter, createStorageRecordCodec, encodeCursor, exportRunRecords, importExportRecords, resolvePageRequest, emptyRunSummary, roundCostUsd, type CacheEntry, type ExperimentRecord, type ExportRecord, type MessageLogQuery, type MessageLogRecord, type ModelCallQuery, type ModelCallRecord, type Page, type PageRequest, type RewardQuery, type RewardRecord, type RunQuery, type RunRecord, type RunSummary, type SequenceStorage, type SequenceWriter, type StageKey, type StageResultQuery, type StageResultRecord, type StorageCapabilities, type StorageRecordCodec, type StorageRecordKind, type StorageRecordOf, type WorkStateQuery, type WorkStateRecord } from '@codemonkeys/protocol';
+import { CodemonkeysError, StorageError, createSequenceWriter, createStorageRecordCodec, encodeCursor, exportRunRecords, importExportRecords, resolvePageRequest, emptyRunSummary, roundCostUsd, type CacheEntry, type ExperimentRecord, type ExportRecord, type MessageLogQuery, type MessageLogRecord, type ModelCallQuery, type ModelCallRecord, type Page, type PageRequest, type RewardQuery, type RewardRecord, type RunQuery, type RunRecord, type RunSummary, type SequenceStorage, type SequenceWriter, type StageKey, type StageResultQuery, type StageResultRecord, type StorageCapabilities, createInstanceLeases, decodeInstanceLeaseState, type InstanceLeases, type InstanceLeaseState, type StorageRecordCodec, type StorageRecordKind, type StorageRecordOf, type WorkStateQuery, type WorkStateRecord } from '@codemonkeys/protocol';
 import { migrateSqliteSchema } from './sqlite-migrations';
 import { parseSqliteStorageOptions, type SqliteSequenceStorageOptions } from './sqlite-storage-options';
 
@@ -86,6 +86,12 @@ export class SqliteSequenceStorage implements SequenceStorage {
   private readonly codec: StorageRecordCodec;
   private readonly statements = new Map<string, Database.Statement>();
   private closed = false;
+  /**
+   * One writer per (run, instance): each acquire, renewal and release is one IMMEDIATE transaction
+   * (read the lease row, decide, write it) holding the database's write lock, so two processes on one
+   * file never both take a lease.
+   */
+  readonly leases: InstanceLeases;
 
   constructor(options: SqliteSequenceStorageOptions) {
     const settings = parseSqliteStorageOptions(options);
@@ -110,6 +116,39 @@ export class SqliteSequenceStorage implements SequenceStorage {
       if (CodemonkeysError.isInstance(error)) throw error;
       throw this.failure(`Cannot prepare ${settings.path}`, error);
     }
+    this.leases = createInstanceLeases(
+      {
+        update: async (key, decide) =>
+          this.guard(`update the lease of ${key.runId}/${key.instanceId}`, () =>
+            this.handle
+              .transaction(() => {
+                const { answer, next } = decide(this.readLease(key));
+                if (next) {
+                  this.statement(
+                    'INSERT INTO instance_leases (run_id, instance_id, body) VALUES (?, ?, ?) ON CONFLICT (run_id, instance_id) DO UPDATE SET body = excluded.body',
+                  ).run(key.runId, key.instanceId, JSON.stringify(next));
+                }
+                return answer;
+              })
+              .immediate(),
+          ),
+        read: async (key) => this.guard(`read the lease of ${key.runId}/${key.instanceId}`, () => this.readLease(key)),
+      },
+      { backend: this.name, ...(options.clock ? { clock: options.clock } : {}) },
+    );
+  }
+
+  private readLease(key: { runId: string; instanceId: string }): InstanceLeaseState | undefined {
+    const row = this.statement('SELECT body FROM instance_leases WHERE run_id = ? AND instance_id = ?').get(key.runId, key.instanceId) as { body: string } | undefined;
+    if (!row) return undefined;
+    const location = `instance_leases/${key.runId}/${key.instanceId}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(row.body);
+    } catch (error) {
+      throw new StorageError({ backend: this.name, message: `The stored instance lease at ${location} is not valid JSON; delete that row to free the instance.`, cause: error });
+    }
+    return decodeInstanceLeaseState(value, this.name, location);
   }
 
   /** The underlying better-sqlite3 connection, for inspection and tests. Writing through it bypasses validation and redaction. */

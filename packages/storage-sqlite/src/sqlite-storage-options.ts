@@ -21,9 +21,11 @@ export type SqliteSequenceStorageSettings = z.output<typeof SqliteSequenceStorag
 export interface SqliteSequenceStorageOptions extends z.input<typeof SqliteSequenceStorageSettingsSchema> {
   /** How secrets are found before anything is written; defaults to `createSecretRedactor()` over `process.env`. */
   redaction?: SecretRedactorOptions | SecretRedactor;
+  /** The clock instance leases expire by (milliseconds since the epoch); default `Date.now`. Processes sharing the file share the machine's clock. */
+  clock?: () => number;
 }
 
 export function parseSqliteStorageOptions(options: SqliteSequenceStorageOptions): SqliteSequenceStorageSettings {
-  const { redaction: _redaction, ...settings } = options;
+  const { redaction: _redaction, clock: _clock, ...settings } = options;
   return parseWithSchema(SqliteSequenceStorageSettingsSchema, settings, '@codemonkeys/storage-sqlite options');
 }

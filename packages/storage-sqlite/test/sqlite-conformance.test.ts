@@ -19,8 +19,8 @@ runSequenceStorageConformance('sqlite', {
     fs.rmSync(directories.get(storage)!, { recursive: true, force: true });
     directories.delete(storage);
   },
-  async reopen(storage) {
-    return createSqliteSequenceStorage({ path: pathOf(storage) });
+  async reopen(storage, options) {
+    return createSqliteSequenceStorage({ path: pathOf(storage), ...(options?.clock ? { clock: options.clock } : {}) });
   },
   async readStoredBytes(storage) {
     return readDirectoryBytes(directories.get(storage)!);

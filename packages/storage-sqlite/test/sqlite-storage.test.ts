@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { SchemaValidationError, StorageError } from '@codemonkeys/protocol';
 import { sampleModelCall, sampleRun } from '@codemonkeys/protocol/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appliedSqliteMigrations, createSqliteSequenceStorage, latestSqliteSchemaVersion } from '../src/index';
+import { appliedSqliteMigrations, createSqliteSequenceStorage, latestSqliteSchemaVersion, sqliteMigrations } from '../src/index';
 import { makeTemporaryDirectory } from './temporary-directory';
 
 const directories: string[] = [];
@@ -22,11 +22,31 @@ describe('schema migrations', () => {
     const databasePath = newDatabasePath();
     const storage = createSqliteSequenceStorage({ path: databasePath });
     const applied = appliedSqliteMigrations(storage.database);
-    expect(applied.map((migration) => migration.version)).toEqual([latestSqliteSchemaVersion]);
+    expect(applied.map((migration) => migration.version)).toEqual(sqliteMigrations.map((migration) => migration.version));
+    expect(applied.at(-1)?.version).toBe(latestSqliteSchemaVersion);
     expect(storage.database.pragma('journal_mode', { simple: true })).toBe('wal');
     await storage.close();
     const again = createSqliteSequenceStorage({ path: databasePath });
     expect(appliedSqliteMigrations(again.database)).toEqual(applied);
+    await again.close();
+  });
+
+  it('migrates a file of schema version 1 (before instance leases) and keeps its records', async () => {
+    const databasePath = newDatabasePath();
+    const raw = new Database(databasePath);
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    raw.exec(sqliteMigrations[0]!.sql);
+    raw.prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)').run(1, sqliteMigrations[0]!.description, '2026-01-01');
+    raw.close();
+    const old = createSqliteSequenceStorage({ path: databasePath });
+    await old.putRun({ id: 'run-1', experimentId: 'exp-1', hypers: {}, status: 'running', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', metadata: {} });
+    expect(appliedSqliteMigrations(old.database).map((migration) => migration.version)).toEqual([1, 2]);
+    const lease = await old.leases.acquire({ runId: 'run-1', instanceId: 'a', holder: 'p', durationMs: 60_000 });
+    expect(lease.status).toBe('acquired');
+    await old.close();
+    const again = createSqliteSequenceStorage({ path: databasePath });
+    expect((await again.getRun('run-1'))?.status).toBe('running');
+    expect(await again.leases.inspect({ runId: 'run-1', instanceId: 'a' })).toMatchObject({ holder: 'p', generation: 1 });
     await again.close();
   });
 
