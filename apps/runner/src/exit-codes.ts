@@ -3,7 +3,11 @@ export const exitCodes = {
   ok: 0,
   /** Something failed at run time (an instance after its retries, an evaluation, a service). */
   failure: 1,
-  /** The command line or the config is invalid (the problems are listed), or a plugin cannot be found or loaded. */
+  /**
+   * Invalid input, found before any work: options, config, dataset, predictions or labels files, `--instances`
+   * that match nothing, plugin names or options, storage URLs and paths, runs named that do not exist.
+   * Which error classes count is decided in commands/cli-errors.ts.
+   */
   usage: 2,
   /** `codemonkeys run`: the budget was spent before every instance was done (run the same command with a larger budget to continue). */
   budget: 3,

@@ -1,7 +1,5 @@
 import { Option, type Command } from 'commander';
 import { runDemo } from '../demo/run-demo';
-import { exitCodes } from '../exit-codes';
-import { isUsageError } from './run-command';
 
 interface DemoFlags {
   output: string;
@@ -23,12 +21,8 @@ export function registerDemoCommand(program: Command): void {
     .option('--keep', 'keep the runs of an earlier demo in the folder (the run resumes)')
     .addOption(new Option('--progress <mode>', 'progress on stderr').choices(['auto', 'bar', 'lines']).default('auto'))
     .option('--json', 'print the outcome as JSON on stdout')
-    .action(async (flags: DemoFlags, command: Command) => {
-      try {
-        process.exitCode = await runDemo({ output: flags.output, docker: flags.docker, keep: flags.keep ?? false, progress: flags.progress, json: flags.json ?? false });
-      } catch (error) {
-        if (isUsageError(error)) command.error(`error: ${(error as Error).message}`, { exitCode: exitCodes.usage, code: 'codemonkeys.usage' });
-        throw error;
-      }
+    .action(async (flags: DemoFlags) => {
+      // Errors (no Docker daemon, no base image: usage errors) go to the CLI's one handler.
+      process.exitCode = await runDemo({ output: flags.output, docker: flags.docker, keep: flags.keep ?? false, progress: flags.progress, json: flags.json ?? false });
     });
 }

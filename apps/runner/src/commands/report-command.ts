@@ -9,7 +9,7 @@ import { formatJsonReport } from '../report/format-json-report';
 import { formatMarkdownReport } from '../report/format-markdown-report';
 import { formatTerminalReport } from '../report/format-terminal-report';
 import { openStorage } from '../storage/open-storage';
-import { InvalidStorageUrlError, defaultStorageUrl } from '../storage/storage-url';
+import { defaultStorageUrl } from '../storage/storage-url';
 
 type ReportFormat = 'table' | 'markdown' | 'json' | 'html';
 
@@ -58,17 +58,11 @@ export function registerReportCommand(program: Command): void {
     .option('--title <title>', 'title of the Markdown and HTML reports')
     .action(async (runIds: string[], flags: ReportFlags, command: Command) => {
       if (runIds.length === 0 && !flags.experiment) command.error('error: name at least one run (or --experiment ID); `codemonkeys runs` lists them', { exitCode: exitCodes.usage, code: 'codemonkeys.usage' });
-      let storage: SequenceStorage;
+      // A bad storage URL or path, a missing database or an unknown run id is a usage error: the CLI prints it and exits 2.
+      const storage: SequenceStorage = await openStorage(flags.storage, { mustExist: true });
       try {
-        storage = await openStorage(flags.storage, { mustExist: true });
-      } catch (error) {
-        if (InvalidStorageUrlError.isInstance(error)) return command.error(`error: ${error.message}`, { exitCode: exitCodes.usage, code: 'codemonkeys.usage' });
-        throw error;
-      }
-      try {
-        // An unknown run id is a NotFoundError: the CLI prints its message and exits 1.
         const reports = await collectReports(storage, runIds, flags.experiment, { storageUrl: flags.storage });
-        if (reports.length === 0) command.error(`error: experiment ${flags.experiment} has no runs in ${flags.storage}`, { exitCode: exitCodes.failure, code: 'codemonkeys.empty' });
+        if (reports.length === 0) command.error(`error: experiment ${flags.experiment} has no runs in ${flags.storage}; \`codemonkeys runs --storage ${flags.storage}\` lists the runs there`, { exitCode: exitCodes.usage, code: 'codemonkeys.usage' });
         const options = flags.title ? { title: flags.title } : {};
         const format = reportFormat(flags.format, flags.output);
         const text =

@@ -1,9 +1,10 @@
 import { Option, type Command } from 'commander';
-import { CodemonkeysError, InvalidPluginError, InvalidPluginOptionsError, NoSuchPluginError, SchemaValidationError, UnsupportedSpecificationVersionError } from '@codemonkeys/protocol';
 import type { RunFlags } from '../config/run-flags';
-import { exitCodes } from '../exit-codes';
 import { runExperimentCommand, type RunCommandOptions } from '../execution/run-experiment-command';
-import { InvalidStorageUrlError } from '../storage/storage-url';
+
+// Kept here too: the demo and earlier callers import them from this module.
+export { UsageError } from '../config/usage-error';
+export { isUsageError } from './cli-errors';
 
 export interface RunCommandFlags extends RunFlags {
   runId?: string;
@@ -15,24 +16,6 @@ export interface RunCommandFlags extends RunFlags {
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-/** Errors that mean the command line, the config or a plugin name is wrong (exit 2), not that running failed. */
-export function isUsageError(error: unknown): boolean {
-  return (
-    SchemaValidationError.isInstance(error) ||
-    NoSuchPluginError.isInstance(error) ||
-    InvalidPluginError.isInstance(error) ||
-    InvalidPluginOptionsError.isInstance(error) ||
-    UnsupportedSpecificationVersionError.isInstance(error) ||
-    InvalidStorageUrlError.isInstance(error) ||
-    UsageError.isInstance(error)
-  );
-}
-
-/** A mistake on the command line found by the runner itself. */
-export class UsageError extends CodemonkeysError {
-  static override readonly errorName: string = 'UsageError';
-}
 
 /** The options every experiment-running command shares (`run`, and the parts of `demo` that apply). */
 export function addExperimentOptions(command: Command): Command {
@@ -88,16 +71,12 @@ export function registerRunCommand(program: Command): void {
     .addHelpText(
       'after',
       `
-Exit codes: 0 every instance done; 1 some instance failed after its retries; 2 invalid options, config or
-plugin names; 3 the budget was spent first; 130 interrupted (finished stages are kept: run the same command).`,
+Exit codes: 0 every instance done; 1 some instance failed after its retries; 2 invalid input (options,
+config, dataset, --instances, plugin names, storage); 3 the budget was spent first; 130 interrupted
+(finished stages are kept: run the same command).`,
     )
-    .action(async (experiment: string | undefined, flags: RunCommandFlags, command: Command) => {
-      const options: RunCommandOptions = { experiment, flags, cwd: process.cwd() };
-      try {
-        process.exitCode = await runExperimentCommand(options);
-      } catch (error) {
-        if (isUsageError(error)) command.error(`error: ${(error as Error).message}`, { exitCode: exitCodes.usage, code: 'codemonkeys.usage' });
-        throw error;
-      }
+    .action(async (experiment: string | undefined, flags: RunCommandFlags) => {
+      // Errors go to the CLI's one handler (cli-errors.ts), which picks the exit code.
+      process.exitCode = await runExperimentCommand({ experiment, flags, cwd: process.cwd() } satisfies RunCommandOptions);
     });
 }

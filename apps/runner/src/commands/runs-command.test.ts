@@ -134,7 +134,7 @@ describe('codemonkeys runs', () => {
     original[2] = original[2]!.replace('"status":"ok"', '"status":"fine"');
     fs.writeFileSync(path.join(directory, 'damaged.jsonl'), original.join('\n'));
     const result = await codemonkeys('runs', 'import', 'damaged.jsonl', '--storage', 'sqlite:damaged.db');
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('error: damaged.jsonl:3: not a run export record');
     expect(result.stderr).toContain('status');
     expect(fs.existsSync(path.join(directory, 'damaged.db'))).toBe(false);
@@ -150,10 +150,10 @@ describe('codemonkeys runs', () => {
     expect(badTime.code).toBe(2);
     expect(badTime.stderr).toContain('--since "yesterday-ish" is not a date or time');
     const missingRun = await codemonkeys('runs', 'export', 'run-404', '--storage', 'sqlite:source.db');
-    expect(missingRun.code).toBe(1);
+    expect(missingRun.code).toBe(2);
     expect(missingRun.stderr).toContain('No run "run-404" in sqlite:source.db');
     const missingDatabase = await codemonkeys('runs');
-    expect(missingDatabase.code).toBe(1);
+    expect(missingDatabase.code).toBe(2);
     expect(missingDatabase.stderr).toContain('No run database at');
     expect(fs.existsSync(path.join(directory, 'runs.db'))).toBe(false);
   });

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import { once } from 'node:events';
 import { Option, type Command } from 'commander';
-import { CodemonkeysError, RunStatusSchema, formatExportLine, readAllPages, type RunQuery, type RunRecord, type RunSummary, type SequenceStorage } from '@codemonkeys/protocol';
+import { NotFoundError, RunStatusSchema, formatExportLine, readAllPages, type RunQuery, type RunRecord, type RunSummary, type SequenceStorage } from '@codemonkeys/protocol';
 import { exitCodes } from '../exit-codes';
 import { readExportFile } from '../storage/export-file';
 import { openStorage, type OpenStorageOptions } from '../storage/open-storage';
-import { InvalidStorageUrlError, defaultStorageUrl } from '../storage/storage-url';
+import { defaultStorageUrl } from '../storage/storage-url';
 
 interface StorageFlags {
   storage: string;
@@ -27,14 +27,9 @@ const storageOption = (): Option =>
 /** A usage error (bad flag value, bad storage URL): commander prints it and exits with the usage code. */
 const usageError = (command: Command, message: string): never => command.error(`error: ${message}`, { exitCode: exitCodes.usage, code: 'codemonkeys.usage' });
 
-async function withStorage<T>(command: Command, url: string, options: OpenStorageOptions, use: (storage: SequenceStorage) => Promise<T>): Promise<T> {
-  let storage: SequenceStorage;
-  try {
-    storage = await openStorage(url, options);
-  } catch (error) {
-    if (InvalidStorageUrlError.isInstance(error)) return usageError(command, error.message);
-    throw error;
-  }
+/** Opens the storage for `use` and closes it after; a bad URL or path is a usage error the CLI reports (exit 2). */
+async function withStorage<T>(url: string, options: OpenStorageOptions, use: (storage: SequenceStorage) => Promise<T>): Promise<T> {
+  const storage = await openStorage(url, options);
   try {
     return await use(storage);
   } finally {
@@ -77,7 +72,7 @@ async function listRuns(command: Command, flags: ListFlags): Promise<void> {
   if (since) query.since = since;
   if (until) query.until = until;
 
-  await withStorage(command, flags.storage, { mustExist: true }, async (storage) => {
+  await withStorage(flags.storage, { mustExist: true }, async (storage) => {
     const runs: RunRecord[] = [];
     for await (const run of readAllPages((request: RunQuery) => storage.queryRuns(request), query, Math.min(limit, 1000))) {
       runs.push(run);
@@ -160,10 +155,10 @@ export function registerRunsCommand(program: Command): void {
     .argument('<run>', 'run id')
     .addOption(storageOption())
     .option('--json', 'print JSON')
-    .action(async (runId: string, flags: StorageFlags, command: Command) => {
-      await withStorage(command, flags.storage, { mustExist: true }, async (storage) => {
+    .action(async (runId: string, flags: StorageFlags) => {
+      await withStorage(flags.storage, { mustExist: true }, async (storage) => {
         const run = await storage.getRun(runId);
-        if (!run) throw new CodemonkeysError(`No run "${runId}" in ${flags.storage}. List the runs with \`codemonkeys runs --storage ${flags.storage}\`.`);
+        if (!run) throw new NotFoundError(`No run "${runId}" in ${flags.storage}. List the runs with \`codemonkeys runs --storage ${flags.storage}\`.`);
         const summary = await storage.summarizeRun(runId);
         process.stdout.write(flags.json ? `${JSON.stringify({ run, summary }, null, 2)}\n` : describeSummary(run, summary));
       });
@@ -175,10 +170,10 @@ export function registerRunsCommand(program: Command): void {
     .argument('<run>', 'run id')
     .addOption(storageOption())
     .option('--output <file>', 'write to this file instead of stdout')
-    .action(async (runId: string, flags: StorageFlags & { output?: string }, command: Command) => {
-      await withStorage(command, flags.storage, { mustExist: true }, async (storage) => {
+    .action(async (runId: string, flags: StorageFlags & { output?: string }) => {
+      await withStorage(flags.storage, { mustExist: true }, async (storage) => {
         if (!(await storage.getRun(runId))) {
-          throw new CodemonkeysError(`No run "${runId}" in ${flags.storage}. List the runs with \`codemonkeys runs --storage ${flags.storage}\`.`);
+          throw new NotFoundError(`No run "${runId}" in ${flags.storage}. List the runs with \`codemonkeys runs --storage ${flags.storage}\`.`);
         }
         const output = flags.output ? fs.createWriteStream(flags.output) : process.stdout;
         // A closed pipe (`| head`) ends the export quietly.
@@ -205,10 +200,10 @@ export function registerRunsCommand(program: Command): void {
     .argument('<file>', 'a file written by `codemonkeys runs export`, or -')
     .addOption(storageOption())
     .option('--json', 'print JSON')
-    .action(async (file: string, flags: StorageFlags, command: Command) => {
+    .action(async (file: string, flags: StorageFlags) => {
       // Every line is validated before the storage is even opened: a bad file imports nothing.
       const records = await readExportFile(file);
-      await withStorage(command, flags.storage, {}, async (storage) => {
+      await withStorage(flags.storage, {}, async (storage) => {
         const runIds: string[] = [];
         async function* tracked() {
           for await (const record of records) {

@@ -3,7 +3,7 @@ import { exitCodes } from '../exit-codes';
 import { createRunControl } from '../execution/run-control';
 import { createProgressLogger } from '../progress/progress-logger';
 import { startRunWorker } from '../queue/run-worker';
-import { UsageError } from './run-command';
+import { UsageError } from '../config/usage-error';
 
 interface WorkerFlags {
   queue?: string;

@@ -1,5 +1,5 @@
-import { CodemonkeysError } from '@codemonkeys/protocol';
 import { PluginConfigSchema, type ExperimentConfig, type PluginConfig } from './experiment-config';
+import { UsageError } from './usage-error';
 
 export const stageKeys = ['localizer', 'generator', 'selector'] as const;
 export type StageKey = (typeof stageKeys)[number];
@@ -36,7 +36,7 @@ export function applyOverrides(config: ExperimentConfig, overrides: Record<strin
     const stageKey = stage as StageKey;
     if (rest.length === 0) {
       const parsed = PluginConfigSchema.safeParse(value);
-      if (!parsed.success) throw new CodemonkeysError(`Override "${key}" must name a plugin (or { plugin, options }), got ${JSON.stringify(value)}.`);
+      if (!parsed.success) throw new UsageError(`Override "${key}" must name a plugin (or { plugin, options }), got ${JSON.stringify(value)}.`);
       next = { ...next, [stageKey]: Array.isArray(value) ? value.map((entry) => PluginConfigSchema.parse(entry)) : parsed.data };
       continue;
     }
@@ -68,7 +68,7 @@ export function parseVaryFlags(flags: readonly string[]): Record<string, unknown
   const grid: Record<string, unknown[]> = {};
   for (const flag of flags) {
     const separator = flag.indexOf('=');
-    if (separator <= 0) throw new CodemonkeysError(`--vary expects key=value1,value2 (e.g. generator.samples=5,10), got "${flag}".`);
+    if (separator <= 0) throw new UsageError(`--vary expects key=value1,value2 (e.g. generator.samples=5,10), got "${flag}".`);
     const key = flag.slice(0, separator);
     grid[key] = flag
       .slice(separator + 1)

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CodemonkeysError, parseWithSchema } from '@codemonkeys/protocol';
+import { parseWithSchema } from '@codemonkeys/protocol';
 import { ExperimentConfigSchema, type ExperimentConfig } from './experiment-config';
+import { UsageError } from './usage-error';
 
 /**
  * Reads and validates an experiment config (JSON). Errors name the file and every invalid path.
@@ -14,7 +15,7 @@ export function loadExperimentConfig(file: string): ExperimentConfig {
   try {
     raw = JSON.parse(fs.readFileSync(absolute, 'utf8'));
   } catch (error) {
-    throw new CodemonkeysError(`Experiment config ${file} cannot be read as JSON: ${(error as Error).message}`, { cause: error });
+    throw new UsageError(`Experiment config ${file} cannot be read as JSON: ${(error as Error).message}`, { cause: error });
   }
   const config = parseWithSchema(ExperimentConfigSchema, raw, `Experiment config ${file}`, 'See the runner README for every field.');
   return resolveConfigPaths(config, path.dirname(absolute));

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CodemonkeysError, SchemaValidationError } from '@codemonkeys/protocol';
+import { SchemaValidationError } from '@codemonkeys/protocol';
 import { z } from 'zod';
 import { ExperimentConfigSchema, type ExperimentConfig } from './experiment-config';
 import { applyOverrides, parseVaryFlags, stageKeys, type StageKey } from './hyper-sweep';
 import { resolveConfigPaths } from './load-experiment-config';
+import { UsageError } from './usage-error';
 
 /** The flags of `codemonkeys run` (and of `worker`'s shared ones) as commander hands them over. */
 export interface RunFlags {
@@ -43,7 +44,7 @@ export interface RunFlags {
 const number = (flag: string, value: string | undefined, integer = true): number | undefined => {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || (integer && !Number.isInteger(parsed))) throw new CodemonkeysError(`${flag} must be ${integer ? 'a whole number' : 'a number'}, got "${value}".`);
+  if (!Number.isFinite(parsed) || (integer && !Number.isInteger(parsed))) throw new UsageError(`${flag} must be ${integer ? 'a whole number' : 'a number'}, got "${value}".`);
   return parsed;
 };
 
@@ -56,7 +57,7 @@ export function parseSetFlags(flags: readonly string[]): Record<string, unknown>
   const overrides: Record<string, unknown> = {};
   for (const flag of flags) {
     const separator = flag.indexOf('=');
-    if (separator <= 0) throw new CodemonkeysError(`--set expects key=value (e.g. generator.samples=8), got "${flag}".`);
+    if (separator <= 0) throw new UsageError(`--set expects key=value (e.g. generator.samples=8), got "${flag}".`);
     const raw = flag.slice(separator + 1);
     try {
       overrides[flag.slice(0, separator)] = JSON.parse(raw) as unknown;
@@ -74,7 +75,7 @@ export function readConfigFile(file: string): Record<string, unknown> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('the top level must be an object');
     return value as Record<string, unknown>;
   } catch (error) {
-    throw new CodemonkeysError(`Experiment config ${file} cannot be read as JSON: ${(error as Error).message}`, { cause: error });
+    throw new UsageError(`Experiment config ${file} cannot be read as JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -131,7 +132,7 @@ export function applyRunFlags(raw: Record<string, unknown>, flags: RunFlags, cwd
   }
   if (flags.retries) config.retries = number('--retries', flags.retries);
   if (flags.sandbox === 'none') config.sandbox = 'none';
-  else if (flags.sandbox && flags.sandbox !== 'docker') throw new CodemonkeysError(`--sandbox must be docker or none, got "${flags.sandbox}".`);
+  else if (flags.sandbox && flags.sandbox !== 'docker') throw new UsageError(`--sandbox must be docker or none, got "${flags.sandbox}".`);
   if (flags.specFile || flags.sandbox === 'docker') {
     const sandbox = config.sandbox === 'none' || config.sandbox === undefined ? {} : { ...(config.sandbox as Record<string, unknown>) };
     if (flags.specFile) sandbox.specFile = absolute(cwd, flags.specFile);
@@ -141,7 +142,7 @@ export function applyRunFlags(raw: Record<string, unknown>, flags: RunFlags, cwd
     const repositories = object('repositories');
     for (const mapping of flags.repository) {
       const separator = mapping.indexOf('=');
-      if (separator <= 0) throw new CodemonkeysError(`--repository expects owner/name=PATH_OR_URL (e.g. django/django=../clones/django), got "${mapping}".`);
+      if (separator <= 0) throw new UsageError(`--repository expects owner/name=PATH_OR_URL (e.g. django/django=../clones/django), got "${mapping}".`);
       const location = mapping.slice(separator + 1);
       repositories[mapping.slice(0, separator)] = /^[a-z]+:\/\//i.test(location) ? location : absolute(cwd, location);
     }

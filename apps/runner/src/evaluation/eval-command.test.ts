@@ -36,11 +36,11 @@ describe('codemonkeys eval: options and inputs', () => {
     expect(result.stderr).toMatch(/--predictions is required/);
   });
 
-  it('names the file and line of a malformed dataset record', async () => {
+  it('names the file and line of a malformed dataset record (invalid input: exit 2)', async () => {
     const dataset = path.join(directory, 'broken.jsonl');
     fs.writeFileSync(dataset, '{"instance_id": "a__b-1"}\n');
     const result = await codemonkeys('eval', '--dataset', dataset, '--predictions', 'gold');
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain(`${dataset}:1:`);
     expect(result.stderr).toMatch(/repo: Invalid input/);
   });

@@ -33,12 +33,12 @@ describe('codemonkeys rewards: options and inputs', () => {
     expect(result.stderr).toMatch(/--timeout is for the sandbox/);
   });
 
-  it('names the file of a bad labels file and exits 1', async () => {
+  it('names the file of a bad labels file and exits 2 (invalid input)', async () => {
     fs.writeFileSync(path.join(directory, 'dataset.jsonl'), '');
     fs.writeFileSync(path.join(directory, 'predictions.jsonl'), '');
     fs.writeFileSync(path.join(directory, 'labels.json'), '{"resolved": "not a list"}');
     const result = await codemonkeys('rewards', '--dataset', 'dataset.jsonl', '--predictions', 'predictions.jsonl', '--labels', 'labels.json');
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/labels\.json: is not a labels file/);
   });
 });

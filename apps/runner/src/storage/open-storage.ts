@@ -1,4 +1,4 @@
-import { CodemonkeysError, createInMemorySequenceStorage, type SecretRedactorOptions, type SequenceStorage } from '@codemonkeys/protocol';
+import { CodemonkeysError, NotFoundError, createInMemorySequenceStorage, type SecretRedactorOptions, type SequenceStorage } from '@codemonkeys/protocol';
 import { defaultStorageUrl, parseStorageUrl } from './storage-url';
 
 export interface OpenStorageOptions {
@@ -26,7 +26,7 @@ export async function openStorage(url: string = defaultStorageUrl, options: Open
         return createSqliteSequenceStorage({ path: location.path, mustExist: options.mustExist ?? false, ...redaction });
       } catch (error) {
         if (options.mustExist && CodemonkeysError.isInstance(error) && /Cannot open/.test(error.message)) {
-          throw new CodemonkeysError(`No run database at ${location.path}: run \`codemonkeys run\` first, or pass --storage with the database to read.`, {
+          throw new NotFoundError(`No run database at ${location.path}: run \`codemonkeys run\` first, or pass --storage with the database to read.`, {
             cause: error,
           });
         }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { CodemonkeysError } from '@codemonkeys/protocol';
 
@@ -24,9 +25,48 @@ export class InvalidStorageUrlError extends CodemonkeysError {
   }
 }
 
+/** A `sqlite:` path that cannot hold a database: a folder, or a path under a regular file. Names both. */
+export class StoragePathError extends CodemonkeysError {
+  static override readonly errorName: string = 'StoragePathError';
+  readonly url: string;
+  readonly path: string;
+
+  constructor(options: { url: string; path: string; reason: string }) {
+    super(`Storage "${options.url}" cannot be used: ${options.reason}.`);
+    this.url = options.url;
+    this.path = options.path;
+  }
+}
+
+/** What is at `file`: nothing, a folder, something else, or unknown (it cannot be looked at, e.g. permissions). */
+function entryAt(file: string): 'missing' | 'folder' | 'file' | 'unknown' {
+  try {
+    return fs.statSync(file).isDirectory() ? 'folder' : 'file';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unknown';
+  }
+}
+
+/**
+ * Refuses a SQLite path no database can be opened or created at, before anything creates folders for it:
+ * the path is a folder, or its nearest existing ancestor is not a folder. Other problems (permissions, a
+ * damaged file) are the backend's to report.
+ */
+function assertSqlitePathUsable(url: string, file: string): void {
+  const entry = entryAt(file);
+  if (entry === 'folder') throw new StoragePathError({ url, path: file, reason: `${file} is a folder; name a database file in it (e.g. sqlite:${path.join(file, 'runs.db')})` });
+  if (entry !== 'missing') return;
+  let ancestor = path.dirname(file);
+  while (entryAt(ancestor) === 'missing' && path.dirname(ancestor) !== ancestor) ancestor = path.dirname(ancestor);
+  if (entryAt(ancestor) === 'file') throw new StoragePathError({ url, path: file, reason: `${ancestor} is a file, not a folder, so ${file} cannot be created; choose another path` });
+}
+
 /**
  * Parses a storage URL. `sqlite:` paths are relative to `cwd` (`sqlite:///abs/runs.db` is absolute);
  * `firestore://PROJECT/a/b` keeps its collections under the document `a/b` (default `codemonkeys/default`).
+ * A `sqlite:` path that is a folder or lies under a regular file is refused here (`StoragePathError`),
+ * so no caller trips over it while creating the database's folder.
  */
 export function parseStorageUrl(url: string, cwd = process.cwd()): StorageLocation {
   const trimmed = url.trim();
@@ -35,7 +75,10 @@ export function parseStorageUrl(url: string, cwd = process.cwd()): StorageLocati
     let file = trimmed.slice('sqlite:'.length);
     if (file.startsWith('//')) file = file.slice(2);
     if (file === '') throw new InvalidStorageUrlError(url, 'the SQLite file path is missing');
-    return { kind: 'sqlite', path: file === ':memory:' ? file : path.resolve(cwd, file) };
+    if (file === ':memory:') return { kind: 'sqlite', path: file };
+    const absolute = path.resolve(cwd, file);
+    assertSqlitePathUsable(url, absolute);
+    return { kind: 'sqlite', path: absolute };
   }
   if (trimmed.startsWith('firestore://')) {
     let parsed: URL;
