@@ -1,7 +1,7 @@
-import { assertSelectorCandidates, type InstanceSandbox, type Patch, type PluginContext, type SelectorV1 } from '@codemonkeys/protocol';
-import parseDiff from 'parse-diff';
-import { checkAgainstBase } from './base-application-check';
+import { assertSelectorCandidates, UnsupportedCapabilityError, type InstanceSandbox, type Patch, type PluginContext, type SelectorV1, type Workspace } from '@codemonkeys/protocol';
+import { checkAgainstBaseTexts, readBaseTexts } from './base-application-check';
 import { rankCandidates, type RankedCandidate } from './candidate-ranking';
+import { pathsOfDiff } from './diff-files';
 
 import { normalizePythonInSession, type AstNormalization } from './python-ast-normalization';
 import { runRegressionFilter, type RegressionOutcome } from './regression-filter';
@@ -18,6 +18,12 @@ export interface VoteSelectionMetadata {
   normalization: 'ast' | 'text';
   /** Why the AST normalization was not used where it was asked for. */
   normalizationNote?: string;
+  /**
+   * What the textual normalization read: `base-commit` = each changed file before and after the patch,
+   * through the workspace (files a diff does not apply to are read from their hunks); `diff` = the diffs
+   * alone (no workspace).
+   */
+  textBasis: 'base-commit' | 'diff';
   /** Groups of equal normalized candidates (indices), best first. */
   groups: Array<{ members: number[]; changedLines: number; eligible: boolean }>;
   candidates: Array<{ index: number; group: number; empty: boolean; applies: boolean | null; changedLines: number; testVotes: number; regressionFailures: number; notes?: string[] }>;
@@ -30,13 +36,15 @@ export interface VoteSelectionMetadata {
   wallTimeMs: number;
 }
 
-const pathsOf = (diff: string): string[] => {
-  const paths = new Set<string>();
-  for (const file of parseDiff(diff)) {
-    for (const path of [file.from, file.to]) if (path && path !== '/dev/null') paths.add(path.replace(/^[ab]\//, ''));
+/** The instance's workspace, or the context's refusal when it has none (selection over bare predictions files). */
+async function workspaceOf(context: PluginContext, instanceId: string): Promise<{ workspace: Workspace; refusal?: undefined } | { workspace?: undefined; refusal: Error }> {
+  try {
+    return { workspace: await context.workspace(instanceId) };
+  } catch (error) {
+    if (UnsupportedCapabilityError.isInstance(error)) return { refusal: error };
+    throw error;
   }
-  return [...paths];
-};
+}
 
 /**
  * Majority vote over normalized patches (Agentless), with CodeMonkeys' test vote and a regression
@@ -52,7 +60,10 @@ export function createVoteSelector(options: VoteOptions, context: PluginContext)
       if (options.normalization === 'ast' && !sandbox) {
         context.logger.warn(`selector-vote: normalization "ast" needs a sandbox and ${instanceId} has none; normalizing textually`, { instanceId });
       }
-      const textual = patches.map((patch) => normalizeDiffText(patch.diff));
+      // The textual normalization reads each file in the context of its base text when the workspace has it.
+      const { workspace, refusal } = await workspaceOf(context, instanceId);
+      const baseTexts = workspace ? await readBaseTexts(patches.map((patch) => patch.diff), workspace) : new Map<string, string | undefined>();
+      const textual = patches.map((patch) => normalizeDiffText(patch.diff, workspace ? { baseText: (path) => baseTexts.get(path) } : {}));
       const notes: string[][] = patches.map(() => []);
       const keys = textual.map((normalized) => normalizedKeyOf(normalized.files));
       const applies: Array<boolean | undefined> = patches.map(() => undefined);
@@ -66,7 +77,7 @@ export function createVoteSelector(options: VoteOptions, context: PluginContext)
         for (const [index, patch] of patches.entries()) {
           context.signal.throwIfAborted();
           if (patch.diff.trim() === '') continue;
-          const paths = pathsOf(patch.diff);
+          const paths = pathsOfDiff(patch.diff);
           const pythonPaths = paths.filter((path) => /\.py$/.test(path));
           let result = seen.get(patch.diff);
           if (!result) {
@@ -103,13 +114,21 @@ export function createVoteSelector(options: VoteOptions, context: PluginContext)
         // The AST key depends on every candidate being hashed; if the sandbox lacked python3, all fall back.
         if (normalization === 'text') patches.forEach((_, index) => (keys[index] = normalizedKeyOf(textual[index]!.files)));
       } else if (options.checkApplies) {
-        const workspace = await context.workspace(instanceId);
+        // Without a workspace the check cannot run: the context's refusal is thrown (checkApplies: false says to do without).
+        if (!workspace) throw refusal;
         for (const [index, patch] of patches.entries()) {
           if (patch.diff.trim() === '') continue;
-          const check = await checkAgainstBase(patch.diff, workspace);
+          const check = checkAgainstBaseTexts(patch.diff, baseTexts);
           applies[index] = check.applies;
           if (check.reason) notes[index]!.push(check.reason);
         }
+      }
+
+      if (normalization === 'text') {
+        // How a file was read matters only for a candidate that applies (the others never win).
+        textual.forEach((normalized, index) => {
+          if (applies[index] !== false) notes[index]!.unshift(...normalized.files.flatMap((file) => (file.note ? [`${file.path}: ${file.note}`] : [])));
+        });
       }
 
       const runnable = patches.map((_, index) => index).filter((index) => keys[index] !== '' && applies[index] !== false);
@@ -136,9 +155,9 @@ export function createVoteSelector(options: VoteOptions, context: PluginContext)
       if (options.regressionFilter && sandbox && runnable.length > 1) {
         regression = await runRegressionFilter({
           sandbox,
-          workspace: await context.workspace(instanceId),
+          workspace: workspace ?? (await context.workspace(instanceId)),
           diffs: patches.map((patch) => patch.diff),
-          changedFiles: [...new Set(runnable.flatMap((index) => pathsOf(patches[index]!.diff)))],
+          changedFiles: [...new Set(runnable.flatMap((index) => pathsOfDiff(patches[index]!.diff)))],
           runnable,
           settings: options.regressionFilter,
         });
@@ -173,6 +192,7 @@ export function createVoteSelector(options: VoteOptions, context: PluginContext)
         reasoning: `Candidate #${chosen}: ${reasons.join('; ')}.`,
         normalization,
         ...(normalizationNote ? { normalizationNote } : {}),
+        textBasis: workspace ? 'base-commit' : 'diff',
         groups: groupOrder.map((index) => ranking.groups[index]!),
         candidates: ranked.map((candidate) => ({
           index: candidate.index,
