@@ -103,6 +103,10 @@ export const firestoreLayouts: { [K in StorageRecordKind]: FirestoreRecordLayout
 /** Marker documents that let a run summary count distinct instances and list stages with aggregate queries. */
 export const runInstancesCollection = 'runInstances';
 export const runStagesCollection = 'runStages';
+/** One document per (run, instance) holding its lease's state (read and written in transactions only). */
+export const instanceLeasesCollection = 'instanceLeases';
+/** One document per (run, instance, lease generation), created (never overwritten) by the acquisition that starts it. */
+export const instanceLeaseClaimsCollection = 'instanceLeaseClaims';
 /** Pieces of records over the document size limit. */
 export const chunksCollection = 'chunks';
 

@@ -1,12 +1,14 @@
 import { AggregateField, type DocumentReference, type DocumentSnapshot, type Firestore, type Query } from '@google-cloud/firestore';
 import pMap from 'p-map';
-import { CodemonkeysError, StorageError, createSequenceWriter, createStorageRecordCodec, encodeCursor, exportRunRecords, importExportRecords, resolvePageRequest, roundCostUsd, type CacheEntry, type ExperimentRecord, type ExportRecord, type MessageLogQuery, type MessageLogRecord, type ModelCallQuery, type ModelCallRecord, type Page, type PageRequest, type RewardQuery, type RewardRecord, type RunQuery, type RunRecord, type RunSummary, type SequenceStorage, type SequenceWriter, type StageKey, type StageResultQuery, type StageResultRecord, type StorageCapabilities, type StorageRecordCodec, type StorageRecordKind, type StorageRecordOf, type WorkStateQuery, type WorkStateRecord } from '@codemonkeys/protocol';
+import { CodemonkeysError, StorageError, createSequenceWriter, createStorageRecordCodec, encodeCursor, exportRunRecords, importExportRecords, resolvePageRequest, roundCostUsd, type CacheEntry, type ExperimentRecord, type ExportRecord, type MessageLogQuery, type MessageLogRecord, type ModelCallQuery, type ModelCallRecord, type Page, type PageRequest, type RewardQuery, type RewardRecord, type RunQuery, type RunRecord, type RunSummary, type SequenceStorage, type SequenceWriter, type StageKey, type StageResultQuery, type StageResultRecord, type StorageCapabilities, createInstanceLeases, decodeInstanceLeaseState, type InstanceLeaseKey, type InstanceLeases, type InstanceLeaseState, type LeaseDecision, type StorageRecordCodec, type StorageRecordKind, type StorageRecordOf, type WorkStateQuery, type WorkStateRecord } from '@codemonkeys/protocol';
 import { createFirestoreClient } from './firestore-client';
 import {
   chunksCollection,
   documentIdFor,
   firestoreLayouts,
   firestoreQueryShapes,
+  instanceLeaseClaimsCollection,
+  instanceLeasesCollection,
   runInstancesCollection,
   runStagesCollection,
   type FirestoreRecordLayout,
@@ -22,6 +24,8 @@ const layoutVersion = 1;
 const documentOverheadBytes = 2_048;
 /** gRPC status codes worth retrying a commit on (its writes are idempotent sets). */
 const transientCodes = new Set([4, 8, 10, 13, 14]);
+/** gRPC ALREADY_EXISTS: a `create` found its document there. */
+const alreadyExists = 6;
 
 interface PendingWrite {
   reference: DocumentReference;
@@ -60,6 +64,16 @@ export class FirestoreSequenceStorage implements SequenceStorage {
   private readonly rootDocument: DocumentReference;
   private readonly codec: StorageRecordCodec;
   private closed = false;
+  /**
+   * One writer per (run, instance). Each acquire, renewal and release is a Firestore transaction on the
+   * lease document of (run, instance), which Firestore serializes. An acquisition also *creates* the
+   * claim document of its generation as the first write of its commit: of two acquirers that read the
+   * same state, only one can create it (the other's commit fails whole and reads again), which keeps
+   * acquisition exclusive even where transactions are not isolated (the npm emulator). There, and only
+   * there, a renewal that races a take-over at the very moment of expiry can be overwritten; the holder
+   * learns it at its next renewal.
+   */
+  readonly leases: InstanceLeases;
 
   constructor(options: FirestoreSequenceStorageOptions) {
     this.settings = parseFirestoreStorageOptions(options);
@@ -73,6 +87,54 @@ export class FirestoreSequenceStorage implements SequenceStorage {
         ...(this.settings.emulatorHost ? { emulatorHost: this.settings.emulatorHost } : {}),
       });
     this.rootDocument = this.client.doc(this.settings.root);
+    this.leases = createInstanceLeases(
+      {
+        update: (key, decide) => this.guard(`update the lease of ${key.runId}/${key.instanceId}`, () => this.updateLease(key, decide)),
+        read: (key) =>
+          this.guard(`read the lease of ${key.runId}/${key.instanceId}`, async () => {
+            this.assertOpen();
+            const snapshot = await this.leaseReference(key).get();
+            return this.leaseStateOf(snapshot);
+          }),
+      },
+      { backend: this.name, ...(options.clock ? { clock: options.clock } : {}) },
+    );
+  }
+
+  private leaseReference(key: InstanceLeaseKey): DocumentReference {
+    return this.collection(instanceLeasesCollection).doc(documentIdOf([key.runId, key.instanceId]));
+  }
+
+  private leaseStateOf(snapshot: DocumentSnapshot): InstanceLeaseState | undefined {
+    if (!snapshot.exists) return undefined;
+    const { releasedAt, layoutVersion: _layoutVersion, ...fields } = snapshot.data() as Record<string, unknown>;
+    return decodeInstanceLeaseState({ ...fields, ...(releasedAt === null || releasedAt === undefined ? {} : { releasedAt }) }, this.name, snapshot.ref.path);
+  }
+
+  private async updateLease<Answer>(key: InstanceLeaseKey, decide: (current: InstanceLeaseState | undefined) => LeaseDecision<Answer>): Promise<Answer> {
+    this.assertOpen();
+    const reference = this.leaseReference(key);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.client.runTransaction(async (transaction) => {
+          const current = this.leaseStateOf(await transaction.get(reference));
+          const { answer, next } = decide(current);
+          if (next) {
+            if (next.generation !== current?.generation) {
+              const claim = this.collection(instanceLeaseClaimsCollection).doc(documentIdOf([key.runId, key.instanceId, String(next.generation)]));
+              transaction.create(claim, { runId: next.runId, instanceId: next.instanceId, generation: next.generation, holder: next.holder, token: next.token, claimedAt: next.acquiredAt });
+            }
+            // Every field is written (null when unused): the npm emulator merges a set into the old document.
+            transaction.set(reference, { ...next, releasedAt: next.releasedAt ?? null, layoutVersion });
+          }
+          return answer;
+        });
+      } catch (error) {
+        // Another acquirer claimed this generation first: read the lease again (it is theirs now).
+        if ((error as { code?: unknown }).code === alreadyExists && attempt < this.settings.maxAttempts) continue;
+        throw error;
+      }
+    }
   }
 
   /** The Firestore client, for inspection. Writing through it bypasses validation and redaction. */

@@ -47,10 +47,15 @@ export interface FirestoreSequenceStorageOptions extends Partial<z.input<typeof 
   firestore?: Firestore;
   /** How secrets are found before anything is written; defaults to `createSecretRedactor()` over `process.env`. */
   redaction?: SecretRedactorOptions | SecretRedactor;
+  /**
+   * The clock instance leases expire by (milliseconds since the epoch); default `Date.now`. Machines that
+   * share a store compare expiries by their own clocks: keep them in agreement (NTP) to well within a lease.
+   */
+  clock?: () => number;
 }
 
 export function parseFirestoreStorageOptions(options: FirestoreSequenceStorageOptions): FirestoreSequenceStorageSettings {
-  const { firestore, redaction: _redaction, ...settings } = options;
+  const { firestore, redaction: _redaction, clock: _clock, ...settings } = options;
   // With a client of its own, the project only names the store in messages.
   const projectId = settings.projectId ?? (firestore ? '(project of the given client)' : undefined);
   return parseWithSchema(FirestoreSequenceStorageSettingsSchema, { ...settings, projectId }, '@codemonkeys/storage-firestore options');

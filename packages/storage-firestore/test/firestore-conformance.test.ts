@@ -20,9 +20,9 @@ runSequenceStorageConformance('firestore (emulator)', {
   async create(options) {
     return createFirestoreSequenceStorage({ projectId: 'codemonkeys-test', root: `conformance/${randomUUID()}`, emulatorHost: emulator.host, ...options });
   },
-  async reopen(storage) {
+  async reopen(storage, options) {
     const { projectId, root } = settingsOf(storage);
-    return createFirestoreSequenceStorage({ projectId, root, emulatorHost: emulator.host });
+    return createFirestoreSequenceStorage({ projectId, root, emulatorHost: emulator.host, ...(options?.clock ? { clock: options.clock } : {}) });
   },
   async readStoredBytes() {
     return Buffer.from(emulator.storedText(), 'utf8');
