@@ -3,7 +3,8 @@ export { packageMeta } from './package-meta';
 // The client
 export { createModelClient } from './client/create-model-client';
 export { ModelClientOptionsSchema, type ModelClientOptions, type ResolvedModelClientOptions } from './client/model-client-options';
-export type { LlmModelClient, ModelClientTotals } from './client/llm-model-client';
+export type { LlmModelClient } from './client/llm-model-client';
+export type { ModelClientTotals } from './middleware/totals-middleware';
 export { EndpointConfigSchema, defaultEndpointName, type EndpointConfig, type ResolvedEndpointConfig } from './endpoint/endpoint-config';
 
 // Limits, budgets, prices
