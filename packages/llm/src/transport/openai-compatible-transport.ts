@@ -4,7 +4,7 @@ import { openAiChatBody, parseOpenAiChatResponse } from '../protocol/openai-chat
 import { parseOpenAiEmbeddingsResponse } from '../protocol/openai-embeddings-protocol';
 import type { ParsedChat } from '../protocol/parsed-chat';
 import { createJsonEndpoint } from './json-endpoint';
-import { basePathOf, chatResultOf, countedChatUsage, estimatedChatTokens, type ModelTransport, type SendRequest, type TransportOptions } from './model-transport';
+import { basePathOf, chatResultOf, countedChatUsage, estimatedChatTokens, type ModelTransport, type TransportOptions } from './model-transport';
 
 /**
  * OpenAI-compatible servers (vLLM, SGLang, Ollama, OpenAI, Together, ...): `POST {baseUrl}/chat/completions`
