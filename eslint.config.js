@@ -147,6 +147,8 @@ export default tseslint.config(
       'import-x/no-unresolved': 'error',
       'import-x/no-relative-packages': 'error',
       'import-x/no-self-import': 'error',
+      // No import cycles inside a package (across packages the package map is acyclic already).
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'import-x/no-extraneous-dependencies': ['error', { devDependencies: true, includeTypes: true, packageDir: [root] }],
     },
   },
