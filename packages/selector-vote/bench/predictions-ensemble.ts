@@ -1,8 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { createInMemorySequenceStorage, instantiatePlugin, NotFoundError, silentLogger, UnsupportedCapabilityError, type Patch, type PluginContext, type SelectorV1 } from '@codemonkeys/protocol';
+import { createInMemorySequenceStorage, instantiatePlugin, NotFoundError, silentLogger, UnsupportedCapabilityError, type Patch, type PluginContext, type SelectorV1, type Workspace } from '@codemonkeys/protocol';
+import { createInMemoryWorkspace } from '@codemonkeys/protocol/testkit';
 import { loadPredictions } from '@codemonkeys/swebench';
-import { votePlugin, type VoteSelectionMetadata } from '../src/index';
+import { normalizeDiffText, normalizedKeyOf, votePlugin, type VoteSelectionMetadata } from '../src/index';
+import { pathsOfDiff } from '../src/diff-files';
+import { loadBaseTexts } from './codebase-content';
 
 /** One system's predictions with the instances it resolved (the `*.resolved.json` beside them). */
 export interface SystemPredictions {
@@ -42,12 +45,15 @@ export function ensembleOf(systems: readonly SystemPredictions[]): EnsembleInsta
   }));
 }
 
+/** Returns the base-commit workspace of an instance, or undefined when there is none. */
+export type WorkspaceLookup = (instanceId: string) => Workspace | undefined;
+
 /**
  * A plugin context with nothing behind it but storage: no repository, no sandbox, no model. The vote
  * with `normalization: 'text'` and `checkApplies: false` needs nothing else, which is the point: it runs
- * on bare predictions files.
+ * on bare predictions files. `workspaceOf` gives some instances their base-commit files.
  */
-export function bareContext(): PluginContext {
+export function bareContext(workspaceOf: WorkspaceLookup = () => undefined): PluginContext {
   const refuse = (what: string) => () => {
     throw new UnsupportedCapabilityError({ capability: what, provider: 'The bare predictions context', hint: 'It serves selection over predictions files only.' });
   };
@@ -55,7 +61,7 @@ export function bareContext(): PluginContext {
     task: async (instanceId) => {
       throw new NotFoundError(`No task for ${instanceId} in the bare context.`);
     },
-    workspace: refuse('workspace'),
+    workspace: async (instanceId) => workspaceOf(instanceId) ?? refuse('workspace')(),
     model: { specificationVersion: 'v1', endpoint: 'none', defaultModel: undefined, chat: refuse('model'), embed: refuse('model'), countTokens: (text) => Math.ceil(text.length / 4) },
     modelFor: () => bareContext().model,
     sandbox: () => undefined,
@@ -68,8 +74,48 @@ export function bareContext(): PluginContext {
   };
 }
 
-export async function textualVoteSelector(): Promise<SelectorV1> {
-  return instantiatePlugin(votePlugin, { normalization: 'text', checkApplies: false, testVote: false }, bareContext());
+export async function textualVoteSelector(workspaceOf?: WorkspaceLookup): Promise<SelectorV1> {
+  return instantiatePlugin(votePlugin, { normalization: 'text', checkApplies: false, testVote: false }, bareContext(workspaceOf));
+}
+
+/**
+ * Base-commit workspaces from the shared data's `codebase-content-lite/` (54 Lite instances, Python
+ * files only) holding the files the candidates change; other instances have none.
+ */
+export async function baseCommitWorkspaces(
+  dataDirectory: string,
+  ensemble: readonly EnsembleInstance[],
+): Promise<{ workspaceOf: WorkspaceLookup; baseTextOf: (instanceId: string) => ((path: string) => string | undefined) | undefined; instanceIds: string[] }> {
+  const wanted = new Map(ensemble.map((instance) => [instance.instanceId, [...new Set(instance.candidates.flatMap((candidate) => pathsOfDiff(candidate.diff)))]]));
+  const texts = await loadBaseTexts(dataDirectory, wanted);
+  const workspaces = new Map([...texts].map(([instanceId, files]) => [instanceId, createInMemoryWorkspace({ instanceId, files: Object.fromEntries(files) })]));
+  return {
+    workspaceOf: (instanceId) => workspaces.get(instanceId),
+    baseTextOf: (instanceId) => {
+      const files = texts.get(instanceId);
+      return files ? (path) => files.get(path) : undefined;
+    },
+    instanceIds: [...workspaces.keys()].sort(),
+  };
+}
+
+export interface NoChangeCandidate {
+  instanceId: string;
+  system: string;
+  resolved: boolean;
+}
+
+/** Candidates with a non-empty diff that the textual normalization reads as changing nothing (`baseText` per instance when given). */
+export function noChangeCandidates(ensemble: readonly EnsembleInstance[], baseTextOf?: (instanceId: string) => ((path: string) => string | undefined) | undefined): NoChangeCandidate[] {
+  const found: NoChangeCandidate[] = [];
+  for (const instance of ensemble) {
+    const baseText = baseTextOf?.(instance.instanceId);
+    for (const candidate of instance.candidates) {
+      if (candidate.diff.trim() === '') continue;
+      if (normalizedKeyOf(normalizeDiffText(candidate.diff, baseText ? { baseText } : {}).files) === '') found.push({ instanceId: instance.instanceId, system: candidate.system, resolved: candidate.resolved });
+    }
+  }
+  return found;
 }
 
 export interface EnsembleScore {

@@ -10,6 +10,8 @@ export interface LexerStart {
 
 /** Statements that cannot begin a line inside brackets: seeing one there means the lexer's state is wrong. */
 const statementKeyword = /^(?:def|class|return|import|raise|pass|try|except|finally|elif|while|with|del|global|nonlocal|assert|break|continue)\b/;
+/** The characters the lexer acts on; everything else is copied. */
+const special = /[#"'()[\]{}]/g;
 /** Words that may follow a closing quote directly in valid Python (`"a"if x else "b"`). */
 const keywordAfterString = /^(?:if|else|in|is|and|or|not|for|async)\b/;
 
@@ -79,14 +81,21 @@ export class PythonLineNormalizer {
     this.continued = false;
     if (this.bracketDepth > 0 && index === 0 && statementKeyword.test(line.trimStart())) this.contradict(`"${line.trim()}" inside brackets`);
     let first = true;
+    // Jump from one character that matters (comment, quote, bracket) to the next; the text between is copied.
     while (index < line.length) {
-      const character = line[index]!;
-      if (character === '#') break;
-      const literal = /^(?:[rRuUbBfF]{0,2})('''|"""|'|")/.exec(line.slice(index));
-      if (literal && (literal[0].length === literal[1]!.length || !/[\w]/.test(line[index - 1] ?? ''))) {
-        const quote = literal[1]!;
-        const start = index;
-        const end = findStringEnd(line, index + literal[0].length, quote);
+      special.lastIndex = index;
+      const at = special.exec(line)?.index ?? line.length;
+      const character = line[at];
+      if (character === '"' || character === "'") {
+        // A prefix (r, b, f, u, two at most) belongs to the string unless it ends a longer name.
+        let start = at;
+        while (start > index && at - start < 2 && /[rRuUbBfF]/.test(line[start - 1]!)) start -= 1;
+        if (start < at && /\w/.test(line[start - 1] ?? '')) start = at;
+        const before = line.slice(index, start);
+        output += before;
+        if (/\S/.test(before)) first = false;
+        const quote = line.startsWith(character.repeat(3), at) ? character.repeat(3) : character;
+        const end = findStringEnd(line, at + quote.length, quote);
         const isStatement = atStatementStart && first;
         if (end === -1) {
           // A string that goes on past this line: only triple quotes (or a backslash) do that.
@@ -102,14 +111,18 @@ export class PythonLineNormalizer {
         first = false;
         continue;
       }
+      const before = line.slice(index, at);
+      output += before;
+      if (/\S/.test(before)) first = false;
+      if (character === undefined || character === '#') break;
       if ('([{'.includes(character)) this.bracketDepth += 1;
-      else if (')]}'.includes(character)) {
+      else {
         if (this.bracketDepth === 0 && !this.bracketsMayBeOpen) this.contradict(`"${character}" closes a bracket that is not open`);
         this.bracketDepth = Math.max(0, this.bracketDepth - 1);
       }
-      if (!/\s/.test(character)) first = false;
+      first = false;
       output += character;
-      index += 1;
+      index = at + 1;
     }
     if (/\\\s*$/.test(output)) this.continued = true;
     return collapse(output);
