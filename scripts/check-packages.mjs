@@ -5,7 +5,8 @@
 //   package): the source maps name every input file, and each must lie in the package's own folder,
 //   never under node_modules (rewards once shipped a private zod, 800 KB, because zod was undeclared);
 // - fails when built JavaScript imports a package that package.json does not declare as a dependency,
-//   peerDependency or optionalDependency (it would not be installed for users);
+//   peerDependency or optionalDependency (it would not be installed for users), or when a .d.ts names
+//   types that users would not get (an undeclared package, or one without types and no @types declared);
 // - fails when a package's JavaScript exceeds its size budget (generous: a budget catches a bundled
 //   library or a runaway build, not ordinary growth);
 // - runs publint on the packed files (errors fail, warnings are printed).
@@ -46,6 +47,18 @@ const typesPackageOf = (name) => `@types/${name.startsWith('@') ? name.slice(1).
 function importedPackages(file, text) {
   const { importedFiles } = ts.preProcessFile(text, true, true);
   return [...new Set(importedFiles.map((entry) => entry.fileName).filter((specifier) => isBare(specifier) && !isBuiltin(specifier)).map(packageNameOf))];
+}
+
+/** Whether the installed package `name` (as the package in `directory` sees it) carries its own types. */
+function shipsTypes(name, directory) {
+  for (let folder = directory; ; folder = path.dirname(folder)) {
+    const manifestFile = path.join(folder, 'node_modules', name, 'package.json');
+    if (existsSync(manifestFile)) {
+      const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+      return Boolean(manifest.types || manifest.typings || JSON.stringify(manifest.exports ?? {}).includes('.d.') || existsSync(path.join(path.dirname(manifestFile), 'index.d.ts')));
+    }
+    if (folder === path.dirname(folder)) return false;
+  }
 }
 
 /** Packages (by name) whose files a source map says were bundled, or other files from outside the package. */
@@ -123,11 +136,16 @@ for (const { directory, location, pack } of targets) {
         warnings.push(`${file.path} has no source map: bundled code is detected only by esbuild's path comments`);
       }
     } else if (/\.d\.(c|m)?ts$/.test(file.path)) {
+      // Declarations reach users too: a type they name must come from a declared package that ships
+      // types, or from a declared @types package.
       const text = readFileSync(absolute, 'utf8');
       for (const name of importedPackages(file.path, text)) {
-        if (!declared.has(name) && !declared.has(typesPackageOf(name))) {
-          warnings.push(`${file.path} refers to types of '${name}', which users get only if they install it (or ${typesPackageOf(name)}) themselves`);
-        }
+        if (declared.has(typesPackageOf(name)) || (declared.has(name) && shipsTypes(name, directory))) continue;
+        errors.push(
+          declared.has(name)
+            ? `${file.path} refers to types of '${name}', which ships none: declare ${typesPackageOf(name)} as a dependency (it is not installed for users otherwise)`
+            : `${file.path} refers to types of '${name}', which package.json does not declare`,
+        );
       }
     }
   }
