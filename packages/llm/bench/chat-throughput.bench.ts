@@ -165,6 +165,10 @@ console.log(
   `client overhead        ${(percentile(clientLatencies, 0.5) - percentile(bareLatencies, 0.5)).toFixed(2).padStart(7)}  ${(percentile(clientLatencies, 0.99) - percentile(bareLatencies, 0.99)).toFixed(2).padStart(7)}` +
     `   (ratio client/bare: p50 ${(percentile(clientLatencies, 0.5) / percentile(bareLatencies, 0.5)).toFixed(3)}, p99 ${(percentile(clientLatencies, 0.99) / percentile(bareLatencies, 0.99)).toFixed(3)})`,
 );
+// The figures to compare across changes: the client against bare undici of the same run (machine load cancels out).
+const bareMedian = summary(results.bare).middle.callsPerSecond;
+const ofBare = (runs: RunResult[]) => (summary(runs).middle.callsPerSecond / bareMedian).toFixed(3);
+console.log(`\nthroughput through the client as a fraction of bare undici (medians): 32 workers ${ofBare(results.client)}, ${calls} at once ${ofBare(results.limited)}; target >= 0.97`);
 const fraction = summary(results.limited).middle.callsPerSecond / idealPerSecond;
 console.log(`\nthroughput through the client (median round): ${fraction.toFixed(3)} of ideal; target >= 0.9 ${fraction >= 0.9 ? 'met' : 'NOT met'}`);
 console.log(`records written: ${storage.records.length}, cache entries: ${storage.entries.size}`);

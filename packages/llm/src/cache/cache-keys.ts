@@ -7,29 +7,27 @@ const keyVersion = 1;
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
+const answerFields = ['temperature', 'topP', 'maxTokens', 'stop', 'seed', 'n', 'tools', 'toolChoice'] as const;
+
 /**
  * The parts of a chat request that decide the answer: messages (without the usage attached to earlier
  * assistant messages) and sampling parameters. `model` is keyed separately and `promptCaching` is left
  * out: it changes the bill, not the answer.
  */
 export function chatRequestForKey(request: NormalizedChatRequest): Record<string, unknown> {
-  return {
-    messages: request.messages.map((message) => ({
-      role: message.role,
-      content: message.content,
-      name: message.name,
-      toolCalls: message.toolCalls,
-      toolCallId: message.toolCallId,
-    })),
-    temperature: request.temperature,
-    topP: request.topP,
-    maxTokens: request.maxTokens,
-    stop: request.stop,
-    seed: request.seed,
-    n: request.n,
-    tools: request.tools,
-    toolChoice: request.toolChoice,
+  // Only the fields that are set: the key is the same either way (canonical JSON drops undefined), and the
+  // call record built from this object is redacted field by field on every call.
+  const parts: Record<string, unknown> = {
+    messages: request.messages.map((message) => {
+      const part: Record<string, unknown> = { role: message.role, content: message.content };
+      if (message.name !== undefined) part.name = message.name;
+      if (message.toolCalls !== undefined) part.toolCalls = message.toolCalls;
+      if (message.toolCallId !== undefined) part.toolCallId = message.toolCallId;
+      return part;
+    }),
   };
+  for (const field of answerFields) if (request[field] !== undefined) parts[field] = request[field];
+  return parts;
 }
 
 /** Response-cache key of a chat call: endpoint, model, normalized request and sample index. */

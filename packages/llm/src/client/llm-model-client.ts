@@ -17,6 +17,7 @@ import type { ModelBudget } from '../budget/model-budget';
 import { composeChat, composeEmbed, composeRequest, type ModelMiddleware, type NextChat, type NextEmbed } from '../middleware/model-middleware';
 import type { ModelClientTotals, TotalsMiddleware } from '../middleware/totals-middleware';
 import type { ModelTransport, SendRequest } from '../transport/model-transport';
+import { callStartPacer } from '../limits/start-pacer';
 import { ChatCallIdentity, EmbeddingCallIdentity } from './call-identity';
 
 /** The model client of `@codemonkeys/llm`: the protocol's ModelClient plus totals, flush and close. */
@@ -113,6 +114,8 @@ export class ComposedModelClient implements LlmModelClient {
   async chat(request: ChatRequest, options: ModelCallOptions = {}): Promise<ChatResponse> {
     const started = performance.now();
     this.assertOpen();
+    const turn = callStartPacer.admit();
+    if (turn) await turn;
     const normalized = parseWithSchema(ChatRequestSchema, request, `The chat request to ${this.endpoint}`);
     const model = normalized.model ?? this.defaultModel;
     if (!model) throw this.noModelError('chat');
@@ -143,6 +146,8 @@ export class ComposedModelClient implements LlmModelClient {
   async embed(request: EmbeddingRequest, options: ModelCallOptions = {}): Promise<EmbeddingResponse> {
     const started = performance.now();
     this.assertOpen();
+    const turn = callStartPacer.admit();
+    if (turn) await turn;
     if (!this.embedChain) {
       throw new UnsupportedCapabilityError({
         capability: 'embeddings',

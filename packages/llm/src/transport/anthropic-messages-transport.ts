@@ -17,13 +17,14 @@ export function createAnthropicMessagesTransport(options: TransportOptions): Mod
   if (apiKey) headers['x-api-key'] = apiKey;
   const http = createJsonEndpoint({ origin: base.origin, headers, dispatcher: options.dispatcher, timeoutMs: options.timeoutMs, redactor: options.redactor });
 
-  const messagesRequest = (call: ChatCall, body: string): EndpointRequest<ParsedChat> => ({
+  // The body is written when the first of a call's requests gets a slot, and shared by its samples.
+  const messagesRequest = (call: ChatCall, body: () => string): EndpointRequest<ParsedChat> => ({
     operation: `chat (model "${call.model}")`,
     model: call.model,
     signal: call.signal,
     estimateTokens: () => estimatedChatTokens(call.request, 1),
     async send() {
-      const parsed = parseAnthropicMessagesResponse(await http.post(messagesPath, body, call.signal));
+      const parsed = parseAnthropicMessagesResponse(await http.post(messagesPath, body(), call.signal));
       return { value: parsed, usage: parsed.usage ?? countedChatUsage(call.request, parsed, call.model, countTokens) };
     },
   });
@@ -31,8 +32,9 @@ export function createAnthropicMessagesTransport(options: TransportOptions): Mod
   return {
     protocol: 'Anthropic',
     async chat(call, send) {
-      const body = JSON.stringify(anthropicMessagesBody(call.request, call.model, endpoint));
-      const answers = await Promise.all(Array.from({ length: call.request.n ?? 1 }, () => send(messagesRequest(call, body))));
+      let body: string | undefined;
+      const bodyOnce = (): string => (body ??= JSON.stringify(anthropicMessagesBody(call.request, call.model, endpoint)));
+      const answers = await Promise.all(Array.from({ length: call.request.n ?? 1 }, () => send(messagesRequest(call, bodyOnce))));
       return chatResultOf(call, answers);
     },
   };

@@ -22,13 +22,15 @@ export function createOpenAiCompatibleTransport(options: TransportOptions): Mode
 
   const chatRequest = (call: ChatCall, samples: number): EndpointRequest<ParsedChat> => {
     const request = samples === (call.request.n ?? 1) ? call.request : { ...call.request, n: samples };
-    const body = JSON.stringify(openAiChatBody(request, call.model, endpoint));
+    // Written when the request first gets a slot, not while it waits in the limiter's queue.
+    let body: string | undefined;
     return {
       operation: `chat (model "${call.model}")`,
       model: call.model,
       signal: call.signal,
       estimateTokens: () => estimatedChatTokens(request, samples),
       async send() {
+        body ??= JSON.stringify(openAiChatBody(request, call.model, endpoint));
         const parsed = parseOpenAiChatResponse(await http.post(chatPath, body, call.signal));
         return { value: parsed, usage: parsed.usage ?? countedChatUsage(request, parsed, call.model, countTokens) };
       },
@@ -36,13 +38,14 @@ export function createOpenAiCompatibleTransport(options: TransportOptions): Mode
   };
 
   const embeddingRequest = (call: EmbeddingCall, batch: readonly string[]): EndpointRequest<number[][]> => {
-    const body = JSON.stringify({ model: call.model, input: batch });
+    let body: string | undefined;
     return {
       operation: `embedding of ${batch.length} inputs (model "${call.model}")`,
       model: call.model,
       signal: call.signal,
       estimateTokens: () => Math.ceil(batch.reduce((sum, input) => sum + input.length, 0) / 3.5),
       async send() {
+        body ??= JSON.stringify({ model: call.model, input: batch });
         const parsed = parseOpenAiEmbeddingsResponse(await http.post(embeddingsPath, body, call.signal), batch.length);
         const inputTokens = parsed.promptTokens ?? batch.reduce((sum, input) => sum + countTokens(input, call.model), 0);
         return { value: parsed.embeddings, usage: { ...emptyUsage(), inputTokens } };
