@@ -21,6 +21,8 @@ describe('patch vote without a sandbox (textual normalization)', () => {
     const selection = selectionOf(chosen.metadata);
     expect(selection.chosen).toBe(2);
     expect(selection.normalization).toBe('text');
+    // The workspace has the base commit: every candidate's files are read against it.
+    expect(selection.textBasis).toBe('base-commit');
     expect(selection.groups[0]).toMatchObject({ members: [2, 5, 7], eligible: true });
     expect(selection.groups.find((group) => group.members.includes(0))).toMatchObject({ members: [0, 3] });
     expect(selection.candidates[6]).toMatchObject({ applies: false });
