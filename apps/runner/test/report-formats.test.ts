@@ -114,12 +114,13 @@ describe('report: collecting runs', () => {
 
   it('collects per-instance outcomes: candidates, resolved candidates, the chosen patch, the failure', async () => {
     const [first, second] = await collectReports(storage, [], experimentId);
-    expect(first!.instances).toEqual({ total: 2, done: 1, failed: 1, pending: 0 });
+    expect(first!.instances).toEqual({ total: 2, done: 1, failed: 1, partial: 0, pending: 0 });
+    const unknown = { chosenSample: null, chosenIsCandidate: null, costUsd: null, rewardTimeMs: null };
     expect(first!.instanceLines).toEqual([
-      { instanceId: 'demo__one-1', status: 'done', candidates: 1, resolvedCandidates: 1, resolved: true, emptyPatch: false },
-      { instanceId: 'demo__two-2', status: 'failed', candidates: null, resolvedCandidates: null, resolved: null, emptyPatch: null, error: 'CheckoutError: no commit ffff' },
+      { ...unknown, instanceId: 'demo__one-1', status: 'done', candidates: 1, candidatesWithVerdict: 1, resolvedCandidates: 1, resolved: true, emptyPatch: false, goldLineRecall: 0.5, stageTimeMs: 5000 },
+      { ...unknown, instanceId: 'demo__two-2', status: 'failed', candidates: null, candidatesWithVerdict: null, resolvedCandidates: null, resolved: null, emptyPatch: null, goldLineRecall: null, stageTimeMs: 0, error: 'CheckoutError: no commit ffff' },
     ]);
-    expect(second!.instanceLines[1]).toEqual({ instanceId: 'demo__two-2', status: 'done', candidates: 2, resolvedCandidates: 0, resolved: false, emptyPatch: true });
+    expect(second!.instanceLines[1]).toEqual({ ...unknown, instanceId: 'demo__two-2', status: 'done', candidates: 2, candidatesWithVerdict: 2, resolvedCandidates: 0, resolved: false, emptyPatch: true, goldLineRecall: 0.5, stageTimeMs: 12_000 });
     expect(second!.stageTimes.map((time) => [time.stage, time.count, time.meanMs])).toEqual([
       ['localize', 2, 3000],
       ['generate', 2, 7000],
@@ -139,7 +140,7 @@ describe('report formats', () => {
     expect([...new Set(reportRows(reports).map((row) => row.section))]).toEqual(['run', 'localization', 'generation', 'selection', 'cost', 'time']);
     expect(rowValues(reports, 'run id')).toEqual([firstRunId, secondRunId]);
     expect(rowValues(reports, 'localizer')).toEqual(['agentless@0.1.0 + embedding@0.1.0', 'agentless@0.1.0 + embedding@0.1.0']);
-    expect(rowValues(reports, 'instances done / failed / total')).toEqual(['1 / 1 / 2', '2 / 0 / 2']);
+    expect(rowValues(reports, 'instances done / failed / partial / total')).toEqual(['1 / 1 / 0 / 2', '2 / 0 / 0 / 2']);
     expect(rowValues(reports, 'gold-line recall')).toEqual(['50.0%', '75.0%']);
     expect(rowValues(reports, 'candidates')).toEqual(['1', '4']);
     expect(rowValues(reports, 'candidates resolved')).toEqual(['100.0%', '25.0%']);
@@ -162,7 +163,7 @@ describe('report formats', () => {
     const text = formatTerminalReport(reports);
     expect(text).not.toContain('\u001b[');
     expect(formatTerminalReport(reports, { color: true })).toContain('\u001b[');
-    const lines = text.slice(0, text.indexOf(`${firstLabel}: 1 failed`)).trimEnd().split('\n');
+    const lines = text.slice(0, text.indexOf('\n— is unknown')).trimEnd().split('\n');
     // A well-formed table: every line as wide as the first.
     expect(new Set(lines.map((line) => line.length)).size).toBe(1);
     const header = lines[1]!;
@@ -170,7 +171,9 @@ describe('report formats', () => {
     const recall = lines.find((line) => line.includes('gold-line recall'))!;
     expect(recall.indexOf('50.0%')).toBeLessThan(recall.indexOf('75.0%'));
     expect(lines.find((line) => line.includes('similarity to gold'))).toContain('—');
-    expect(text.endsWith(`${firstLabel}: 1 failed instance(s)\n  demo__two-2: CheckoutError: no commit ffff\n`)).toBe(true);
+    // Each run's instances below, the failed one first, with its failure.
+    const instances = text.slice(text.indexOf(`instances of ${firstLabel}: 1 done, 1 failed, 0 partial, 0 pending`));
+    expect(instances.split('\n')[4]).toMatch(/^│ demo__two-2 │ failed +│ — +│ — +│ — +│ — +│ 0\.0 s │ CheckoutError: no commit ffff │$/);
   });
 
   it('Markdown: a well-formed table (pipes in values escaped), plugins, failures', () => {
@@ -187,7 +190,10 @@ describe('report formats', () => {
     expect(table).toContain('| gold-line recall | 50.0% | 75.0% |');
     expect(table).toContain('| similarity to gold (Levenshtein) | 0.800 | — |');
     expect(text).toContain('| localize.0 | @codemonkeys/localizer-agentless | 0.1.0 | v1 | `{"include":["a\\|b"]}` |');
-    expect(text).toContain('Failed instances (1):\n\n- `demo__two-2`: CheckoutError: no commit ffff');
+    expect(text).toContain(
+      '### Instances (1 done, 1 failed, 0 partial, 0 pending)\n\n| instance | outcome | chosen | verdict | gold-line recall | cost | time | failure |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n' +
+        '| `demo__one-1` | done | — | resolved | 50.0% | — | 5.0 s |  |\n| `demo__two-2` | failed | — | — | — | — | 0.0 s | CheckoutError: no commit ffff |\n',
+    );
   });
 
   it('JSON: every run\'s full report, as collected', () => {

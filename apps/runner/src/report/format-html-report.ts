@@ -1,7 +1,8 @@
 import { formatScorecardValue } from '@codemonkeys/rewards';
 import { packageMeta } from '../package-meta';
-import type { RunReport } from './collect-run-report';
-import { reportRows, runTitles, stageTitle } from './report-rows';
+import type { InstanceLine, RunReport } from './collect-run-report';
+import { instanceTable } from './instance-rows';
+import { reportRows, runTitles, stageTitle, unknownNote } from './report-rows';
 import { escapeHtml, groupedBarChart, seriesColors, stackedBarChart } from './svg-charts';
 
 const styles = `
@@ -21,6 +22,7 @@ td.ok { color: #2e7d32; } td.no { color: #c62828; } td.unknown { color: #8a93a3;
 code { font-size: 12px; }
 td.options { text-align: left; max-width: 560px; } td.options code { word-break: break-all; white-space: pre-wrap; }
 table.plugins td, table.plugins th { text-align: left; }
+table.instance-detail td.text { text-align: left; }
 p.note { color: #5b6475; font-size: 12px; margin: 4px 8px; }
 span.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
 `;
@@ -40,13 +42,15 @@ function scorecardTable(reports: readonly RunReport[]): string {
   return `<table id="scorecard"><thead>${head}</thead><tbody>${body.join('')}</tbody></table>`;
 }
 
-function instanceTable(reports: readonly RunReport[]): string {
+/** Every instance, one column per run: the outcome at a glance. */
+function instanceOverview(reports: readonly RunReport[]): string {
   const titles = runTitles(reports);
   const instanceIds = [...new Set(reports.flatMap((report) => report.instanceLines.map((line) => line.instanceId)))];
   const cell = (report: RunReport, instanceId: string): string => {
     const line = report.instanceLines.find((entry) => entry.instanceId === instanceId);
     if (!line) return '<td class="unknown">—</td>';
     if (line.status === 'failed') return `<td class="no" title="${escapeHtml(line.error ?? '')}">failed</td>`;
+    if (line.status === 'partial') return `<td class="no" title="${escapeHtml([line.failureReason, line.error].filter(Boolean).join(': '))}">partial (redone by the same command)</td>`;
     if (line.status === 'pending') return '<td class="unknown">pending</td>';
     const candidates = line.candidates === null ? '' : line.resolvedCandidates === null ? ` · ${line.candidates} candidates` : ` · ${line.resolvedCandidates}/${line.candidates} candidates resolved`;
     if (line.resolved === null) return `<td class="unknown">${line.emptyPatch ? 'empty patch' : 'no verdict'}${escapeHtml(candidates)}</td>`;
@@ -54,6 +58,35 @@ function instanceTable(reports: readonly RunReport[]): string {
   };
   const rows = instanceIds.map((instanceId) => `<tr><td><code>${escapeHtml(instanceId)}</code></td>${reports.map((report) => cell(report, instanceId)).join('')}</tr>`);
   return `<table id="instances"><thead><tr><th>instance</th>${titles.map((title) => `<th>${escapeHtml(title)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** Each run's instances in detail: outcome, chosen candidate, verdict, recall, cost, time, failure. */
+function instanceDetailTables(reports: readonly RunReport[]): string {
+  const titles = runTitles(reports);
+  return reports
+    .map((report, index) => {
+      if (report.instanceLines.length === 0) return '';
+      const table = instanceTable(report);
+      const classOf = (line: InstanceLine, column: string): string => {
+        if (column === 'outcome') return line.status === 'done' ? '' : line.status === 'pending' ? 'unknown' : 'no';
+        if (column === 'verdict') return line.resolved === null ? 'unknown' : line.resolved ? 'ok' : 'no';
+        return '';
+      };
+      const rows = table.rows
+        .map((row, position) => {
+          const line = table.lines[position]!;
+          const cells = row.map((cell, column) => {
+            const name = table.header[column]!;
+            const className = [cell === '—' ? 'unknown' : classOf(line, name), name === 'failure' ? 'text' : ''].filter(Boolean).join(' ');
+            const content = column === 0 ? `<code>${escapeHtml(cell)}</code>` : escapeHtml(cell);
+            return `<td${className ? ` class="${className}"` : ''}>${content}</td>`;
+          });
+          return `<tr data-instance="${escapeHtml(line.instanceId)}" data-status="${line.status}">${cells.join('')}</tr>`;
+        })
+        .join('');
+      return `<h3>${escapeHtml(titles[index]!)}</h3><table class="instance-detail" id="instances-${index}"><thead><tr>${table.header.map((title) => `<th>${escapeHtml(title)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
+    })
+    .join('');
 }
 
 function pluginTables(reports: readonly RunReport[]): string {
@@ -169,6 +202,7 @@ export function formatHtmlReport(reports: readonly RunReport[], options: { title
     format: (value) => `${value.toFixed(1)} s`,
   });
   const fused = stages.some((stage) => /^localize\.\d+$/.test(stage));
+  const note = unknownNote(reports);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -187,9 +221,12 @@ ${similarity ? `<figure id="chart-similarity">${similarity}</figure>` : ''}
 <figure id="chart-time">${time}<p class="note">Stage times exclude the reward computations.${fused ? ' The localizers of a fusion run at the same time, so a bar can be longer than the instance took.' : ''}</p></figure>
 <h2>Scorecard</h2>
 ${scorecardTable(reports)}
+${note ? `<p class="note" id="unknown-note">${escapeHtml(note)}</p>` : ''}
 ${validityTables(reports)}
 <h2>Instances</h2>
-${instanceTable(reports)}
+${instanceOverview(reports)}
+<h2>Instances of each run</h2>
+${instanceDetailTables(reports)}
 <h2>Plugins</h2>
 ${pluginTables(reports)}
 </body>

@@ -1,7 +1,11 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { RunReport } from './collect-run-report';
-import { reportRows, runTitles } from './report-rows';
+import { instanceTable, troubledFirst } from './instance-rows';
+import { reportRows, runTitles, unknownNote } from './report-rows';
+
+/** Instances listed per run in the terminal (the unfinished ones first). */
+const terminalInstanceLimit = 50;
 
 const sectionTitles: Record<string, string> = {
   run: 'run',
@@ -28,15 +32,20 @@ export function formatTerminalReport(reports: readonly RunReport[], options: { c
     }
     table.push([row.label, ...row.values]);
   }
-  // Failures under the table, a few per run: the table only counts them.
+  const note = unknownNote(reports);
+  const parts = [table.toString(), ...(note ? [colors.dim(note)] : [])];
+  // Each run's instances under the scorecard, the unfinished ones first; the other formats list every one.
   const titles = runTitles(reports);
-  const failures: string[] = [];
   for (const [index, report] of reports.entries()) {
-    const failed = report.instanceLines.filter((line) => line.status === 'failed');
-    if (failed.length === 0) continue;
-    failures.push(colors.red(`${titles[index]}: ${failed.length} failed instance(s)`));
-    for (const line of failed.slice(0, 5)) failures.push(`  ${line.instanceId}: ${line.error ?? 'failed'}`);
-    if (failed.length > 5) failures.push(`  … and ${failed.length - 5} more (--format markdown or json lists them)`);
+    if (report.instanceLines.length === 0) continue;
+    const { table: shown, omitted } = troubledFirst(instanceTable(report), terminalInstanceLimit);
+    const instances = new Table({ head: shown.header.map((title) => colors.bold(title)), style: { head: [], border: [], compact: true }, wordWrap: true });
+    for (const [row, line] of shown.rows.map((cells, position) => [cells, shown.lines[position]!] as const)) {
+      const paint = line.status === 'failed' ? colors.red : line.status === 'partial' ? colors.yellow : (text: string) => text;
+      instances.push(row.map((cell) => paint(cell)));
+    }
+    parts.push('', colors.cyan(`instances of ${titles[index]}: ${report.instances.done} done, ${report.instances.failed} failed, ${report.instances.partial} partial, ${report.instances.pending} pending`), instances.toString());
+    if (omitted > 0) parts.push(`… and ${omitted} more done instance(s) (--format markdown, json or html lists every one)`);
   }
-  return `${table.toString()}\n${failures.length > 0 ? `${failures.join('\n')}\n` : ''}`;
+  return `${parts.join('\n')}\n`;
 }

@@ -37,7 +37,35 @@ function candidateCount(report: RunReport): number {
   return counted.length > 0 ? counted.reduce((sum, line) => sum + line.candidates!, 0) : report.scorecard.stages.generation.samples;
 }
 
-const seconds = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '—' : ms >= 100_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`);
+/** A duration as the reports print it ('—' for unknown). */
+export const seconds = (ms: number | null | undefined): string => (ms === null || ms === undefined || !Number.isFinite(ms) ? '—' : ms >= 100_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`);
+
+/**
+ * Figures from SWE-bench verdicts: always shown (as '—' when not known, e.g. without a sandbox) so a
+ * reader sees they were not measured; other figures no run has are left out and named by `unmeasuredRows`.
+ */
+const verdictKeys = new Set<string>(['applied', 'candidateResolved', 'anyResolved', 'selectionResolved', 'selectionRandom', 'selectionOracle', 'selectionNormalized']);
+
+/** Labels of the scorecard figures no run measured (left out of the rows). */
+export function unmeasuredRows(reports: readonly RunReport[]): string[] {
+  return scorecardRows
+    .filter((row) => row.stage !== 'cost' && !verdictKeys.has(row.key) && reports.every((report) => report.scorecard.headline[row.key] === null))
+    .map((row) => row.label);
+}
+
+/** The note the formats print under the scorecard when figures are unknown or left out. */
+export function unknownNote(reports: readonly RunReport[]): string | undefined {
+  const unmeasured = unmeasuredRows(reports);
+  const verdictsUnknown = reports.some((report) => !report.verdicts.candidatesKnown || !report.verdicts.chosenKnown);
+  if (unmeasured.length === 0 && !verdictsUnknown) return undefined;
+  return [
+    '— is unknown (not measured), never 0.',
+    verdictsUnknown ? 'SWE-bench verdicts need a sandbox (--sandbox docker) and gold tests (--gold-tests candidates); without them only empty patches have one (not resolved), so no rate is computed from them.' : '',
+    unmeasured.length > 0 ? `Not measured in these runs: ${unmeasured.join(', ')}.` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
 
 /**
  * The rows every report format shows, runs side by side: what ran, then the scorecard of
@@ -50,7 +78,7 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
     { section: 'run', label: 'localizer', values: reports.map((report) => pluginsOf(report, 'localize')) },
     { section: 'run', label: 'generator', values: reports.map((report) => pluginsOf(report, 'generate')) },
     { section: 'run', label: 'selector', values: reports.map((report) => pluginsOf(report, 'select')) },
-    { section: 'run', label: 'instances done / failed / total', values: reports.map((report) => `${report.instances.done} / ${report.instances.failed} / ${report.instances.total}`) },
+    { section: 'run', label: 'instances done / failed / partial / total', values: reports.map((report) => `${report.instances.done} / ${report.instances.failed} / ${report.instances.partial} / ${report.instances.total}`) },
   ];
   let generationStarted = false;
   for (const row of scorecardRows) {
@@ -60,7 +88,16 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
       rows.push({ section: 'generation', label: 'candidates', values: reports.map((report) => String(candidateCount(report))) });
     }
     const values = reports.map((report) => report.scorecard.headline[row.key] as number | null);
-    if (values.every((value) => value === null)) continue;
+    if (values.every((value) => value === null) && !verdictKeys.has(row.key)) continue;
+    if (row.key === 'applied') {
+      rows.push({
+        section: 'generation',
+        label: 'candidates with a SWE-bench verdict',
+        values: reports.map((report) =>
+          report.verdicts.candidates === 0 ? '—' : `${report.verdicts.withVerdict} / ${report.verdicts.candidates}${report.verdicts.emptyPatches > 0 ? ` (${report.verdicts.emptyPatches} empty patches)` : ''}`,
+        ),
+      });
+    }
     rows.push({ section: row.stage as ReportRow['section'], label: row.label, values: values.map((value) => formatScorecardValue(value, row.format)) });
   }
   rows.push(
@@ -71,6 +108,19 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
   const stages = [...new Set(reports.flatMap((report) => report.stageTimes.map((time) => time.stage)))];
   for (const stage of stages) {
     rows.push({ section: 'time', label: `${stageTitle(stage, reports)}, mean per instance`, values: reports.map((report) => seconds(report.stageTimes.find((time) => time.stage === stage)?.meanMs)) });
+  }
+  // Reward computations as their own rows: recorded per stage, or one row saying they are unknown.
+  const rewardStages = [...new Set(reports.flatMap((report) => report.rewardTimes.map((time) => time.stage)))];
+  for (const stage of rewardStages) {
+    rows.push({ section: 'time', label: `rewards after ${stageTitle(stage, reports)}, mean per instance`, values: reports.map((report) => seconds(report.rewardTimes.find((time) => time.stage === stage)?.meanMs)) });
+  }
+  if (rewardStages.length === 0) rows.push({ section: 'time', label: 'reward computations, mean per instance', values: reports.map(() => '—') });
+  if (reports.some((report) => report.goldVerdictTime !== null)) {
+    rows.push({
+      section: 'time',
+      label: 'SWE-bench verdicts of candidates (part of the rewards), mean per instance',
+      values: reports.map((report) => (report.goldVerdictTime === null ? '—' : seconds(report.goldVerdictTime.totalMs / report.goldVerdictTime.instances))),
+    });
   }
   rows.push({ section: 'time', label: 'wall time (first stage start to last stage end)', values: reports.map((report) => seconds(report.wallTimeMs)) });
   return rows;
