@@ -12,6 +12,7 @@ export interface Hunk {
   /** Lines of the old side (context and removed) the header announces. */
   oldLines: number;
   newStart: number;
+  /** `@@ -a,b +c,d @@` (without the section heading that may follow). */
   header: string;
   lines: HunkLine[];
 }
@@ -47,7 +48,7 @@ export function parseFileDiffs(diff: string): FileDiff[] {
       oldStart: chunk.oldStart,
       oldLines: chunk.oldLines,
       newStart: chunk.newStart,
-      header: chunk.content.trim(),
+      header: /^@@[^@]*@@/.exec(chunk.content)?.[0] ?? chunk.content.trim(),
       lines: chunk.changes
         .filter((change) => !change.content.startsWith('\\'))
         .map((change): HunkLine => ({ kind: change.type === 'normal' ? 'context' : change.type === 'del' ? 'removed' : 'added', content: change.content.slice(1) })),
