@@ -154,40 +154,51 @@ function fromHunks(hunks: readonly Hunk[], python: boolean): FileChange {
   const blocks = new BlockCollector();
   let rawHunks = 0;
   for (const hunk of hunks) {
-    const lines = python ? lexHunk(hunk) : hunk.lines.map((line) => (line.kind === 'context' ? '' : collapse(line.content)));
-    if (lines === undefined) rawHunks += 1;
-    hunk.lines.forEach((line, index) => {
-      const text = lines?.[index] ?? collapse(line.content);
-      if (line.kind === 'context') blocks.flush();
-      else if (line.kind === 'removed') blocks.remove(text);
-      else blocks.add(text);
-    });
+    let lines = python ? lexHunk(hunk) : undefined;
+    if (python && lines === undefined) rawHunks += 1;
+    lines ??= rawReading(hunk);
+    for (const line of lines) {
+      if (line.before === line.after) blocks.flush();
+      else {
+        blocks.remove(line.before);
+        blocks.add(line.after);
+      }
+    }
     blocks.flush();
   }
   const note = rawHunks > 0 ? `${rawHunks} hunk(s) could not be lexed from any start; compared as raw text` : undefined;
   return { removed: blocks.removed, added: blocks.added, basis: rawHunks > 0 ? 'raw' : 'hunks', ...(note ? { note } : {}) };
 }
 
+/** A hunk line's normalized text on each side ('' where the line is not on that side or reads as nothing). */
+interface LineReading {
+  before: string;
+  after: string;
+}
+
+/** Whitespace collapsed, context lines unchanged. */
+const rawReading = (hunk: Hunk): LineReading[] =>
+  hunk.lines.map((line) => (line.kind === 'context' ? { before: '', after: '' } : line.kind === 'removed' ? { before: collapse(line.content), after: '' } : { before: '', after: collapse(line.content) }));
+
 /**
- * The normalized text of each line of a hunk ('' for context lines), or undefined when no start is
- * plausible (or only starts inside a string the hunk never closes are). Each start lexes the old side (context and removed lines) and the new side (context and
- * added lines) separately; a start whose reading is contradicted is discarded; a changed line is ''
- * only when every remaining start drops it, and otherwise reads as the first start that keeps it.
+ * How each line of a hunk reads, or undefined when no start is plausible (or only starts inside a
+ * string the hunk never closes are). Each start lexes the old side (context and removed lines) and the
+ * new side (context and added lines) separately, and a start whose reading is contradicted is
+ * discarded. Of the remaining starts, a changed line reads as nothing only when every one drops it
+ * (otherwise as the first that keeps it), and a context line counts as changed when some start reads
+ * it differently on the two sides (a quote the patch added turned it into string text, say).
  */
-function lexHunk(hunk: Hunk): string[] | undefined {
+function lexHunk(hunk: Hunk): LineReading[] | undefined {
   const starts = hunk.oldStart <= 1 ? [topOfFile] : possibleStarts;
-  const readings: string[][] = [];
+  const readings: LineReading[][] = [];
   let informative = false;
   for (const start of starts) {
     const oldSide = new PythonLineNormalizer(start);
     const newSide = new PythonLineNormalizer(start);
-    const reading = hunk.lines.map((line) => {
-      if (line.kind === 'context') {
-        oldSide.normalize(line.content);
-        newSide.normalize(line.content);
-        return '';
-      }
-      return (line.kind === 'removed' ? oldSide : newSide).normalize(line.content);
+    const reading = hunk.lines.map((line): LineReading => {
+      if (line.kind === 'context') return { before: oldSide.normalize(line.content), after: newSide.normalize(line.content) };
+      if (line.kind === 'removed') return { before: oldSide.normalize(line.content), after: '' };
+      return { before: '', after: newSide.normalize(line.content) };
     });
     if (oldSide.contradicted !== undefined || newSide.contradicted !== undefined) continue;
     readings.push(reading);
@@ -195,7 +206,12 @@ function lexHunk(hunk: Hunk): string[] | undefined {
     if (!oldSide.stillInInitialString || !newSide.stillInInitialString) informative = true;
   }
   if (!informative) return undefined;
-  return hunk.lines.map((_, index) => readings.map((reading) => reading[index]!).find((text) => text !== '') ?? '');
+  return hunk.lines.map((line, index) => {
+    const options = readings.map((reading) => reading[index]!);
+    if (line.kind === 'context') return options.find((option) => option.before !== option.after) ?? { before: '', after: '' };
+    if (line.kind === 'removed') return { before: options.map((option) => option.before).find((text) => text !== '') ?? '', after: '' };
+    return { before: '', after: options.map((option) => option.after).find((text) => text !== '') ?? '' };
+  });
 }
 
 /** The canonical text of a normalization: equal texts mean "the same change". '' = changes nothing. */
