@@ -7,6 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { InMemorySequenceStorage, type CacheEntry, type ModelCallRecord } from '@codemonkeys/protocol';
 import { Agent, request } from 'undici';
@@ -119,13 +120,20 @@ await serverStats(child);
 
 const results = { bare: [] as RunResult[], client: [] as RunResult[], limited: [] as RunResult[] };
 let peakConcurrency = 0;
+const longestStallsMs: number[] = [];
 for (let index = 0; index < rounds; index += 1) {
   round += 1;
   results.bare.push(await runWorkers(calls, bare));
   round += 1;
   results.client.push(await runWorkers(calls, viaClient));
   round += 1;
+  // The longest the event loop was held in the 5000-at-once round: starting thousands of calls in one go
+  // must not stall the reading of the answers already in flight.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   results.limited.push(await runAllAtOnce(calls, viaClient));
+  loopDelay.disable();
+  longestStallsMs.push(loopDelay.max / 1e6);
   peakConcurrency = Math.max(peakConcurrency, (await serverStats(child)).maxActiveRequests);
 }
 await client.close();
@@ -154,6 +162,7 @@ console.log(line('client, 32 workers', results.client));
 console.log(line('client, 5000 at once (its limiter keeps 32)', results.limited));
 console.log(line('  same, InMemorySequenceStorage (reference)', [referenceRun]));
 console.log(`server peak concurrency: ${peakConcurrency} (limit ${concurrency})`);
+console.log(`longest event-loop stall while ${calls} calls start at once: median ${median(longestStallsMs).toFixed(0)} ms over the rounds`);
 
 // Overhead per call: client latency minus bare latency at the same percentile, in the same rounds.
 const bareLatencies = results.bare.flatMap((run) => run.latencies).sort((left, right) => left - right);
