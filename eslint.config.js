@@ -80,6 +80,19 @@ function boundaryPatterns({ name, allowed }, { production }) {
   return patterns;
 }
 
+// no-restricted-imports sees static imports and re-exports only: the same patterns for `import('...')`
+// (esquery regex literals cannot hold a `/`, hence the escape).
+const dynamicImportRules = (patterns) =>
+  patterns.map(({ regex, message }) => ({ selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\u002f')}/]`, message }));
+
+function boundaryRules(pkg, options) {
+  const patterns = boundaryPatterns(pkg, options);
+  return {
+    'no-restricted-imports': ['error', { patterns }],
+    'no-restricted-syntax': ['error', ...dynamicImportRules(patterns)],
+  };
+}
+
 const testGlobs = ['**/*.test.ts', 'test/**', 'bench/**', 'scripts/**', '*.config.ts', '*.config.js', '*.config.mjs'];
 
 function packageBlocks(pkg) {
@@ -90,7 +103,7 @@ function packageBlocks(pkg) {
       files: at(['src/**/*.{ts,mts,cts,js,mjs}']),
       ignores: at(['src/**/*.test.ts']),
       rules: {
-        'no-restricted-imports': ['error', { patterns: boundaryPatterns(pkg, { production: true }) }],
+        ...boundaryRules(pkg, { production: true }),
         'import-x/no-extraneous-dependencies': [
           'error',
           { devDependencies: false, optionalDependencies: false, peerDependencies: true, includeTypes: true, packageDir: [path.join(root, pkg.directory)] },
@@ -101,7 +114,7 @@ function packageBlocks(pkg) {
       name: `codemonkeys/${pkg.name}/tests`,
       files: at(testGlobs),
       rules: {
-        'no-restricted-imports': ['error', { patterns: boundaryPatterns(pkg, { production: false }) }],
+        ...boundaryRules(pkg, { production: false }),
         'import-x/no-extraneous-dependencies': [
           'error',
           { devDependencies: true, peerDependencies: true, includeTypes: true, packageDir: [path.join(root, pkg.directory), root] },
