@@ -171,6 +171,15 @@ describe('the scheduler takes a lease per (run, instance)', () => {
     expect((await storage.getStageResult({ runId: run.runId, instanceId: 'i1', stage: 'select' }))?.metadata).toEqual({ by: 'elsewhere' });
   });
 
+  it('without leases, two schedulers on one store both work every instance (the defect leases remove)', async () => {
+    const storage = createInMemorySequenceStorage();
+    const calls = new Map<string, number>();
+    const unleased = () => scheduleInstances({ runtime: runtimeOn(storage, { calls }), items: workItemsOf([run], instanceIds), concurrency: 2, retries: 0, retryDelayMs: 1, control: createRunControl(), leases: false, onNotice: () => undefined });
+    const outcomes = await Promise.all([unleased(), unleased()]);
+    expect([...calls.values()]).toEqual(instanceIds.map(() => 2));
+    expect(outcomes.flat().map((outcome) => outcome.status)).toEqual(outcomes.flat().map(() => 'done'));
+  });
+
   it('without leases (false) it works as before, saying nothing', async () => {
     const storage = createInMemorySequenceStorage();
     const calls = new Map<string, number>();
