@@ -113,7 +113,6 @@ export class PythonLineNormalizer {
       }
       const before = line.slice(index, at);
       output += before;
-      if (/\S/.test(before)) first = false;
       if (character === undefined || character === '#') break;
       if ('([{'.includes(character)) this.bracketDepth += 1;
       else {
