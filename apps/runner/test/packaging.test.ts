@@ -62,15 +62,28 @@ console.log(JSON.stringify({ definePlugin: typeof definePlugin, testkit: import.
 
     fs.writeFileSync(
       path.join(project, 'resolve.mjs'),
-      `import { loadPlugin } from '@codemonkeys/runner';
+      `import { createPluginInstance, UnsupportedCapabilityError } from '@codemonkeys/protocol';
+import { loadPlugin } from '@codemonkeys/runner';
 const vote = await loadPlugin('vote', 'selector', { cwd: process.cwd() });
 let missing;
 try { await loadPlugin('rank', 'selector', { cwd: process.cwd() }); } catch (error) { missing = { name: error.name, message: error.message }; }
-console.log(JSON.stringify({ name: vote.definition.meta.name, kind: vote.definition.kind, source: vote.source, entry: vote.entry, missing }));
+// The v1 plugin from its tarball, created by the v1.1 host and asked to choose (no workspace, no sandbox).
+const refuse = (capability) => () => { throw new UnsupportedCapabilityError({ capability, provider: 'this check' }); };
+const context = {
+  specificationVersion: 'v1.1', task: refuse('task'), workspace: refuse('workspace'), model: () => ({}), sandbox: () => undefined,
+  cache: { get: async () => undefined, put: async () => {} }, checkpoint: () => ({ get: async () => undefined, put: async () => {} }),
+  logger: { debug() {}, info() {}, warn() {}, error() {} }, signal: new AbortController().signal, hypers: {},
+};
+const selector = await createPluginInstance(vote.definition, { checkApplies: false, testVote: false }, context, { experimentId: 'e', runId: 'r' });
+const patch = (body) => ({ instanceId: 'i', diff: 'diff --git a/a.py b/a.py\\n--- a/a.py\\n+++ b/a.py\\n@@ -1 +1 @@\\n-x = 1\\n+' + body + '\\n', metadata: {} });
+const selection = await selector.run([patch('x = 2'), patch('x = 3'), patch('x = 3')], 'i');
+console.log(JSON.stringify({ name: vote.definition.meta.name, kind: vote.definition.kind, source: vote.source, entry: vote.entry, missing, selector: selector.specificationVersion, chosen: selection.index, diff: selection.patch.diff.includes('x = 3') }));
 `,
     );
-    const resolved = JSON.parse(execFileSync('node', ['resolve.mjs'], { cwd: project, encoding: 'utf8' })) as { name: string; kind: string; source: string; entry: string; missing: { name: string; message: string } };
-    expect(resolved).toMatchObject({ name: '@codemonkeys/selector-vote', kind: 'selector', source: 'project' });
+    const resolved = JSON.parse(execFileSync('node', ['resolve.mjs'], { cwd: project, encoding: 'utf8' })) as { name: string; kind: string; source: string; entry: string; missing: { name: string; message: string }; chosen: number };
+    // The v1 plugin runs unchanged on the v1.1 host: adapted to a v1.1 selector that says which candidate it chose.
+    expect(resolved).toMatchObject({ name: '@codemonkeys/selector-vote', kind: 'selector', source: 'project', selector: 'v1.1', diff: true });
+    expect([1, 2]).toContain(resolved.chosen);
     expect(fs.realpathSync(resolved.entry).startsWith(fs.realpathSync(path.join(project, 'node_modules/@codemonkeys/selector-vote')))).toBe(true);
     expect(resolved.missing.name).toBe('NoSuchPluginError');
     expect(resolved.missing.message).toContain('@codemonkeys/selector-rank');

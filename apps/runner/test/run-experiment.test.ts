@@ -88,7 +88,7 @@ describe('codemonkeys run: the configured pipeline on the example instances (scr
       expect(plugins.map((plugin) => [plugin.stage, plugin.name, plugin.version, plugin.specificationVersion])).toEqual([
         ['localize.0', '@codemonkeys/localizer-agentless', '0.1.0', 'v1'],
         ['localize.1', '@codemonkeys/localizer-embedding', '0.1.0', 'v1'],
-        ['generate', '@codemonkeys/generator-llm', '0.1.0', 'v1'],
+        ['generate', '@codemonkeys/generator-llm', '0.1.0', 'v1.1'],
         ['select', '@codemonkeys/selector-vote', '0.1.0', 'v1'],
       ]);
       // Options after the plugin's schema: defaults filled in, so the run can be reproduced exactly.
@@ -201,7 +201,7 @@ describe('codemonkeys run: ablations, failures, budgets and code experiments', (
     const result = await run(setup, config);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('codemonkeys-fixtures__textkit-99: attempt 1 failed');
-    expect(result.stdout).toContain('2 done, 1 failed, 0 not finished');
+    expect(result.stdout).toContain('2 done, 1 failed, 0 partial, 0 not finished');
     await withStorage(path.join(output, 'runs.db'), async (storage) => {
       const [runRecord] = (await storage.queryRuns({})).items;
       expect(runRecord!.status).toBe('failed');

@@ -7,7 +7,7 @@ import { createLlmPatchGenerator } from './llm-patch-generator';
 export const llmGeneratorPlugin = definePlugin({
   meta: { name: manifest.name, version: manifest.version },
   kind: 'generator',
-  specificationVersion: 'v1',
+  specificationVersion: 'v1.1',
   description: 'Candidate patches (SEARCH/REPLACE edits) and reproduction tests from a model, one-shot or iterating with the sandbox.',
   optionsSchema: LlmGeneratorOptionsSchema,
   create: (options, context) => createLlmPatchGenerator(options, context),

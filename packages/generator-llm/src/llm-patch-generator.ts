@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { LocalizationResultSchema, SchemaValidationError, normalizeRepositoryPath, withCallLabels, type GeneratedTest, type LocalizationResult, type Message, type Patch, type PatchGeneratorV1, type PluginContext, type Workspace } from '@codemonkeys/protocol';
+import { LocalizationResultSchema, SchemaValidationError, normalizeRepositoryPath, withCallLabels, type CandidateInput, type Failure, type GeneratedTest, type LocalizationResult, type PatchGeneratorV1_1, type PluginContextV1_1, type Workspace } from '@codemonkeys/protocol';
 import pMap from 'p-map';
 import { SharedFirstAnswers } from './conversation/shared-first-answers';
 import { createPristineTrackingCopy } from './edits/pristine-tracking-copy';
@@ -53,20 +53,29 @@ function generatedTestOf(result: SampleResult, test: { path: string; command: st
   };
 }
 
+/** The infrastructure failure of a sample that obtained no answer (endpoint error, budget spent), if any. */
+function infrastructureFailureOf(result: SampleResult): Failure | undefined {
+  if (result.finalState !== 'endpoint-error') return undefined;
+  const budget = result.failure?.reason === 'budget-exceeded';
+  return { reason: budget ? 'budget' : 'endpoint-error', message: result.failure?.message ?? 'a model call failed after the retries' };
+}
+
 /**
  * The generator: `samples` candidates per instance, each from its own conversation(s) with the model,
- * one-shot or iterating with the sandbox. `run` returns one Patch per sample, in sample order (a failed
- * sample has an empty diff and says why in its metadata), and the messages of every conversation, sample
- * after sample (`metadata.messages` gives each patch's range).
+ * one-shot or iterating with the sandbox (protocol v1.1). `run` returns one candidate per sample, in
+ * sample order, each with the messages of its own conversations: `ok` (a diff, possibly empty, with its
+ * sample status in the metadata), `unparseable` (the model answered, no answer could be used: a result),
+ * or `failed` with an infrastructure failure (`endpoint-error`, `budget`: no answer was obtained; not
+ * saved as finished, so a resumed run asks again).
  */
-export function createLlmPatchGenerator(options: LlmGeneratorOptions, context: PluginContext): PatchGeneratorV1 {
-  const model = options.modelRole ? context.modelFor(options.modelRole) : context.model;
+export function createLlmPatchGenerator(options: LlmGeneratorOptions, context: PluginContextV1_1): PatchGeneratorV1_1 {
+  const model = context.model(options.modelRole);
   const temperature = options.temperature ?? (options.samples > 1 ? 0.8 : 0);
   const iterative = options.maxAttempts > 1;
 
   return {
-    specificationVersion: 'v1',
-    async run(localizationInput: LocalizationResult, instanceId: string): Promise<[Patch[], Message[]]> {
+    specificationVersion: 'v1.1',
+    async run(localizationInput: LocalizationResult, instanceId: string): Promise<CandidateInput[]> {
       const parsedLocalization = LocalizationResultSchema.safeParse(localizationInput);
       if (!parsedLocalization.success) {
         throw new SchemaValidationError({ subject: `The localization given to @codemonkeys/generator-llm for ${instanceId}`, error: parsedLocalization.error, hint: 'Pass the LocalizationResult a localizer returned.' });
@@ -97,7 +106,7 @@ export function createLlmPatchGenerator(options: LlmGeneratorOptions, context: P
       const match = { fuzzyThreshold: options.fuzzyThreshold, minimumMatchingLineShare: options.minimumMatchingLineShare };
 
       const runSample = async (sampleIndex: number): Promise<SampleResult> => {
-        const store = createSampleWorkStore({ storage: context.storage, runId: context.runId, instanceId, sampleIndex, fingerprint, resume: options.resume, logger: context.logger });
+        const store = createSampleWorkStore({ checkpoint: context.checkpoint(instanceId), instanceId, sampleIndex, fingerprint, resume: options.resume, logger: context.logger });
         const saved = await store.load();
         if (saved?.status === 'finished') return { ...saved.result, resumed: true };
         // A new copy is at the base commit (Workspace's contract), so the first plan written needs no reset.
@@ -120,7 +129,9 @@ export function createLlmPatchGenerator(options: LlmGeneratorOptions, context: P
             logger: context.logger,
           };
           const result = iterative ? await runIterativeSample(environment, sandbox!, saved?.state) : await runOneShotSample(environment);
-          await store.saveFinished(result);
+          // A sample that obtained no answer (the endpoint failed after its retries, the budget was spent)
+          // is not a result: it is not saved as finished, so a resumed run asks again.
+          if (infrastructureFailureOf(result) === undefined) await store.saveFinished(result);
           context.logger.info('generator-llm: sample finished', { instanceId, sample: sampleIndex, status: result.status, finalState: result.finalState, calls: result.totals.calls });
           return result;
         } finally {
@@ -131,12 +142,9 @@ export function createLlmPatchGenerator(options: LlmGeneratorOptions, context: P
       const indices = Array.from({ length: options.samples }, (_, index) => index);
       const results = await pMap(indices, (sampleIndex) => withCallLabels({ sample: sampleIndex }, () => runSample(sampleIndex)), { concurrency: options.concurrency, signal: context.signal });
 
-      const messages: Message[] = [];
-      const patches = results.map((result): Patch => {
-        const start = messages.length;
-        messages.push(...result.messages);
+      return results.map((result): CandidateInput => {
         const generatedTest = options.tests === 'none' ? undefined : generatedTestOf(result, test);
-        return {
+        const patch = {
           instanceId,
           diff: result.diff,
           ...(options.tests === 'none' ? {} : { tests: generatedTest ? [generatedTest] : [] }),
@@ -164,12 +172,14 @@ export function createLlmPatchGenerator(options: LlmGeneratorOptions, context: P
             costUsd: result.totals.costUsd,
             cacheHits: result.totals.cacheHits,
             context: { tokens: rendered.tokens, omittedPointers: rendered.omittedPointers, missingFiles: rendered.missingFiles },
-            messages: { start, count: result.messages.length },
             resumed: result.resumed,
           },
         };
+        const infrastructure = infrastructureFailureOf(result);
+        if (infrastructure) return { patch, messages: result.messages, status: 'failed', failure: infrastructure };
+        if (result.finalState === 'unparseable') return { patch, messages: result.messages, status: 'unparseable', failure: { reason: 'unparseable', message: result.failure?.message ?? 'no usable answer after the re-asks' } };
+        return { patch, messages: result.messages, status: 'ok' };
       });
-      return [patches, messages];
     },
   };
 }

@@ -187,6 +187,24 @@ describe('refused edits and malformed answers', () => {
     expect(patches.map((patch) => metadataOf(patch).status)).toEqual(['failed', 'ok']);
     expect(metadataOf(patches[0]!).finalState).toBe('endpoint-error');
     expect(metadataOf(patches[0]!).failure?.message).toMatch(/503/);
+    // Protocol v1.1: no answer was obtained, so the candidate is `failed` with an infrastructure reason.
+    expect(patches.map((patch) => (patch.metadata.candidate as { status: string; failure?: { reason: string } } | undefined) ?? null)).toEqual([
+      { status: 'failed', failure: expect.objectContaining({ reason: 'endpoint-error' }) },
+      null,
+    ]);
+  });
+
+  it('asks again, on resume, only for the samples that obtained no answer: they are not results', async () => {
+    let calls = 0;
+    harness.server.setHandler(() => (calls++ === 0 ? serverErrorReply({ status: 503 }) : wordCountExact));
+    const first = await harness.generate({ samples: 2, concurrency: 1 }, { runId: 'healed-later' });
+    expect(first.patches.map((patch) => metadataOf(patch).finalState)).toEqual(['endpoint-error', 'answered']);
+    const before = harness.chats().length;
+    const resumed = await harness.generate({ samples: 2, concurrency: 1 }, { runId: 'healed-later' });
+    // One request: sample 0 again (sample 1 was saved as finished); the endpoint answers it now.
+    expect(harness.chats().length - before).toBe(1);
+    expect(resumed.patches.map((patch) => metadataOf(patch).finalState)).toEqual(['answered', 'answered']);
+    expect(resumed.patches.map((patch) => patch.metadata.candidate ?? null)).toEqual([null, null]);
   });
 });
 

@@ -61,13 +61,13 @@ it('leaves hints out unless asked for, and says when no code was selected', () =
   expect(codeSection('')).toContain('No code was selected for this issue');
 });
 
-it('describes itself with the name and version of its package.json, as a v1 generator loaded as "llm"', () => {
+it('describes itself with the name and version of its package.json, as a v1.1 generator loaded as "llm"', () => {
   const manifest = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string; peerDependencies: Record<string, string>; dependencies: Record<string, string> };
   expect(llmGeneratorPlugin.meta).toEqual({ name: manifest.name, version: manifest.version });
   expect(packageMeta).toEqual(llmGeneratorPlugin.meta);
   expect(llmGeneratorDefault).toBe(llmGeneratorPlugin);
   expect(llmGeneratorPlugin.kind).toBe('generator');
-  expect(llmGeneratorPlugin.specificationVersion).toBe('v1');
+  expect(llmGeneratorPlugin.specificationVersion).toBe('v1.1');
   // The runner's short name `llm` maps to @codemonkeys/generator-llm.
   expect(manifest.name).toBe('@codemonkeys/generator-llm');
   // A plugin: core and zod are peers; no other codemonkeys package at run time.

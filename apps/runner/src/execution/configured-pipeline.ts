@@ -1,50 +1,63 @@
-import { LocalizationResultSchema, PatchSchema, instantiatePlugin, parseWithSchema, type Instance, type LocalizationResult, type Message, type Patch, type PatchGenerator, type Localizer, type Selector, type SequenceStorage } from '@codemonkeys/protocol';
+import {
+  CandidateSchema,
+  InvalidPluginError,
+  LocalizationResultSchema,
+  PatchSchema,
+  SelectionSchema,
+  createPluginInstance,
+  parseWithSchema,
+  type Candidate,
+  type Instance,
+  type LocalizationResult,
+  type LocalizerV1_1,
+  type Patch,
+  type PatchGeneratorV1_1,
+  type SelectorV1_1,
+  type SequenceStorage,
+} from '@codemonkeys/protocol';
 import { z } from 'zod';
 import { stageNames, type PlannedRun, type StagePlugin } from '../experiment/experiment-plan';
+import { IncompleteWorkError, infrastructureFailuresOf } from './incomplete-work';
 import type { InstanceEnvironment } from './instance-environment';
 import { fuseLocalizations } from './reciprocal-rank-fusion';
 import type { StageRunner } from './stage-runner';
 
 /** The plugins of one run, created once per process with the runner's context. */
 interface RunPlugins {
-  localizers: Localizer[];
-  generator: PatchGenerator;
-  selector: Selector;
+  localizers: LocalizerV1_1[];
+  generator: PatchGeneratorV1_1;
+  selector: SelectorV1_1;
 }
 
-/**
- * Logs a generator's messages under the `generate` stage: one log per sample when the patches say which
- * messages are theirs (`metadata.messages = { start, count }`, as `@codemonkeys/generator-llm` does),
- * else one log of every message (sample 0).
- */
-export async function logGeneratorMessages(storage: SequenceStorage, runId: string, instanceId: string, stage: string, patches: readonly Patch[], messages: readonly Message[]): Promise<void> {
-  if (messages.length === 0) return;
+/** Logs each candidate's own conversation under the `generate` stage, one log per sample (its index). */
+export async function logCandidateMessages(storage: SequenceStorage, runId: string, instanceId: string, stage: string, candidates: readonly Candidate[]): Promise<void> {
   const writer = storage.writer(instanceId, { runId, stage });
-  const ranges = patches.map((patch) => patch.metadata.messages as { start?: unknown; count?: unknown } | undefined);
-  const usable = ranges.every((range) => range && Number.isInteger(range.start) && Number.isInteger(range.count));
-  if (!usable) {
-    await writer.logMessages(messages, { sample: 0 });
-    return;
-  }
-  for (const [sample, range] of ranges.entries()) {
-    const start = range!.start as number;
-    const count = range!.count as number;
-    if (count > 0) await writer.logMessages(messages.slice(start, start + count), { sample });
+  for (const [sample, candidate] of candidates.entries()) {
+    if (candidate.messages.length > 0) await writer.logMessages(candidate.messages, { sample });
   }
 }
 
-const PatchesSchema = z.array(PatchSchema);
+/** The patch a candidate stands for, with its status and failure (`metadata.candidate`) when it is not `ok`, as the v1 adapter marks them. */
+const patchOfCandidate = (candidate: Candidate): Patch =>
+  candidate.status === 'ok' ? candidate.patch : { ...candidate.patch, metadata: { ...candidate.patch.metadata, candidate: { status: candidate.status, ...(candidate.failure ? { failure: candidate.failure } : {}) } } };
+
+const CandidatesSchema = z.array(CandidateSchema);
+export const PatchesSchema = z.array(PatchSchema);
 
 /**
  * The instance pipeline of a configured experiment: localize (several localizers run at once and are
- * fused by reciprocal rank) → rewards → generate (messages logged) → rewards → select → rewards. Each
- * stage is stored once and reused by a resumed run; outputs are validated against core's schemas, so a
- * plugin returning something else fails its stage with the issues named.
+ * fused by reciprocal rank) → rewards → generate (each candidate's messages logged as its sample) →
+ * rewards → select → rewards. Plugins are created by the protocol's v1.1 host (`createPluginInstance`: v1
+ * plugins are adapted), each with its own capability context. Each stage is stored once and reused by a
+ * resumed run; outputs, fresh or stored, are validated against the protocol's schemas, so a plugin (or a
+ * damaged store) giving something else fails its stage with the issues named. A generation with
+ * candidates that obtained no result for an infrastructure reason is not stored as done
+ * (IncompleteWorkError): the instance is partial and the same command redoes it.
  */
 export function createConfiguredPipeline(run: PlannedRun, environment: InstanceEnvironment): (instanceId: string, stages: StageRunner) => Promise<Patch> {
   let plugins: Promise<RunPlugins> | undefined;
   const create = <K extends 'localizer' | 'generator' | 'selector'>(plugin: StagePlugin<K>) =>
-    instantiatePlugin(plugin.definition, plugin.options, environment.pluginContext(run, plugin.config.model));
+    createPluginInstance(plugin.definition, plugin.options, environment.pluginContext(run, plugin.definition.meta.name, plugin.config.model), { experimentId: environment.experimentId, runId: run.runId });
   const pluginsOfRun = (): Promise<RunPlugins> => {
     plugins ??= (async () => ({
       localizers: await Promise.all(run.localizers.map((plugin) => create(plugin))),
@@ -62,6 +75,7 @@ export function createConfiguredPipeline(run: PlannedRun, environment: InstanceE
     // Localize.
     const localizeOne = (plugin: StagePlugin<'localizer'>, index: number): Promise<LocalizationResult> =>
       stages.stage(plugin.stage, async () => parseWithSchema(LocalizationResultSchema, await localizers[index]!.run(instanceId), `The localization of ${plugin.record.name} for ${instanceId}`), {
+        schema: LocalizationResultSchema,
         metadata: (result) => ({ plugin: plugin.record.name, form: typeof result.content === 'string' ? 'text' : 'pointers', pointers: Array.isArray(result.content) ? result.content.length : undefined }),
       });
     let localization: LocalizationResult;
@@ -75,7 +89,7 @@ export function createConfiguredPipeline(run: PlannedRun, environment: InstanceE
       localization = await stages.stage(
         stageNames.localize,
         async () => fuseLocalizations(results, { k: run.config.fusion.k, ...(run.config.fusion.weights ? { weights: run.config.fusion.weights } : {}), names: run.localizers.map((plugin) => plugin.record.name) }),
-        { metadata: (result) => ({ plugin: 'reciprocal-rank-fusion', pointers: Array.isArray(result.content) ? result.content.length : undefined }) },
+        { schema: LocalizationResultSchema, metadata: (result) => ({ plugin: 'reciprocal-rank-fusion', pointers: Array.isArray(result.content) ? result.content.length : undefined }) },
       );
     }
     await stages.rewards(stageNames.localize, () => environment.rewardLocalization(run, instance, stageNames.localize, localization));
@@ -84,20 +98,36 @@ export function createConfiguredPipeline(run: PlannedRun, environment: InstanceE
     const patches = await stages.stage(
       stageNames.generate,
       async () => {
-        const [generated, messages] = await generator.run(localization, instanceId);
-        const candidates = parseWithSchema(PatchesSchema, generated, `The candidates of ${run.generator.record.name} for ${instanceId}`);
-        await logGeneratorMessages(environment.storage, run.runId, instanceId, stageNames.generate, candidates, messages);
-        return candidates;
+        const candidates = parseWithSchema(CandidatesSchema, await generator.run(localization, instanceId), `The candidates of ${run.generator.record.name} for ${instanceId}`);
+        const failures = infrastructureFailuresOf(candidates);
+        if (failures.length > 0) throw new IncompleteWorkError(stageNames.generate, failures, candidates.length);
+        await logCandidateMessages(environment.storage, run.runId, instanceId, stageNames.generate, candidates);
+        return candidates.map(patchOfCandidate);
       },
-      { metadata: (candidates) => ({ plugin: run.generator.record.name, candidates: candidates.length, empty: candidates.filter((patch) => patch.diff.trim() === '').length }) },
+      {
+        schema: PatchesSchema,
+        metadata: (candidates) => ({
+          plugin: run.generator.record.name,
+          candidates: candidates.length,
+          empty: candidates.filter((patch) => patch.diff.trim() === '').length,
+          unparseable: candidates.filter((patch) => patch.metadata.candidate !== undefined).length,
+        }),
+      },
     );
     await stages.rewards(stageNames.generate, () => environment.rewardGeneration(run, instance, patches));
 
     // Select.
     const chosen = await stages.stage(
       stageNames.select,
-      async () => parseWithSchema(PatchSchema, await selector.run(patches, instanceId), `The patch chosen by ${run.selector.record.name} for ${instanceId}`),
-      { metadata: (patch) => ({ plugin: run.selector.record.name, chosen: patches.findIndex((candidate) => candidate.diff === patch.diff), empty: patch.diff.trim() === '' }) },
+      async () => {
+        const selection = parseWithSchema(SelectionSchema, await selector.run(patches, instanceId), `The selection of ${run.selector.record.name} for ${instanceId}`);
+        const candidate = patches[selection.index];
+        if (!candidate || candidate.diff !== selection.patch.diff || candidate.instanceId !== selection.patch.instanceId) {
+          throw new InvalidPluginError({ pluginName: run.selector.record.name, reason: `its selection (index ${selection.index}) is not one of the ${patches.length} candidates it was given` });
+        }
+        return { ...selection.patch, metadata: { ...selection.patch.metadata, selectedIndex: selection.index, ...(selection.reason ? { reason: selection.reason } : {}) } };
+      },
+      { schema: PatchSchema, metadata: (patch) => ({ plugin: run.selector.record.name, chosen: patch.metadata.selectedIndex, reason: patch.metadata.reason, empty: patch.diff.trim() === '' }) },
     );
     await stages.rewards(stageNames.select, () => environment.rewardSelection(run, instance, patches, chosen));
     return chosen;

@@ -82,6 +82,7 @@ export function createCoreExperiment(options: CoreExperimentOptions): Experiment
         budget: environment.resources.models.budget,
         control: options.control,
         observer: options.observer(),
+        logger: environment.resources.logger,
       });
       return pipeline(instanceId, stages);
     },

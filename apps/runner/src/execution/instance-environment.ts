@@ -1,4 +1,4 @@
-import { NotFoundError, type Instance, type LocalizationResult, type Logger, type Patch, type PluginContext, type SequenceStorage } from '@codemonkeys/protocol';
+import { NotFoundError, type Instance, type LocalizationResult, type Logger, type Patch, type PluginContextV1_1, type SequenceStorage } from '@codemonkeys/protocol';
 import { createRewarder, type Rewarder } from '@codemonkeys/rewards';
 import type { RewardsConfig } from '../config/experiment-config';
 import { stableHash } from '../experiment/experiment-identity';
@@ -14,15 +14,16 @@ export interface RunScope {
 }
 
 /**
- * The process-wide side of running instances: plugin contexts per (run, model role), the instances with
- * their gold data, and the rewards after each stage (the only place the gold data goes).
+ * The process-wide side of running instances: plugin contexts per (run, plugin, model role), the instances
+ * with their gold data, and the rewards after each stage (the only place the gold data goes).
  */
 export interface InstanceEnvironment {
   readonly experimentId: string;
   readonly storage: SequenceStorage;
   readonly resources: ExperimentResources;
   instance(instanceId: string): Instance;
-  pluginContext(run: RunScope, modelRole: string): PluginContext;
+  /** The v1.1 context of a plugin of a run (no storage, no rewards, no gold: see createRunnerPluginContext). */
+  pluginContext(run: RunScope, pluginName: string, modelRole: string): PluginContextV1_1;
   rewardLocalization(run: RunScope, instance: Instance, stage: string, result: LocalizationResult): Promise<void>;
   rewardGeneration(run: RunScope, instance: Instance, candidates: readonly Patch[]): Promise<void>;
   rewardSelection(run: RunScope, instance: Instance, candidates: readonly Patch[], chosen: Patch): Promise<void>;
@@ -30,7 +31,7 @@ export interface InstanceEnvironment {
 
 export function createInstanceEnvironment(options: { experimentId: string; resources: ExperimentResources; signal: AbortSignal; logger: Logger }): InstanceEnvironment {
   const { resources } = options;
-  const contexts = new Map<string, PluginContext>();
+  const contexts = new Map<string, PluginContextV1_1>();
   const rewarders = new Map<string, Rewarder>();
   const tokenCounter = (text: string) => resources.models.forRole('default').countTokens(text);
 
@@ -67,11 +68,11 @@ export function createInstanceEnvironment(options: { experimentId: string; resou
       if (!instance) throw new NotFoundError(`No instance "${instanceId}" in this run's dataset selection. Check the dataset and --instances.`);
       return instance;
     },
-    pluginContext(run, modelRole) {
-      const key = `${run.runId}\u0000${modelRole}`;
+    pluginContext(run, pluginName, modelRole) {
+      const key = `${run.runId}\u0000${pluginName}\u0000${modelRole}`;
       let context = contexts.get(key);
       if (!context) {
-        context = createRunnerPluginContext({ resources, experimentId: options.experimentId, runId: run.runId, modelRole, hypers: run.hypers, signal: options.signal, logger: options.logger });
+        context = createRunnerPluginContext({ resources, runId: run.runId, pluginName, modelRole, hypers: run.hypers, signal: options.signal, logger: options.logger });
         contexts.set(key, context);
       }
       return context;

@@ -1,6 +1,7 @@
-import { PatchSchema, withCallLabels, type ErrorInfo, type Patch } from '@codemonkeys/protocol';
+import { PatchSchema, withCallLabels, type ErrorInfo, type FailureReason, type Patch } from '@codemonkeys/protocol';
 import { stageNames } from '../experiment/experiment-plan';
 import type { ExperimentRuntime, RuntimeRun } from './experiment-runtime';
+import { IncompleteWorkError } from './incomplete-work';
 import { isBudgetExceeded, isStopped, StopRequestedError, type RunControl, type StopReason } from './run-control';
 
 /** The work state key of an instance's outcome within a run. */
@@ -9,9 +10,14 @@ export const instanceStateKey = 'instance';
 export interface InstanceOutcome {
   runId: string;
   instanceId: string;
-  /** `done`: finished now; `reused`: finished by an earlier invocation; `stopped`: left to resume (interrupt or budget). */
-  status: 'done' | 'reused' | 'failed' | 'stopped';
+  /**
+   * `done`: finished now; `reused`: finished by an earlier invocation; `failed`: the instance's own failure
+   * (a result); `partial`: some work obtained no result for an infrastructure reason (`failureReason`:
+   * endpoint, sandbox, budget), redone by the next invocation; `stopped`: left to resume (interrupt or budget).
+   */
+  status: 'done' | 'reused' | 'failed' | 'partial' | 'stopped';
   stopReason?: StopReason;
+  failureReason?: FailureReason;
   patch?: Patch;
   error?: ErrorInfo;
   attempt: number;
@@ -20,9 +26,11 @@ export interface InstanceOutcome {
 
 /** What an instance's work state says once it is done or has failed. */
 export interface InstanceState {
-  status: 'done' | 'failed';
+  status: 'done' | 'failed' | 'partial';
   attempts: number;
   error?: ErrorInfo;
+  /** Of a partial instance: why its work obtained no result. */
+  failureReason?: FailureReason;
 }
 
 const errorInfo = (error: unknown): ErrorInfo => ({ name: (error as Error)?.name ?? 'Error', message: String((error as Error)?.message ?? error).slice(0, 4000) });
@@ -70,6 +78,11 @@ export async function processInstance(runtime: ExperimentRuntime, run: RuntimeRu
       const reason = StopRequestedError.isInstance(error) ? error.reason : isBudgetExceeded(error) ? 'budget' : 'interrupt';
       if (reason === 'budget') control.requestStop('budget');
       return { ...base, status: 'stopped', stopReason: reason, durationMs: performance.now() - started };
+    }
+    if (IncompleteWorkError.isInstance(error)) {
+      const partial: InstanceState = { status: 'partial', attempts: attempt, error: errorInfo(error), failureReason: error.reason };
+      await storage.putWorkState({ runId: run.runId, instanceId, key: instanceStateKey, state: partial, updatedAt: new Date().toISOString() }).catch(() => undefined);
+      return { ...base, status: 'partial', failureReason: error.reason, error: errorInfo(error), durationMs: performance.now() - started };
     }
     const failed: InstanceState = { status: 'failed', attempts: attempt, error: errorInfo(error) };
     await storage.putWorkState({ runId: run.runId, instanceId, key: instanceStateKey, state: failed, updatedAt: new Date().toISOString() }).catch(() => undefined);

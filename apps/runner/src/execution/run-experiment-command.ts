@@ -41,7 +41,7 @@ async function openRunStorage(url: string, cwd: string): Promise<SequenceStorage
 export function exitCodeOf(outcome: RunInvocationOutcome): number {
   if (outcome.stopReason === 'interrupt' && outcome.runs.some((run) => run.pending > 0)) return exitCodes.interrupted;
   if (outcome.stopReason === 'budget' && outcome.runs.some((run) => run.pending > 0)) return exitCodes.budget;
-  if (outcome.runs.some((run) => run.failed > 0 || run.pending > 0)) return exitCodes.failure;
+  if (outcome.runs.some((run) => run.failed > 0 || run.partial > 0 || run.pending > 0)) return exitCodes.failure;
   return exitCodes.ok;
 }
 
@@ -144,7 +144,8 @@ export async function runExperimentCommand(options: RunCommandOptions): Promise<
       stdout.write(`${JSON.stringify({ experimentId: outcome.experimentId, runs: outcome.runs, stopReason: outcome.stopReason ?? null, reportFiles: outcome.reportFiles, scorecards: outcome.reports.map((report) => report.scorecard) }, null, 2)}\n`);
     } else {
       stdout.write(formatTerminalReport(outcome.reports, { color: (stdout as NodeJS.WriteStream).isTTY === true }));
-      for (const run of outcome.runs) stdout.write(`${run.label}: ${run.done} done, ${run.failed} failed, ${run.pending} not finished — predictions ${run.predictions}\n`);
+      for (const run of outcome.runs) stdout.write(`${run.label}: ${run.done} done, ${run.failed} failed, ${run.partial} partial, ${run.pending} not finished — predictions ${run.predictions}\n`);
+      if (outcome.runs.some((run) => run.partial > 0)) stdout.write('Some instances are partial (work that obtained no result: endpoint, sandbox or budget failures): fix the cause and run the same command; only that work is redone.\n');
       stdout.write(`reports: ${outcome.reportFiles.markdown}, ${outcome.reportFiles.html}, ${outcome.reportFiles.json}\n`);
       if (outcome.stopReason === 'budget') stdout.write('The budget is spent: raise --budget-usd / --budget-tokens and run the same command to continue.\n');
       if (outcome.stopReason === 'interrupt') stdout.write('Interrupted: run the same command to resume (finished stages are kept).\n');

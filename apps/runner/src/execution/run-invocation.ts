@@ -34,6 +34,8 @@ export interface RunInvocationRun {
   status: RunStatus;
   done: number;
   failed: number;
+  /** Instances with work that obtained no result (endpoint, sandbox, budget): redone by the same command. */
+  partial: number;
   pending: number;
   predictions: string;
   modelNameOrPath: string;
@@ -69,6 +71,7 @@ export async function writeRunPredictions(storage: SequenceStorage, run: Runtime
 }
 
 const outcomeDetail = (outcome: InstanceOutcome): string => {
+  if (outcome.status === 'partial') return `partial (${outcome.failureReason}): ${outcome.error?.message.split('\n')[0]}`;
   if (outcome.status === 'failed') return `${outcome.error?.name}: ${outcome.error?.message.split('\n')[0]}${outcome.attempt > 1 ? ` (attempt ${outcome.attempt})` : ''}`;
   if (outcome.status === 'stopped') return outcome.stopReason === 'budget' ? 'budget spent' : 'interrupted';
   const lines = outcome.patch?.diff.split('\n').filter((line) => /^[+-](?![+-])/.test(line)).length ?? 0;
@@ -113,13 +116,16 @@ export async function runInvocation(options: RunInvocationOptions): Promise<RunI
     const states = await instanceStates(storage, run.runId);
     const done = options.instanceIds.filter((id) => states.get(id)?.status === 'done').length;
     const failed = options.instanceIds.filter((id) => states.get(id)?.status === 'failed').length;
-    const pending = options.instanceIds.length - done - failed;
-    const status: RunStatus = pending > 0 ? 'interrupted' : failed > 0 ? 'failed' : 'completed';
+    const partial = options.instanceIds.filter((id) => states.get(id)?.status === 'partial').length;
+    const pending = options.instanceIds.length - done - failed - partial;
+    // A partial instance is not a result: the run is not completed (the record's status is `failed`, its
+    // summary counts the partial instances), and the same command redoes their missing work.
+    const status: RunStatus = pending > 0 ? 'interrupted' : failed > 0 || partial > 0 ? 'failed' : 'completed';
     const stopped = control.stopReason;
-    await finishRunRecord(storage, run.runId, status, { done, failed, stopped: pending, total: options.instanceIds.length, ...(stopped && pending > 0 ? { stopReason: stopped } : {}) });
+    await finishRunRecord(storage, run.runId, status, { done, failed, partial, stopped: pending, total: options.instanceIds.length, ...(stopped && pending > 0 ? { stopReason: stopped } : {}) });
     const predictions = path.join(options.output, run.runId, 'predictions.jsonl');
     await writeRunPredictions(storage, run, options.instanceIds, predictions);
-    runs.push({ runId: run.runId, label: run.label, status, done, failed, pending, predictions, modelNameOrPath: run.modelNameOrPath });
+    runs.push({ runId: run.runId, label: run.label, status, done, failed, partial, pending, predictions, modelNameOrPath: run.modelNameOrPath });
   }
   const reports: RunReport[] = [];
   for (const run of runtime.runs) reports.push(await collectRunReport(storage, run.runId));

@@ -17,7 +17,7 @@ export interface RunMetadata {
   instanceIds: string[];
   /** Storage URL of the run, for workers and reports. */
   storage: string;
-  outcome?: { done: number; failed: number; stopped: number; total: number; stopReason?: string };
+  outcome?: { done: number; failed: number; partial?: number; stopped: number; total: number; stopReason?: string };
 }
 
 /**

@@ -1,4 +1,5 @@
-import { withCallLabels, type SequenceStorage, type StageResultRecord } from '@codemonkeys/protocol';
+import { formatZodError, withCallLabels, type Logger, type SequenceStorage, type StageResultRecord } from '@codemonkeys/protocol';
+import type { z } from 'zod';
 import type { ModelBudget } from '@codemonkeys/llm';
 import { StopRequestedError, isRelinquished, isStopped, type RunControl } from './run-control';
 
@@ -20,11 +21,18 @@ export interface StageRunnerOptions {
   budget: ModelBudget;
   control: RunControl;
   observer: StageObserver;
+  /** Where a stored output that fails its schema is reported (it is then redone). */
+  logger?: Logger;
 }
 
 export interface StageOptions<T> {
   /** Metadata of the stage result (e.g. counts); the output itself is stored whole. */
   metadata?: (value: T) => Record<string, unknown>;
+  /**
+   * The schema of the output. A fresh output is stored as the schema parses it; a stored one is validated
+   * the same way when it is read, and one that fails (a damaged or foreign store) is redone, not trusted.
+   */
+  schema?: z.ZodType<T>;
 }
 
 /** Runs the stages of one instance of one run, each at most once across invocations. */
@@ -70,9 +78,13 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
     async stage<T>(name: string, fn: () => Promise<T>, stageOptions: StageOptions<T> = {}): Promise<T> {
       const stored = await storage.getStageResult(key(name));
       if (stored?.status === 'ok') {
-        observer.stageStarted(name);
-        observer.stageFinished(name, 'reused');
-        return stored.output as T;
+        const reused = stageOptions.schema ? stageOptions.schema.safeParse(stored.output) : { success: true as const, data: stored.output as T };
+        if (reused.success) {
+          observer.stageStarted(name);
+          observer.stageFinished(name, 'reused');
+          return reused.data;
+        }
+        options.logger?.warn(`The stored ${name} output of ${options.instanceId} (run ${options.runId}) does not match its schema; the stage is redone.`, { issues: formatZodError(reused.error) });
       }
       checkpoint();
       observer.stageStarted(name);
@@ -110,7 +122,8 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
         throw new StopRequestedError('budget');
       }
       const finishedAt = new Date();
-      const output = JSON.parse(JSON.stringify(value ?? null)) as T;
+      const json = JSON.parse(JSON.stringify(value ?? null)) as unknown;
+      const output = stageOptions.schema ? stageOptions.schema.parse(json) : (json as T);
       await options.flushModelCalls();
       await storage.putStageResults([
         {

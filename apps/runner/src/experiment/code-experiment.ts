@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CodemonkeysError, LocalizationResultSchema, PatchSchema, instantiatePlugin, parsePluginOptions, SchemaValidationError, type Instance, type Logger, type Patch, type PluginKind, type ResolvedPlugin, type SequenceStorage } from '@codemonkeys/protocol';
+import { CodemonkeysError, LocalizationResultSchema, PatchSchema, instantiatePlugin, parsePluginOptions, parseWithSchema, pluginContextV1Of, SchemaValidationError, type Instance, type Logger, type Patch, type PluginKind, type ResolvedPlugin, type SequenceStorage } from '@codemonkeys/protocol';
 import { tsImport } from 'tsx/esm/api';
 import type { z } from 'zod';
 import { applyRunFlags, type RunFlags } from '../config/run-flags';
@@ -154,7 +154,7 @@ export async function openCodeExperiment(file: string, flags: RunFlags & { runId
 
   const contextOf = (run: CodeRun): ExperimentContext => {
     const pluginCounts = new Map<string, number>();
-    const base = environment.pluginContext(run, 'default');
+    const base = environment.pluginContext(run, 'experiment', 'default');
     return {
       experimentId,
       runId: run.runId,
@@ -181,25 +181,28 @@ export async function openCodeExperiment(file: string, flags: RunFlags & { runId
           options: parsedOptions,
         };
         run.plugins.push(record);
-        return instantiatePlugin(loaded.definition, parsedOptions, environment.pluginContext(run, role));
+        // The experiment's code gets v1 instances; every plugin, v1 or v1.1, runs on the narrowed context of
+        // its own (its cache and checkpoints, no storage handle, no rewards, no gold).
+        const context = pluginContextV1Of(environment.pluginContext(run, loaded.definition.meta.name, role), { experimentId, runId: run.runId });
+        return instantiatePlugin(loaded.definition, parsedOptions, context);
       },
       async stage<T>(name: string, fn: () => Promise<T>): Promise<T> {
         const current = currentScope('stage');
         const instance = instanceOf(current.instanceId);
         const output = await current.stages.stage(name, fn);
+        // The stages named after the pipeline's stages are rewarded; their outputs must have the stage's
+        // shape (a mistake here is the experiment's, and is shown, never skipped with its rewards).
         if (name === stageNames.localize) {
-          const result = LocalizationResultSchema.safeParse(output);
-          if (result.success) await current.stages.rewards(name, () => environment.rewardLocalization(run, instance, name, result.data));
+          const result = parseWithSchema(LocalizationResultSchema, output, `The output of the stage "${name}" of ${file} for ${current.instanceId}`);
+          await current.stages.rewards(name, () => environment.rewardLocalization(run, instance, name, result));
         } else if (name === stageNames.generate) {
           const candidates = Array.isArray(output) && Array.isArray(output[0]) ? output[0] : output;
-          const patches = PatchSchema.array().safeParse(candidates);
-          if (patches.success) {
-            current.candidates = patches.data;
-            await current.stages.rewards(name, () => environment.rewardGeneration(run, instance, patches.data));
-          }
+          const patches = parseWithSchema(PatchSchema.array(), candidates, `The output of the stage "${name}" of ${file} for ${current.instanceId} (a Patch[] or [Patch[], Message[]])`);
+          current.candidates = patches;
+          await current.stages.rewards(name, () => environment.rewardGeneration(run, instance, patches));
         } else if (name === stageNames.select) {
-          const chosen = PatchSchema.safeParse(output);
-          if (chosen.success) await current.stages.rewards(name, () => environment.rewardSelection(run, instance, current.candidates ?? [chosen.data], chosen.data));
+          const chosen = parseWithSchema(PatchSchema, output, `The output of the stage "${name}" of ${file} for ${current.instanceId}`);
+          await current.stages.rewards(name, () => environment.rewardSelection(run, instance, current.candidates ?? [chosen], chosen));
         }
         return output;
       },

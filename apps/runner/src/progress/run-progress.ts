@@ -23,7 +23,7 @@ export interface RunProgressOptions {
 export interface FinishedItem {
   label: string;
   instanceId: string;
-  status: 'done' | 'reused' | 'failed' | 'stopped';
+  status: 'done' | 'reused' | 'failed' | 'partial' | 'stopped';
   detail: string;
 }
 
@@ -56,7 +56,7 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
   const stream = options.stream ?? process.stderr;
   const useBar = options.mode === 'bar' || (options.mode === 'auto' && stream.isTTY === true);
   const active = new Map<string, number>();
-  const counts = { done: 0, reused: 0, failed: 0, stopped: 0 };
+  const counts = { done: 0, reused: 0, failed: 0, partial: 0, stopped: 0 };
   let finished = 0;
   const started = Date.now();
   const payload = () => {
@@ -66,7 +66,7 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
       tokens: formatTokens(totals.tokens),
       cost: totals.costUsd.toFixed(4),
       calls: totals.endpointRequests,
-      failed: counts.failed,
+      failed: counts.failed + counts.partial,
     };
   };
   const observer: StageObserver = {
@@ -125,9 +125,9 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
     itemFinished(item) {
       finished += 1;
       counts[item.status] += 1;
-      if (item.status === 'failed') {
+      if (item.status === 'failed' || item.status === 'partial') {
         bar.stop();
-        stream.write(`${item.label} ${item.instanceId}: failed — ${item.detail}\n`);
+        stream.write(`${item.label} ${item.instanceId}: ${item.status} — ${item.detail}\n`);
         bar.start(options.total, finished, payload());
       } else {
         bar.update(finished, payload());

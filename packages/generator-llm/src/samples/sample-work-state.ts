@@ -1,4 +1,4 @@
-import { MessageSchema, formatZodError, type Logger, type SequenceStorage } from '@codemonkeys/protocol';
+import { MessageSchema, formatZodError, type Logger, type PluginCheckpoint } from '@codemonkeys/protocol';
 import { z } from 'zod';
 import {
   AppliedEditSchema,
@@ -52,7 +52,7 @@ export const SampleWorkStateSchema = z.discriminatedUnion('status', [
 ]);
 export type SampleWorkState = z.output<typeof SampleWorkStateSchema>;
 
-/** Saves and loads one sample's work state in the run's storage (key per sample), so a stopped run resumes where it was. */
+/** Saves and loads one sample's work state as a checkpoint of the instance (key per sample), so a stopped run resumes where it was. */
 export interface SampleWorkStore {
   /** The saved state of this sample, when it was saved by this configuration; undefined otherwise. */
   load(): Promise<SampleWorkState | undefined>;
@@ -68,8 +68,8 @@ export const workStateKey = (sampleIndex: number): string => `@codemonkeys/gener
  * logged and never fail the sample: the run goes on, it just cannot resume from that point.
  */
 export function createSampleWorkStore(options: {
-  storage: SequenceStorage;
-  runId: string;
+  /** The plugin's checkpoint on the instance (the host keeps it per run). */
+  checkpoint: PluginCheckpoint;
   instanceId: string;
   sampleIndex: number;
   fingerprint: string;
@@ -77,11 +77,11 @@ export function createSampleWorkStore(options: {
   resume: boolean;
   logger: Logger;
 }): SampleWorkStore {
-  const { storage, runId, instanceId, sampleIndex, fingerprint, logger } = options;
+  const { checkpoint, instanceId, sampleIndex, fingerprint, logger } = options;
   const key = workStateKey(sampleIndex);
   const put = async (state: SampleWorkState): Promise<void> => {
     try {
-      await storage.putWorkState({ runId, instanceId, key, state, updatedAt: new Date().toISOString() });
+      await checkpoint.put(key, state);
     } catch (error) {
       logger.warn('generator-llm: could not save the work state of a sample; a resumed run will redo it', {
         instanceId,
@@ -93,15 +93,15 @@ export function createSampleWorkStore(options: {
   return {
     async load() {
       if (!options.resume) return undefined;
-      let record;
+      let saved: unknown;
       try {
-        record = await storage.getWorkState(runId, instanceId, key);
+        saved = await checkpoint.get(key);
       } catch (error) {
         logger.warn('generator-llm: could not read saved work state; the sample starts afresh', { instanceId, sample: sampleIndex, error: error instanceof Error ? error.message : String(error) });
         return undefined;
       }
-      if (!record) return undefined;
-      const parsed = SampleWorkStateSchema.safeParse(record.state);
+      if (saved === undefined || saved === null) return undefined;
+      const parsed = SampleWorkStateSchema.safeParse(saved);
       if (!parsed.success) {
         logger.warn('generator-llm: saved work state is not readable by this version; the sample starts afresh', { instanceId, sample: sampleIndex, issues: formatZodError(parsed.error) });
         return undefined;

@@ -35,7 +35,10 @@ export function candidatesFromV1(patches: readonly Patch[], messages: readonly M
   }));
 }
 
-/** Flattens v1.1 candidates into v1's [patches, messages], marking each patch's slice (V1MessageRange). */
+/**
+ * Flattens v1.1 candidates into v1's [patches, messages], marking each patch's slice (V1MessageRange) and,
+ * for a candidate that is not `ok`, its status and failure (`metadata.candidate`).
+ */
 export function candidatesToV1(candidates: readonly Candidate[]): [Patch[], Message[]] {
   const messages: Message[] = [];
   const patches = candidates.map((candidate) => {
@@ -43,7 +46,7 @@ export function candidatesToV1(candidates: readonly Candidate[]): [Patch[], Mess
     messages.push(...candidate.messages);
     return {
       ...candidate.patch,
-      metadata: { ...candidate.patch.metadata, messages: range, ...(candidate.status === 'ok' ? {} : { status: candidate.status, failure: candidate.failure }) },
+      metadata: { ...candidate.patch.metadata, messages: range, ...(candidate.status === 'ok' ? {} : { candidate: { status: candidate.status, failure: candidate.failure } }) },
     };
   });
   return [patches, messages];

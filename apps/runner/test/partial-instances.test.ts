@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { serverErrorReply } from '@codemonkeys/llm/testing';
+import type { SequenceStorage } from '@codemonkeys/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunCommandFlags } from '../src/commands/run-command';
+import { createScriptedModelHandler } from '../src/demo/scripted-model';
+import { runExperimentCommand } from '../src/execution/run-experiment-command';
+import { openStorage } from '../src/storage/open-storage';
+import { createScriptedSetup, type ScriptedSetup } from './support/scripted-experiment';
+
+const flags = (more: Partial<RunCommandFlags> = {}): RunCommandFlags => ({ instances: [], localizer: [], set: [], vary: [], repository: [], rewards: true, progress: 'lines', json: true, ...more });
+
+async function run(setup: ScriptedSetup, experiment: string): Promise<{ code: number; json: { runs: Array<{ status: string; done: number; failed: number; partial: number; pending: number }> }; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  (stderr as unknown as PassThrough).on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const code = await runExperimentCommand({ experiment, flags: flags(), cwd: setup.directory, stdout, stderr, handleSignals: false });
+  return { code, json: JSON.parse(out) as never, stderr: err };
+}
+
+async function withStorage<T>(file: string, use: (storage: SequenceStorage) => Promise<T>): Promise<T> {
+  const storage = await openStorage(`sqlite:${file}`, { mustExist: true });
+  try {
+    return await use(storage);
+  } finally {
+    await storage.close();
+  }
+}
+
+/** What a run's results are, without times and ids: every instance's stages, message logs per sample, rewards. */
+async function resultsOf(file: string, instanceIds: readonly string[]): Promise<unknown> {
+  return withStorage(file, async (storage) => {
+    const [experiment] = await storage.listExperiments();
+    const { items: [runRecord] } = await storage.queryRuns({ experimentId: experiment!.id });
+    const runId = runRecord!.id;
+    const results: Record<string, unknown> = {};
+    for (const instanceId of instanceIds) {
+      const stages = (await storage.queryStageResults({ runId, instanceId })).items.map((stage) => ({ stage: stage.stage, status: stage.status, output: stripVolatile(stage.output) }));
+      const logs = (await storage.queryMessageLogs({ runId, instanceId })).items.map((log) => ({ stage: log.stage, sample: log.sample, messages: log.messages.map((message) => [message.role, message.content]) }));
+      const rewards = (await storage.queryRewards({ runId, instanceId, limit: 1000 }))
+        .items.filter((reward) => !/duration|time/i.test(reward.name))
+        .map((reward) => [reward.stage, reward.name, reward.value])
+        .sort();
+      results[instanceId] = { stages: stages.sort((a, b) => a.stage.localeCompare(b.stage)), logs, rewards };
+    }
+    return results;
+  });
+}
+
+/** Durations, resumption flags and reuse of caches shared by the runs of this machine differ between equal runs; the rest must not. */
+function stripVolatile(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripVolatile);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => !['resumed', 'durationMs', 'durationsMs', 'wallTimeMs', 'cacheHits', 'filesReused'].includes(key))
+        .map(([key, entry]) => [key, stripVolatile(entry)]),
+    );
+  }
+  return value;
+}
+
+describe('an endpoint that fails every generator call: instances are partial, and the same command redoes exactly that work', () => {
+  let setup: ScriptedSetup;
+  let failing: Awaited<ReturnType<typeof run>>;
+  let failingStates: { states: Array<[string, string, string | undefined]>; okStages: string[] };
+  let healed: Awaited<ReturnType<typeof run>>;
+  let healthy: Awaited<ReturnType<typeof run>>;
+  let healedChats: number;
+  let healthyChats: number;
+  const chats = () => setup.server.requests.filter((request) => request.protocol === 'openai-chat').length;
+  const database = (name: string) => path.join(setup.directory, `${name}.db`);
+
+  beforeAll(async () => {
+    setup = await createScriptedSetup();
+    const scripted = createScriptedModelHandler({ instances: setup.dataset.scripted });
+    // The embedding localizer asks no chat model: every chat request is the generator's.
+    const config = (name: string) =>
+      setup.writeConfig(`${name}.json`, { name: 'partial', storage: `sqlite:${database(name)}`, output: path.join(setup.directory, `out-${name}`), localizer: [{ plugin: 'embedding', options: { tokenBudget: 1500 } }] });
+
+    setup.server.setHandler((request) => (request.protocol === 'openai-chat' ? serverErrorReply({ status: 500, message: 'the GPUs are on fire' }) : scripted(request)));
+    failing = await run(setup, config('interrupted'));
+    failingStates = await withStorage(database('interrupted'), async (storage) => {
+      const [experiment] = await storage.listExperiments();
+      const { items: [runRecord] } = await storage.queryRuns({ experimentId: experiment!.id });
+      const states: Array<[string, string, string | undefined]> = [];
+      const stages: string[] = [];
+      for (const instance of setup.dataset.instances) {
+        const state = (await storage.getWorkState(runRecord!.id, instance.instanceId, 'instance'))?.state as { status: string; failureReason?: string } | undefined;
+        states.push([instance.instanceId, state?.status ?? 'none', state?.failureReason]);
+        for (const stage of (await storage.queryStageResults({ runId: runRecord!.id, instanceId: instance.instanceId })).items) if (stage.status === 'ok') stages.push(stage.stage);
+      }
+      return { states, okStages: [...new Set(stages)].sort() };
+    });
+
+    setup.server.setHandler(scripted);
+    const beforeHealed = chats();
+    healed = await run(setup, config('interrupted'));
+    healedChats = chats() - beforeHealed;
+
+    const beforeHealthy = chats();
+    healthy = await run(setup, config('healthy'));
+    healthyChats = chats() - beforeHealthy;
+  }, 600_000);
+  afterAll(() => setup?.close());
+
+  it('the failing run exits non-zero with every instance partial (endpoint-error), and writes no generate or select result', async () => {
+    expect(failing.code).toBe(1);
+    expect(failing.json.runs).toEqual([expect.objectContaining({ status: 'failed', done: 0, failed: 0, partial: setup.dataset.instances.length, pending: 0 })]);
+    expect(failing.stderr).toMatch(/partial \(endpoint-error\)/);
+    expect(failingStates.states).toEqual(setup.dataset.instances.map((instance) => [instance.instanceId, 'partial', 'endpoint-error']));
+    // The localization is a result and is kept; the generation obtained none and is not stored as done.
+    expect(failingStates.okStages).toEqual(['localize']);
+  });
+
+  it('healed, the same command sends exactly the requests of a healthy run and ends with its records', async () => {
+    expect(healthy.code).toBe(0);
+    expect(healed.code).toBe(0);
+    expect(healed.json.runs).toEqual([expect.objectContaining({ status: 'completed', done: setup.dataset.instances.length, partial: 0 })]);
+    expect(healthyChats).toBeGreaterThan(0);
+    expect(healedChats).toBe(healthyChats);
+    const ids = setup.dataset.instances.map((instance) => instance.instanceId);
+    expect(await resultsOf(database('interrupted'), ids)).toEqual(await resultsOf(database('healthy'), ids));
+    expect(fs.existsSync(database('interrupted'))).toBe(true);
+  });
+});
