@@ -73,6 +73,7 @@ export { sandboxImagesOf, type SandboxImage, type SandboxImageDefinition, type S
 
 // Storage
 export * from './storage/v1/records';
+export * from './storage/v1/instance-leases';
 export type * from './storage/v1/queries';
 export type { SequenceStorage, SequenceWriter, StorageCapabilities } from './storage/v1/sequence-storage';
 export { createSequenceWriter, exportRunRecords, importExportRecords, readAllPages } from './storage/v1/storage-helpers';

@@ -139,5 +139,3 @@ export const ExportRecordSchema = z.discriminatedUnion('type', [
 ]);
 export type ExportRecord = z.output<typeof ExportRecordSchema>;
 
-// The lease of an instance of a run (one writer per run): its own file, exported with the records.
-export * from './instance-leases';
