@@ -5,6 +5,7 @@ import { CodemonkeysError, NotFoundError, type SequenceStorage } from '@codemonk
 import { ExperimentConfigSchema } from '../config/experiment-config';
 import { openCodeExperiment } from '../experiment/code-experiment';
 import type { ExperimentRuntime } from '../execution/experiment-runtime';
+import { holdInstance, instanceLeaseSettings } from '../execution/instance-leases';
 import { openConfiguredExperiment } from '../execution/open-configured-experiment';
 import { processInstance } from '../execution/process-instance';
 import { withRelinquishCheck, type RunControl } from '../execution/run-control';
@@ -117,6 +118,7 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
   // (the worker was busy for longer than the lock lasts, or Redis was unreachable: another worker may
   // have taken the job over), or when this worker takes the same job again; the old hold's work stops.
   const holds = new Map<string, { lost: boolean }>();
+  const leaseSettings = instanceLeaseSettings();
   const relinquish = (jobId: string, label: string, instanceId: string): never => {
     options.log(`${label} ${instanceId}: lost the lock of job ${jobId}; left to the worker that took it over (a longer --lock-duration avoids this on a busy machine)`);
     throw new CodemonkeysError(`Worker ${process.pid} lost the lock of job ${jobId} and stopped working on it.`);
@@ -151,12 +153,26 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
     // stalledCounter counts the times BullMQ moved the job back because its worker stopped renewing the lock.
     options.log(`${run.label} ${data.instanceId}: started (attempt ${job.attemptsMade + 1}${job.stalledCounter > 0 ? `, taken over from a worker that stopped` : ''})`);
     if (hold.lost) return relinquish(jobId, run.label, data.instanceId);
-    const outcome = await withRelinquishCheck(
-      () => hold.lost,
-      () => processInstance(runtime, run, data.instanceId, options.control, job.attemptsMade + 1),
-    );
+    // One writer per (run, instance) across every process on the storage, not only across this queue's
+    // workers: a `codemonkeys run` on the same storage, or a worker of another queue, holds its lease too.
+    const leases = runtime.environment.storage.leases;
+    const attempt = leases ? await holdInstance(leases, { runId: run.runId, instanceId: data.instanceId }, leaseSettings) : undefined;
+    if (attempt?.status === 'held') {
+      options.log(`${run.label} ${data.instanceId}: held by ${attempt.holder} (until ${attempt.expiresAt}); back to the queue`);
+      await job.moveToDelayed(Date.now() + leaseSettings.recheckEveryMs, token);
+      throw new DelayedError();
+    }
+    const lease = attempt?.status === 'acquired' ? attempt.hold : undefined;
+    if (attempt?.status === 'acquired' && attempt.tookOver) options.log(`${run.label} ${data.instanceId}: took over the lease of ${attempt.tookOver.holder}, which expired at ${attempt.tookOver.expiredAt}`);
+    const lost = (): boolean => hold.lost || lease?.lost === true;
+    let outcome;
+    try {
+      outcome = await withRelinquishCheck(lost, () => processInstance(runtime, run, data.instanceId, options.control, job.attemptsMade + 1));
+    } finally {
+      await lease?.release().catch(() => undefined);
+    }
     // Whatever this worker stored stays valid (stages are keyed and resumed), but the job is the new owner's.
-    if (hold.lost) return relinquish(jobId, run.label, data.instanceId);
+    if (lost()) return relinquish(jobId, run.label, data.instanceId);
     if (outcome.status === 'done' || outcome.status === 'reused') {
       processed += 1;
       const detail = `${outcome.status}${outcome.patch?.diff.trim() ? '' : ' (empty patch)'} in ${(outcome.durationMs / 1000).toFixed(1)} s by worker ${process.pid}`;
