@@ -20,3 +20,15 @@ it('scores a span shown by both localizations above spans shown by one, merging 
   expect(spans.slice(1).map((span) => `${span.path}:${span.startLine}-${span.endLine}`)).toEqual(['b.py:3-4', 'b.py:9-9', 'c.py:1-3']); // b.py 9 and c.py 1-3 tie at 1/62: first seen first
   expect(fused.metadata).toMatchObject({ fusion: { method: 'reciprocal-rank', fusedSpans: 4, sharedSpans: 1 } });
 });
+
+it('joins spans that a later result bridges, each result counting once at its best rank, and keeps a symbol only where every span agrees', () => {
+  const first = { content: [{ path: 'a.py', startLine: 1, endLine: 2, kind: 'function' as const, symbol: 'f' }, { path: 'a.py', startLine: 5, endLine: 6, kind: 'lines' as const }, { path: 'b.py', startLine: 1, endLine: 9, kind: 'class' as const, symbol: 'B' }], metadata: {} };
+  const second = { content: [{ path: 'a.py', startLine: 3, endLine: 4, kind: 'lines' as const }, { path: 'b.py', startLine: 1, endLine: 9, kind: 'class' as const, symbol: 'B' }], metadata: {} };
+  const fused = fuseLocalizations([first, second], { k: 10, weights: [1, 2] });
+  expect(fused.content).toEqual([
+    // a.py 1-2 (rank 1) and 5-6 (rank 2) of the first are joined by a.py 3-4 (rank 1 of the second): 1/11 + 2/11.
+    { path: 'a.py', startLine: 1, endLine: 6, kind: 'lines', score: Number((1 / 11 + 2 / 11).toFixed(6)) },
+    { path: 'b.py', startLine: 1, endLine: 9, kind: 'class', symbol: 'B', score: Number((1 / 13 + 2 / 12).toFixed(6)) },
+  ]);
+  expect(fused.metadata).toMatchObject({ fusion: { weights: [1, 2], spans: [3, 2], fusedSpans: 2, sharedSpans: 2 } });
+});

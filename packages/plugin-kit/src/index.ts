@@ -48,3 +48,6 @@ export {
   type TestMatrix,
   type TestMatrixCell,
 } from './selection/generated-test-matrix';
+
+// Reciprocal-rank fusion of rankings (ranks from 1, weights, stable ties).
+export { reciprocalRankFusion, type FusedItem, type ReciprocalRankFusionOptions } from './fusion/reciprocal-rank-fusion';

@@ -1,4 +1,4 @@
-import { lineRunsOf } from '@codemonkeys/plugin-kit';
+import { lineRunsOf, reciprocalRankFusion } from '@codemonkeys/plugin-kit';
 import { parseRenderedContext, type CodePointer, type LocalizationResult } from '@codemonkeys/protocol';
 
 export interface FusionOptions {
@@ -10,92 +10,89 @@ export interface FusionOptions {
   names?: readonly string[];
 }
 
-interface RankedSpan {
-  path: string;
-  startLine: number;
-  endLine: number;
-  symbol?: string;
-  kind?: CodePointer['kind'];
-  /** Fused score: Σ over results of weight / (k + rank). */
-  score: number;
-  /** Results that showed (part of) this span. */
-  sources: Set<number>;
-}
+type RankedSpan = Pick<CodePointer, 'path' | 'startLine' | 'endLine' | 'symbol' | 'kind'>;
 
 /** The spans of a result in its own order: its pointers as given, or the line runs of a rendered text in order of appearance. */
-export function rankedSpansOf(result: LocalizationResult): Array<Pick<CodePointer, 'path' | 'startLine' | 'endLine' | 'symbol' | 'kind'>> {
+export function rankedSpansOf(result: LocalizationResult): RankedSpan[] {
   if (typeof result.content !== 'string') return result.content;
-  const spans: Array<Pick<CodePointer, 'path' | 'startLine' | 'endLine'>> = [];
+  const spans: RankedSpan[] = [];
   for (const [path, lines] of parseRenderedContext(result.content)) {
     for (const run of lineRunsOf(lines)) spans.push({ path, ...run });
   }
   return spans;
 }
 
-const overlapsOrTouches = (a: { startLine: number; endLine: number }, b: { startLine: number; endLine: number }): boolean =>
-  a.startLine <= b.endLine + 1 && b.startLine <= a.endLine + 1;
+/** Spans of one file that overlap or touch, joined: the unit the fusion ranks. */
+interface MergedSpan {
+  path: string;
+  startLine: number;
+  endLine: number;
+  /** Its spans in the order the results showed them (result by result). */
+  members: RankedSpan[];
+}
+
+/** Joins the spans of each file that overlap or touch (transitively) into one merged span. */
+function mergeSpans(spans: ReadonlyArray<{ span: RankedSpan; order: number }>): Map<number, MergedSpan> {
+  const mergedOf = new Map<number, MergedSpan>();
+  const byPath = new Map<string, Array<{ span: RankedSpan; order: number }>>();
+  for (const entry of spans) {
+    const list = byPath.get(entry.span.path);
+    if (list) list.push(entry);
+    else byPath.set(entry.span.path, [entry]);
+  }
+  for (const [path, entries] of byPath) {
+    let current: MergedSpan | undefined;
+    let currentEntries: Array<{ span: RankedSpan; order: number }> = [];
+    const close = (): void => {
+      if (!current) return;
+      current.members = currentEntries.sort((a, b) => a.order - b.order).map((entry) => entry.span);
+      for (const entry of currentEntries) mergedOf.set(entry.order, current);
+    };
+    for (const entry of [...entries].sort((a, b) => a.span.startLine - b.span.startLine || a.order - b.order)) {
+      if (current && entry.span.startLine <= current.endLine + 1) {
+        current.endLine = Math.max(current.endLine, entry.span.endLine);
+        currentEntries.push(entry);
+      } else {
+        close();
+        current = { path, startLine: entry.span.startLine, endLine: entry.span.endLine, members: [] };
+        currentEntries = [entry];
+      }
+    }
+    close();
+  }
+  return mergedOf;
+}
+
+/** A merged span keeps the symbol and kind of its first span only when every span of it is that same span. */
+function pointerOf(merged: MergedSpan, score: number): CodePointer {
+  const first = merged.members[0]!;
+  const same = merged.members.every((member) => member.startLine === merged.startLine && member.endLine === merged.endLine && member.symbol === first.symbol);
+  return {
+    path: merged.path,
+    startLine: merged.startLine,
+    endLine: merged.endLine,
+    ...(same ? { ...(first.symbol ? { symbol: first.symbol } : {}), ...(first.kind ? { kind: first.kind } : {}) } : { kind: 'lines' as const }),
+    score: Number(score.toFixed(6)),
+  };
+}
 
 /**
  * Merges several localizations by reciprocal-rank fusion (the Hybrid Localization experiment without
- * code). Each result's spans are ranked in the order the localizer gave them; a span's fused score is
- * Σ weight / (k + rank) over the results that show it, where spans of one file that overlap or touch are
- * one span (a result contributes its best rank to it). The fused result lists the merged spans, best first,
- * as pointers: the generator renders them within its own `contextTokenBudget`.
+ * code). Each result's spans are ranked in the order the localizer gave them (from 1); spans of one file
+ * that overlap or touch, within a result or across results, are one span, and a result contributes its
+ * best rank to it. The fused score is plugin-kit's `reciprocalRankFusion` over those merged spans: Σ
+ * weight / (k + rank), ties in order of first appearance. The fused result lists the merged spans, best
+ * first, as pointers: the generator renders them within its own `contextTokenBudget`.
  */
 export function fuseLocalizations(results: readonly LocalizationResult[], options: FusionOptions): LocalizationResult {
-  const merged: RankedSpan[] = [];
-  const byPath = new Map<string, RankedSpan[]>();
-  results.forEach((result, resultIndex) => {
-    const weight = options.weights?.[resultIndex] ?? 1;
-    // The best rank each result gives each merged span.
-    const contributions = new Map<RankedSpan, number>();
-    rankedSpansOf(result).forEach((span, index) => {
-      // Ranks count from 1, as in Cormack et al. (and the embedding localizer's hybrid): the first span scores weight / (k + 1).
-      const rank = index + 1;
-      const spansOfFile = byPath.get(span.path) ?? [];
-      byPath.set(span.path, spansOfFile);
-      const touching = spansOfFile.filter((existing) => overlapsOrTouches(existing, span));
-      let target: RankedSpan;
-      if (touching.length === 0) {
-        target = { path: span.path, startLine: span.startLine, endLine: span.endLine, score: 0, sources: new Set(), ...(span.symbol ? { symbol: span.symbol } : {}), ...(span.kind ? { kind: span.kind } : {}) };
-        spansOfFile.push(target);
-        merged.push(target);
-      } else {
-        // The new span joins every span it touches into one.
-        target = touching[0]!;
-        target.startLine = Math.min(target.startLine, span.startLine, ...touching.map((entry) => entry.startLine));
-        target.endLine = Math.max(target.endLine, span.endLine, ...touching.map((entry) => entry.endLine));
-        for (const other of touching.slice(1)) {
-          target.score += other.score;
-          for (const source of other.sources) target.sources.add(source);
-          const previous = contributions.get(other);
-          if (previous !== undefined) contributions.set(target, Math.min(contributions.get(target) ?? Infinity, previous));
-          contributions.delete(other);
-          spansOfFile.splice(spansOfFile.indexOf(other), 1);
-          merged.splice(merged.indexOf(other), 1);
-        }
-        if (target.symbol !== span.symbol || target.startLine !== span.startLine || target.endLine !== span.endLine) {
-          delete target.symbol;
-          target.kind = 'lines';
-        }
-      }
-      contributions.set(target, Math.min(contributions.get(target) ?? Infinity, rank));
-      target.sources.add(resultIndex);
-    });
-    for (const [span, rank] of contributions) span.score += weight / (options.k + rank);
-  });
-  const ordered = merged
-    .map((span, position) => ({ span, position }))
-    .sort((a, b) => b.span.score - a.span.score || a.position - b.position)
-    .map(({ span }) => span);
-  const content: CodePointer[] = ordered.map((span) => ({
-    path: span.path,
-    startLine: span.startLine,
-    endLine: span.endLine,
-    ...(span.symbol ? { symbol: span.symbol } : {}),
-    ...(span.kind ? { kind: span.kind } : {}),
-    score: Number(span.score.toFixed(6)),
-  }));
+  const spansOfResults = results.map(rankedSpansOf);
+  const ordered: Array<{ span: RankedSpan; order: number }> = [];
+  for (const spans of spansOfResults) for (const span of spans) ordered.push({ span, order: ordered.length });
+  const mergedOf = mergeSpans(ordered);
+  let order = 0;
+  const rankings = spansOfResults.map((spans) => spans.map(() => mergedOf.get(order++)!));
+  const fused = reciprocalRankFusion(rankings, { k: options.k, ...(options.weights ? { weights: options.weights } : {}) });
+  const content = fused.map(({ item, score }) => pointerOf(item, score));
   return {
     content,
     metadata: {
@@ -104,9 +101,9 @@ export function fuseLocalizations(results: readonly LocalizationResult[], option
         k: options.k,
         weights: results.map((_, index) => options.weights?.[index] ?? 1),
         localizers: options.names ?? results.map((_, index) => `localizer ${index}`),
-        spans: results.map((result) => rankedSpansOf(result).length),
+        spans: spansOfResults.map((spans) => spans.length),
         fusedSpans: content.length,
-        sharedSpans: ordered.filter((span) => span.sources.size > 1).length,
+        sharedSpans: fused.filter((entry) => entry.rankings.length > 1).length,
       },
     },
   };

@@ -1,21 +1,19 @@
+import { reciprocalRankFusion } from '@codemonkeys/plugin-kit';
 import type { Corpus } from '../chunking/corpus';
 import type { HybridOptions } from '../options/embedding-localizer-options';
 import { addEmbeddingUsage, emptyEmbeddingUsage, type Embedder, type EmbeddingIndex } from './embedder';
 
-/** Positions (0 = best) of `scores` sorted descending; ties keep corpus order. */
-function ranksOf(scores: ArrayLike<number>): Int32Array {
-  const order = Array.from({ length: scores.length }, (_, index) => index).sort((a, b) => scores[b]! - scores[a]! || a - b);
-  const ranks = new Int32Array(scores.length);
-  order.forEach((index, rank) => {
-    ranks[index] = rank;
-  });
-  return ranks;
+/** Chunk indices the scores rank, best first (ties in corpus order); chunks scored zero or less are not ranked. */
+function rankingOf(scores: ArrayLike<number>): number[] {
+  const ranked: number[] = [];
+  for (let chunk = 0; chunk < scores.length; chunk += 1) if (scores[chunk]! > 0) ranked.push(chunk);
+  return ranked.sort((a, b) => scores[b]! - scores[a]! || a - b);
 }
 
 /**
  * The `hybrid` embedder: a dense and a lexical index of the same chunks, fused by reciprocal rank:
  * score = denseWeight / (k + dense rank) + lexicalWeight / (k + lexical rank), ranks from 1. Chunks the
- * lexical index scores zero get no lexical share. Whole-file scores come from the lexical index.
+ * lexical index scores zero get no lexical share (plugin-kit's `reciprocalRankFusion`). Whole-file scores come from the lexical index.
  */
 export function createHybridEmbedder(dense: Embedder, lexical: Embedder, options: HybridOptions): Embedder {
   return {
@@ -34,15 +32,12 @@ export function createHybridEmbedder(dense: Embedder, lexical: Embedder, options
         async score(query, scoreSignal) {
           const [denseScores, lexicalScores] = await Promise.all([denseIndex.score(query, scoreSignal), lexicalIndex.score(query, scoreSignal)]);
           refreshUsage();
-          const denseRanks = ranksOf(denseScores.chunks);
-          const lexicalRanks = ranksOf(lexicalScores.chunks);
           const chunks = new Float64Array(corpus.chunks.length);
-          for (let chunk = 0; chunk < chunks.length; chunk += 1) {
-            let score = 0;
-            if (denseScores.chunks[chunk]! > 0) score += options.denseWeight / (options.rrfK + denseRanks[chunk]! + 1);
-            if (lexicalScores.chunks[chunk]! > 0) score += options.lexicalWeight / (options.rrfK + lexicalRanks[chunk]! + 1);
-            chunks[chunk] = score;
-          }
+          const fused = reciprocalRankFusion([rankingOf(denseScores.chunks), rankingOf(lexicalScores.chunks)], {
+            k: options.rrfK,
+            weights: [options.denseWeight, options.lexicalWeight],
+          });
+          for (const { item: chunk, score } of fused) chunks[chunk] = score;
           return lexicalScores.files ? { chunks, files: lexicalScores.files } : { chunks };
         },
       };
