@@ -15,3 +15,4 @@ export { createInMemoryWorkspace, type InMemoryWorkspaceOptions } from './in-mem
 export { runLocalizerConformance, type LocalizerConformanceFactory, type LocalizerConformanceSetup } from './localizer-conformance';
 export { runSelectorConformance, type SelectorConformanceFactory, type SelectorConformanceSetup } from './selector-conformance';
 export { runPatchGeneratorConformance, type PatchGeneratorConformanceFactory, type PatchGeneratorConformanceSetup } from './patch-generator-conformance';
+export { pluginContextCapabilities, runPluginContextConformance, type PluginContextConformanceFactory, type PluginContextConformanceSetup } from './plugin-context-conformance';
