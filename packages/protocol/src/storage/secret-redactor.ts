@@ -44,9 +44,17 @@ const secretVariableName = /(?:API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD)$/i;
 const secretKeyExact = new Set(['authorization', 'proxyauthorization', 'cookie', 'setcookie', 'token', 'xapikey', 'apikey']);
 const secretKeySuffixes = ['apikey', 'secret', 'password', 'passwd', 'accesstoken', 'refreshtoken', 'authtoken', 'sessiontoken', 'bearertoken', 'idtoken', 'privatekey'];
 
+const secretKeyVerdicts = new Map<string, boolean>();
+const maxRememberedKeys = 10_000;
+
 export function isSecretKey(key: string): boolean {
+  // Records repeat the same few hundred keys: each is judged once (a bounded memo, so odd data cannot grow it).
+  const known = secretKeyVerdicts.get(key);
+  if (known !== undefined) return known;
   const normalized = key.toLowerCase().replace(/[-_]/g, '');
-  return secretKeyExact.has(normalized) || secretKeySuffixes.some((suffix) => normalized.endsWith(suffix));
+  const secret = secretKeyExact.has(normalized) || secretKeySuffixes.some((suffix) => normalized.endsWith(suffix));
+  if (secretKeyVerdicts.size < maxRememberedKeys) secretKeyVerdicts.set(key, secret);
+  return secret;
 }
 
 /**
@@ -89,6 +97,9 @@ export function createSecretRedactor(options: SecretRedactorOptions = {}): Secre
   const literalValues = [...literals.keys()].sort((a, b) => b.length - a.length);
 
   const patterns = options.credentialPatterns === false ? [] : credentialPatterns;
+  // One pass over the text says whether any credential shape occurs at all; most strings hold none, and
+  // then the patterns are not run one by one.
+  const anyPattern = patterns.length > 0 ? new RegExp(patterns.map((pattern) => pattern.source).join('|')) : undefined;
 
   const redactText = (text: string): string => {
     // Nothing shorter than "?key=x" can hold a secret this redactor finds; most strings of a record are.
@@ -97,7 +108,9 @@ export function createSecretRedactor(options: SecretRedactorOptions = {}): Secre
     for (const literal of literalValues) {
       if (redacted.includes(literal)) redacted = redacted.replaceAll(literal, literals.get(literal)!);
     }
-    for (const pattern of patterns) redacted = redacted.replace(pattern, (_match, prefix: string) => `${prefix}${redactedPlaceholder}`);
+    if (anyPattern?.test(redacted)) {
+      for (const pattern of patterns) redacted = redacted.replace(pattern, (_match, prefix: string) => `${prefix}${redactedPlaceholder}`);
+    }
     return redacted;
   };
 
