@@ -6,7 +6,7 @@ import type { SequenceStorage } from '@codemonkeys/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunCommandFlags } from '../src/commands/run-command';
 import { createScriptedModelHandler } from '../src/demo/scripted-model';
-import { runExperimentCommand } from '../src/execution/run-experiment-command';
+import { exitCodeOf, runExperimentCommand } from '../src/execution/run-experiment-command';
 import { openStorage } from '../src/storage/open-storage';
 import { createScriptedSetup, type ScriptedSetup } from './support/scripted-experiment';
 
@@ -127,5 +127,17 @@ describe('an endpoint that fails every generator call: instances are partial, an
     const ids = setup.dataset.instances.map((instance) => instance.instanceId);
     expect(await resultsOf(database('interrupted'), ids)).toEqual(await resultsOf(database('healthy'), ids));
     expect(fs.existsSync(database('interrupted'))).toBe(true);
+  });
+});
+
+describe('exit codes of partial runs', () => {
+  const outcome = (counts: { failed: number; partial: number; pending: number }) =>
+    ({ experimentId: 'e', reports: [], reportFiles: { markdown: '', html: '', json: '' }, runs: [{ runId: 'r', label: 'r', status: 'failed', done: 1, predictions: '', modelNameOrPath: 'r', ...counts }] }) as unknown as Parameters<typeof exitCodeOf>[0];
+  it('a partial instance makes the run exit 1 unless --allow-partial; a failed or unfinished one always does', () => {
+    expect(exitCodeOf(outcome({ failed: 0, partial: 1, pending: 0 }))).toBe(1);
+    expect(exitCodeOf(outcome({ failed: 0, partial: 1, pending: 0 }), { allowPartial: true })).toBe(0);
+    expect(exitCodeOf(outcome({ failed: 1, partial: 1, pending: 0 }), { allowPartial: true })).toBe(1);
+    expect(exitCodeOf(outcome({ failed: 0, partial: 0, pending: 1 }), { allowPartial: true })).toBe(1);
+    expect(exitCodeOf(outcome({ failed: 0, partial: 0, pending: 0 }))).toBe(0);
   });
 });

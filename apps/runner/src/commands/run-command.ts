@@ -11,6 +11,8 @@ export interface RunCommandFlags extends RunFlags {
   queuePrefix?: string;
   queueName?: string;
   detach?: boolean;
+  /** Exit 0 even when some instances are partial (work that obtained no result: endpoint, sandbox, budget). */
+  allowPartial?: boolean;
   progress: 'auto' | 'bar' | 'lines';
   json?: boolean;
 }
@@ -68,10 +70,12 @@ export function registerRunCommand(program: Command): void {
     .option('--queue-prefix <prefix>', 'Redis key prefix of the queue (default codemonkeys)')
     .option('--queue-name <name>', 'queue name (default runs)')
     .option('--detach', 'with --queue: enqueue and exit without waiting for the workers')
+    .option('--allow-partial', 'exit 0 even when some instances are partial (work that obtained no result because the endpoint, the sandbox or the budget failed; they are still reported, and the same command redoes that work)')
     .addHelpText(
       'after',
       `
-Exit codes: 0 every instance done; 1 some instance failed after its retries; 2 invalid input (options,
+Exit codes: 0 every instance done; 1 some instance failed after its retries, or is partial (work that
+obtained no result: endpoint, sandbox or budget failures; --allow-partial exits 0 for those); 2 invalid input (options,
 config, dataset, --instances, plugin names, storage); 3 the budget was spent first; 130 interrupted
 (finished stages are kept: run the same command).`,
     )

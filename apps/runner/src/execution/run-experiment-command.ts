@@ -38,10 +38,10 @@ async function openRunStorage(url: string, cwd: string): Promise<SequenceStorage
 }
 
 /** The exit code of an invocation (see exit-codes.ts and the README). */
-export function exitCodeOf(outcome: RunInvocationOutcome): number {
+export function exitCodeOf(outcome: RunInvocationOutcome, options: { allowPartial?: boolean } = {}): number {
   if (outcome.stopReason === 'interrupt' && outcome.runs.some((run) => run.pending > 0)) return exitCodes.interrupted;
   if (outcome.stopReason === 'budget' && outcome.runs.some((run) => run.pending > 0)) return exitCodes.budget;
-  if (outcome.runs.some((run) => run.failed > 0 || run.partial > 0 || run.pending > 0)) return exitCodes.failure;
+  if (outcome.runs.some((run) => run.failed > 0 || run.pending > 0 || (run.partial > 0 && !options.allowPartial))) return exitCodes.failure;
   return exitCodes.ok;
 }
 
@@ -150,7 +150,7 @@ export async function runExperimentCommand(options: RunCommandOptions): Promise<
       if (outcome.stopReason === 'budget') stdout.write('The budget is spent: raise --budget-usd / --budget-tokens and run the same command to continue.\n');
       if (outcome.stopReason === 'interrupt') stdout.write('Interrupted: run the same command to resume (finished stages are kept).\n');
     }
-    return exitCodeOf(outcome);
+    return exitCodeOf(outcome, { allowPartial: flags.allowPartial === true });
   } finally {
     uninstall();
     await opened?.runtime.close().catch(() => undefined);
