@@ -1,5 +1,6 @@
 import { definePlugin } from '@codemonkeys/protocol';
 import manifest from '../package.json' with { type: 'json' };
+import { llmGeneratorDemo } from './demo-answers';
 import { LlmGeneratorOptionsSchema } from './generator-options';
 import { createLlmPatchGenerator } from './llm-patch-generator';
 
@@ -10,5 +11,6 @@ export const llmGeneratorPlugin = definePlugin({
   specificationVersion: 'v1.1',
   description: 'Candidate patches (SEARCH/REPLACE edits) and reproduction tests from a model, one-shot or iterating with the sandbox.',
   optionsSchema: LlmGeneratorOptionsSchema,
+  demo: llmGeneratorDemo,
   create: (options, context) => createLlmPatchGenerator(options, context),
 });

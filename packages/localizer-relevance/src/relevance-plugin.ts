@@ -1,5 +1,6 @@
 import { definePlugin } from '@codemonkeys/protocol';
 import manifest from '../package.json' with { type: 'json' };
+import { relevanceDemo } from './demo-answers';
 import { createRelevanceLocalizer } from './relevance-localizer';
 import { RelevanceOptionsSchema } from './relevance-options';
 
@@ -10,5 +11,6 @@ export const relevancePlugin = definePlugin({
   specificationVersion: 'v1',
   description: "CodeMonkeys' context stage: per-file relevance judgments, merged rankings, whole files within a token budget.",
   optionsSchema: RelevanceOptionsSchema,
+  demo: relevanceDemo,
   create: (options, context) => createRelevanceLocalizer(options, context),
 });

@@ -1,5 +1,6 @@
 import { definePlugin } from '@codemonkeys/protocol';
 import manifest from '../package.json' with { type: 'json' };
+import { rankDemo } from './demo-answers';
 import { RankOptionsSchema } from './rank-options';
 import { createRankSelector } from './rank-selector';
 
@@ -10,5 +11,6 @@ export const rankPlugin = definePlugin({
   specificationVersion: 'v1',
   description: 'LLM selection: single-turn choice, the CodeMonkeys selection state machine (discriminating tests in the sandbox), tournaments, topK by test vote.',
   optionsSchema: RankOptionsSchema,
+  demo: rankDemo,
   create: (options, context) => createRankSelector(options, context),
 });

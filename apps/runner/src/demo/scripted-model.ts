@@ -1,21 +1,23 @@
 import { lineRunsOf } from '@codemonkeys/plugin-kit';
-import { type Instance } from '@codemonkeys/protocol';
+import { type DemoAnswerRequest, type DemoInstanceScript, type Instance, type PluginDemo } from '@codemonkeys/protocol';
 import type { LoopbackHandler, LoopbackRequest } from '@codemonkeys/llm/testing';
 import { goldLines, parseUnifiedDiff } from '@codemonkeys/swebench';
+import { listInstalledPlugins } from '../plugins/installed-plugins';
+import { loadPlugin } from '../plugins/load-plugin';
 
 /**
- * A scripted model for the demo, the tests and the benchmark: not a language model. It answers the
- * prompts of the first-party plugins (Agentless' three levels, the generator's edit requests, the
- * ranker's choice) with fixed answers written for the bundled example instances: the locations come
- * from each instance's gold patch, the candidate edits from the fixture's known candidate patches. Its
- * purpose is to run the whole pipeline offline with results you can check, and it says so in every
- * answer's first line.
+ * A scripted model for the demo, the tests and the benchmark: not a language model. It knows the bundled
+ * example instances (the locations from each instance's gold patch, the candidate edits from the
+ * fixture's known candidate patches) and nothing of any prompt: each request goes to the plugin whose
+ * prompt it is, through the plugin's own `demo` (PluginDemo), which writes the answer in its prompt's
+ * format. Its purpose is to run the whole pipeline offline with results you can check, and it says so in
+ * every answer's first line.
  */
 export const scriptedModelNotice = 'SCRIPTED MODEL: fixed answers written for the bundled example instances, not a language model';
 
 /** The generator's samples of one instance: which candidate diff each sample answers with. */
 export interface ScriptedSample {
-  /** The unified diff this sample's SEARCH/REPLACE blocks produce. */
+  /** The unified diff this sample's edit produces. */
   diff: string;
   /** Answer first with prose the generator cannot use (it asks again; the second answer is `diff`). */
   unusableFirst?: boolean;
@@ -30,13 +32,24 @@ export interface ScriptedInstance {
   test?: string;
 }
 
+/** A plugin that answers its own prompts in the demo: its name (for messages) and its `demo`. */
+interface DemoAnswerer {
+  name: string;
+  demo: PluginDemo;
+}
+
 export interface ScriptedModelOptions {
   instances: readonly ScriptedInstance[];
   /** The generator's `seed` option: sample i is identified by `seed + i` (default 1000). */
   baseSeed?: number;
+  /** The plugins asked, in order; default: every installed plugin that ships a demo (loaded once, on the first request). */
+  plugins?: readonly DemoAnswerer[];
 }
 
-/** SEARCH/REPLACE blocks that turn the base files into what a unified diff makes of them. */
+/**
+ * SEARCH/REPLACE blocks that turn the base files into what a unified diff makes of them.
+ * @deprecated generator-llm's demo writes its own edit format; kept for one release.
+ */
 export function diffToSearchReplace(diff: string): string {
   const blocks: string[] = [];
   for (const file of parseUnifiedDiff(diff)) {
@@ -49,17 +62,11 @@ export function diffToSearchReplace(diff: string): string {
   return blocks.join('\n\n');
 }
 
-const fenced = (lines: readonly string[]): string => `\`\`\`\n${lines.join('\n')}\n\`\`\``;
-
-/** Line runs (`line: 3`, `lines: 6-8`) of line numbers, as Agentless' edit-location answers name them. */
-const lineRuns = (lines: readonly number[]): string[] =>
-  lineRunsOf(lines.filter((line) => line > 0)).map((run) => (run.startLine === run.endLine ? `line: ${run.startLine}` : `lines: ${run.startLine}-${run.endLine}`));
-
-/** The locations Agentless' levels are answered with, from the gold patch. */
-function goldLocations(instance: Instance): { files: string[]; elements: Map<string, string[]>; lines: Map<string, string[]> } {
+/** The locations a perfect localizer names, from the gold patch: files, elements (`function: name`, ...), line runs. */
+function goldLocations(instance: Instance): DemoInstanceScript['locations'] {
   const files: string[] = [];
-  const elements = new Map<string, string[]>();
-  const lines = new Map<string, string[]>();
+  const elements: Record<string, string[]> = {};
+  const lines: Record<string, { startLine: number; endLine: number }[]> = {};
   const gold = goldLines(instance.patch);
   for (const file of parseUnifiedDiff(instance.patch)) {
     if (!file.oldPath) continue;
@@ -75,47 +82,64 @@ function goldLocations(instance: Instance): { files: string[]; elements: Map<str
         if (line.kind !== 'added' && definition) names.add(`function: ${definition[1]}`);
       }
     }
-    elements.set(file.oldPath, [...names]);
+    elements[file.oldPath] = [...names];
     const numbers = gold.get(file.oldPath) ?? [];
-    lines.set(file.oldPath, lineRuns(numbers.length > 0 ? numbers : file.hunks.map((hunk) => hunk.oldStart)));
+    lines[file.oldPath] = lineRunsOf((numbers.length > 0 ? numbers : file.hunks.map((hunk) => hunk.oldStart)).filter((line) => line > 0));
   }
   return { files, elements, lines };
 }
 
-const promptOf = (request: LoopbackRequest): string => request.messages.filter((message) => message.role !== 'assistant').map((message) => message.content).join('\n');
+/** What the plugins' demos are told of an example instance. */
+function demoInstanceScript(entry: ScriptedInstance, baseSeed = 1000): DemoInstanceScript {
+  return {
+    instanceId: entry.instance.instanceId,
+    locations: goldLocations(entry.instance),
+    samples: entry.samples.map((sample) => ({ ...sample })),
+    firstSeed: baseSeed,
+    ...(entry.test === undefined ? {} : { test: entry.test }),
+  };
+}
+
+/** Every installed plugin that ships a demo, by package name (the order answers are asked in). */
+async function installedDemoAnswerers(cwd: string): Promise<DemoAnswerer[]> {
+  const answerers: DemoAnswerer[] = [];
+  for (const installed of listInstalledPlugins(cwd).sort((a, b) => a.packageName.localeCompare(b.packageName))) {
+    const { definition } = await loadPlugin(installed.packageName, undefined, { cwd });
+    if (definition.demo) answerers.push({ name: definition.meta.name, demo: definition.demo });
+  }
+  return answerers;
+}
+
+function demoRequestOf(request: LoopbackRequest, instance: DemoInstanceScript): DemoAnswerRequest {
+  const { messages: _messages, ...parameters } = (request.body ?? {}) as Record<string, unknown>;
+  return {
+    messages: request.messages.map((message) => ({ role: message.role as DemoAnswerRequest['messages'][number]['role'], content: message.content })),
+    lastUserMessage: request.lastUserMessage ?? '',
+    prompt: request.messages.filter((message) => message.role !== 'assistant').map((message) => message.content).join('\n'),
+    parameters,
+    instance,
+  };
+}
 
 /**
- * The loopback handler of the scripted model. Requests it has no script for get an answer that says
- * so (the plugin records it as an unusable answer), never an error.
+ * The loopback handler of the scripted model: finds the example instance a prompt names, and asks each
+ * plugin's demo in turn for its answer. Requests no plugin claims get an answer that says so (the plugin
+ * records it as an unusable answer), never an error.
  */
 export function createScriptedModelHandler(options: ScriptedModelOptions): LoopbackHandler {
   const baseSeed = options.baseSeed ?? 1000;
-  const locations = new Map(options.instances.map((entry) => [entry.instance.instanceId, goldLocations(entry.instance)]));
-  return (request) => {
-    const prompt = promptOf(request);
-    const scripted = options.instances.find((entry) => prompt.includes(entry.marker));
+  const scripts = options.instances.map((entry) => ({ marker: entry.marker, script: demoInstanceScript(entry, baseSeed) }));
+  let answerers: Promise<readonly DemoAnswerer[]> | undefined = options.plugins ? Promise.resolve(options.plugins) : undefined;
+  return async (request) => {
+    const prompt = request.messages.filter((message) => message.role !== 'assistant').map((message) => message.content).join('\n');
+    const scripted = scripts.find((entry) => prompt.includes(entry.marker));
     if (!scripted) return `${scriptedModelNotice}. This request is not one of the scripted ones (no example instance is named in it).`;
-    const where = locations.get(scripted.instance.instanceId)!;
-    const last = request.lastUserMessage ?? '';
-
-    // Agentless, level by level (the prompts' own section titles).
-    if (last.includes('### Repository structure ###')) return fenced(where.files);
-    if (last.includes('### Skeletons ###')) return fenced(where.files.flatMap((path) => [path, ...(where.elements.get(path) ?? []), '']));
-    if (last.includes('### Code ###')) return fenced(where.files.flatMap((path) => [path, ...(where.lines.get(path) ?? []), '']));
-
-    // The generator: the edit of this sample (identified by its seed), SEARCH/REPLACE blocks.
-    if (prompt.includes('SEARCH/REPLACE') || prompt.includes('<<<<<<< SEARCH')) {
-      const body = request.body as { seed?: number } | undefined;
-      const sample = Math.max(0, (body?.seed ?? baseSeed) - baseSeed) % Math.max(1, scripted.samples.length);
-      const plan = scripted.samples[sample] ?? scripted.samples[0]!;
-      const reasked = request.messages.some((message) => message.role === 'assistant');
-      if (plan.unusableFirst && !reasked) return `${scriptedModelNotice}.\nI looked at the code but I am not sure what causes the issue yet.`;
-      const test = scripted.test && prompt.includes('<test>') ? `\n<test>\n${scripted.test.trimEnd()}\n</test>\n` : '';
-      return `${scriptedModelNotice}.\nThe fix changes the code the issue points at.\n${test}\n${diffToSearchReplace(plan.diff)}\n`;
+    answerers ??= installedDemoAnswerers(process.cwd());
+    const demoRequest = demoRequestOf(request, scripted.script);
+    for (const answerer of await answerers) {
+      const answer = answerer.demo.answer(demoRequest);
+      if (answer !== undefined) return `${scriptedModelNotice}.\n${answer}`;
     }
-
-    // A ranking selector: the first candidate.
-    if (prompt.includes('<choice>')) return `${scriptedModelNotice}.\n<choice>1</choice>`;
-    return `${scriptedModelNotice}. No script for this kind of request.`;
+    return `${scriptedModelNotice}. No plugin's demo answers this kind of request.`;
   };
 }
