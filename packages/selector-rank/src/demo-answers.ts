@@ -1,12 +1,13 @@
 import type { DemoAnswerRequest, PluginDemo } from '@codemonkeys/protocol';
 import { systemPrompt } from './prompts/rank-prompts';
 
-/** The lines a unified diff adds (without the `+`). */
+/** The lines a unified diff adds (without the `+`), sorted: two diffs that add the same lines make the same fix here. */
 const addedLines = (diff: string): string[] =>
   diff
     .split('\n')
     .filter((line) => line.startsWith('+') && !line.startsWith('+++'))
-    .map((line) => line.slice(1));
+    .map((line) => line.slice(1))
+    .sort();
 
 /** The candidates of a comparison prompt, by number: the diff each shows. */
 function candidatesOf(comparison: string): Map<number, string> {
@@ -16,23 +17,16 @@ function candidatesOf(comparison: string): Map<number, string> {
 }
 
 /**
- * The demo's answers to this plugin's prompts: the candidate that adds every line the instance's first
- * scripted sample (the fix) adds, else candidate 1, as `<choice>N</choice>`, whatever turn of the
- * conversation it is. A request is one of ours when its system message is ours.
+ * The demo's answers to this plugin's prompts: the first candidate that adds exactly the lines the
+ * instance's first scripted sample (the fix) adds, else candidate 1, as `<choice>N</choice>`, whatever
+ * turn of the conversation it is. A request is one of ours when its system message is ours.
  */
 export const rankDemo: PluginDemo = {
   answer(request: DemoAnswerRequest): string | undefined {
     if (request.messages[0]?.role !== 'system' || request.messages[0].content !== systemPrompt) return undefined;
     const comparison = request.messages.find((message) => message.role === 'user')?.content ?? '';
-    const fix = addedLines(request.instance.samples[0]?.diff ?? '');
-    let choice = 1;
-    for (const [number, diff] of candidatesOf(comparison)) {
-      const added = new Set(addedLines(diff));
-      if (fix.length > 0 && fix.every((line) => added.has(line))) {
-        choice = number;
-        break;
-      }
-    }
-    return `<choice>${choice}</choice>`;
+    const fix = addedLines(request.instance.samples[0]?.diff ?? '').join('\n');
+    const chosen = fix === '' ? undefined : [...candidatesOf(comparison)].find(([, diff]) => addedLines(diff).join('\n') === fix);
+    return `<choice>${chosen?.[0] ?? 1}</choice>`;
   },
 };
