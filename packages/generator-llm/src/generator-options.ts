@@ -1,3 +1,4 @@
+import { hintOptions, modelOptions } from '@codemonkeys/plugin-kit';
 import { z } from 'zod';
 import { editFormats } from './edits/file-edit';
 
@@ -37,8 +38,7 @@ export const LlmGeneratorOptionsSchema = z
     maxAnswerTokens: z.number().int().positive().default(4096),
     /** Tokens the code may take when the localization is pointers (rendered by core's renderContext); unlimited when absent. */
     contextTokenBudget: z.number().int().positive().optional(),
-    /** Show the issue's hints (comments made before the fix) to the model. */
-    useHints: z.boolean().default(false),
+    ...hintOptions,
     /** Where the reproduction test is written, relative to the repository root (a free name is chosen if the file exists). */
     testPath: z.string().min(1).default('reproduce_issue.py'),
     /** How the test is run from the repository root; `{path}` is replaced by the test's path. */
@@ -49,10 +49,7 @@ export const LlmGeneratorOptionsSchema = z
     maxTestOutputCharacters: z.number().int().min(200).default(6000),
     /** One-shot mode with a sandbox: run each generated test on the original and the edited code and record the exit codes. */
     runGeneratedTests: z.boolean().default(true),
-    /** Model name sent with every request (default: the client's default model). */
-    model: z.string().min(1).optional(),
-    /** Take the model of this experiment role (`context.modelFor(role)`) instead of the stage's model. */
-    modelRole: z.string().min(1).optional(),
+    ...modelOptions,
     /** Ask the endpoint to cache the prompt prefix (Anthropic); ignored where unsupported. */
     promptCaching: z.boolean().default(false),
     /** Continue samples from the work state a stopped run saved (same run id); false starts every sample afresh. */

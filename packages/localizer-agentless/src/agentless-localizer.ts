@@ -1,4 +1,4 @@
-import { renderContext, addExchangeCost, emptyExchangeCost, withFollowedSignal } from '@codemonkeys/plugin-kit';
+import { addExchangeCost, emptyExchangeCost, localizationOutput, withFollowedSignal } from '@codemonkeys/plugin-kit';
 import { type CodePointer, type Task, type LocalizationResult, type LocalizerV1, type PluginContext } from '@codemonkeys/protocol';
 import type { AgentlessMetadata, LevelCost } from './agentless-metadata';
 import type { AgentlessOptions } from './agentless-options';
@@ -103,15 +103,14 @@ export class AgentlessLocalizer implements LocalizerV1 {
       levels,
       total,
     };
-    if (options.output === 'pointers') return { content: pointers, metadata: metadata as unknown as Record<string, unknown> };
-
-    const rendered = await renderContext(pointers, {
+    const output = await localizationOutput(pointers, {
+      output: options.output,
       readFile: (path) => environment.readFile(path),
       countTokens: (text) => environment.countTokens(text),
-      ...(options.tokenBudget !== undefined ? { tokenBudget: options.tokenBudget } : {}),
+      tokenBudget: options.tokenBudget,
     });
-    metadata.rendered = { tokens: rendered.tokens, lines: rendered.lines, omitted: rendered.omitted.length };
-    return { content: rendered.text, metadata: metadata as unknown as Record<string, unknown> };
+    if (output.rendered) metadata.rendered = { tokens: output.rendered.tokens, lines: output.rendered.lines, omitted: output.rendered.omitted };
+    return { content: output.content, metadata: metadata as unknown as Record<string, unknown> };
   }
 }
 

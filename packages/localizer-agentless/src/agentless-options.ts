@@ -1,3 +1,4 @@
+import { hintOptions, localizerOutputOptions, modelOptions, sourceFileOptions } from '@codemonkeys/plugin-kit';
 import { z } from 'zod';
 
 export const agentlessDepths = ['files', 'elements', 'lines'] as const;
@@ -5,20 +6,13 @@ export const agentlessDepths = ['files', 'elements', 'lines'] as const;
 /** Options of the agentless localizer (validated by the runner; unknown keys are refused). */
 export const AgentlessOptionsSchema = z
   .object({
-    /** Show the issue's hints (comments before the fix) to the model. Off by default, as SWE-bench leaderboards expect. */
-    useHints: z.boolean().default(false),
+    ...hintOptions,
     /** Files the model names at level 1 (the N most suspicious). */
     maxFiles: z.number().int().min(1).max(50).default(3),
     /** Ask first for folders that surely need no edit and leave them out of the tree (Agentless' second pass). */
     irrelevantFolders: z.boolean().default(false),
-    /** Globs of the source files shown in the tree. Skeletons and outlines exist for Python only; other files are shown whole. */
-    include: z.array(z.string().min(1)).min(1).default(['**/*.py']),
-    /** Globs left out of the tree whatever else matches. */
-    exclude: z.array(z.string().min(1)).default([]),
-    /** Leave test files and folders out of the tree (`tests/`, `test_*.py`, `conftest.py`, ...). */
-    excludeTests: z.boolean().default(true),
-    /** Leave documentation out of the tree (`docs/`, `*.md`, `*.rst`, `*.txt`). */
-    excludeDocs: z.boolean().default(true),
+    /** The files shown in the tree. Skeletons and outlines exist for Python only; other files are shown whole. */
+    ...sourceFileOptions,
     /** The last level run: `files` (level 1), `elements` (level 2) or `lines` (level 3, edit locations). */
     depth: z.enum(agentlessDepths).default('lines'),
     /** Edit-location samples (level 3), merged: a span's score is the share of samples that named it. */
@@ -31,12 +25,8 @@ export const AgentlessOptionsSchema = z
     maxPromptTokens: z.number().int().positive().default(100_000),
     /** Tokens an answer may use. */
     maxAnswerTokens: z.number().int().positive().default(1024),
-    /** Model name sent with every request (default: the client's default model). */
-    model: z.string().min(1).optional(),
-    /** Take the model of this experiment role (`context.modelFor(role)`) instead of the stage's model. */
-    modelRole: z.string().min(1).optional(),
-    /** `pointers` (CodePointers) or `text` (the pointers rendered by core's renderContext, line-numbered). */
-    output: z.enum(['pointers', 'text']).default('pointers'),
+    ...modelOptions,
+    ...localizerOutputOptions,
     /** Tokens the rendered text may take (`output: 'text'` only); unlimited when absent. */
     tokenBudget: z.number().int().positive().optional(),
   })

@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import { renderContext, addExchangeCost, createSourceFileFilter, emptyExchangeCost, withFollowedSignal, type ExchangeCost } from '@codemonkeys/plugin-kit';
+import { renderContext, addExchangeCost, createSourceFileFilter, emptyExchangeCost, localizationOutput, withFollowedSignal, type ExchangeCost } from '@codemonkeys/plugin-kit';
 import { type CodePointer, type LocalizationResult, type LocalizerV1, type PluginContext } from '@codemonkeys/protocol';
 import pMap from 'p-map';
 import { createFileJudge } from './file-judge';
@@ -152,11 +152,9 @@ export class RelevanceLocalizer implements LocalizerV1 {
       context: { tokenBudget: options.tokenBudget, tokens: used, files: pointers.length, filesOverBudget },
       total: { judge: judgeCost, ranker: rankerCost, calls: total.calls, usage: total.usage, costUsd: total.costUsd },
     };
-    if (options.output === 'pointers') return { content: pointers, metadata: metadata as unknown as Record<string, unknown> };
-
-    const rendered = await renderContext(pointers, { readFile, countTokens, tokenBudget: options.tokenBudget });
-    metadata.rendered = { tokens: rendered.tokens, lines: rendered.lines };
-    return { content: rendered.text, metadata: metadata as unknown as Record<string, unknown> };
+    const output = await localizationOutput(pointers, { output: options.output, readFile, countTokens, tokenBudget: options.tokenBudget });
+    if (output.rendered) metadata.rendered = { tokens: output.rendered.tokens, lines: output.rendered.lines };
+    return { content: output.content, metadata: metadata as unknown as Record<string, unknown> };
   }
 }
 

@@ -1,18 +1,11 @@
+import { hintOptions, localizerOutputOptions, sourceFileOptions } from '@codemonkeys/plugin-kit';
 import { z } from 'zod';
 
 /** Options of the relevance localizer (validated by the runner; unknown keys are refused). */
 export const RelevanceOptionsSchema = z
   .object({
-    /** Show the issue's hints (comments before the fix) to the model. Off by default, as SWE-bench leaderboards expect. */
-    useHints: z.boolean().default(false),
-    /** Globs of the candidate source files. */
-    include: z.array(z.string().min(1)).min(1).default(['**/*.py']),
-    /** Globs left out whatever else matches. */
-    exclude: z.array(z.string().min(1)).default([]),
-    /** Leave test files and folders out (`tests/`, `test_*.py`, `conftest.py`, ...). */
-    excludeTests: z.boolean().default(true),
-    /** Leave documentation out (`docs/`, `*.md`, `*.rst`, `*.txt`). */
-    excludeDocs: z.boolean().default(true),
+    ...hintOptions,
+    ...sourceFileOptions,
     /** Files larger than this (UTF-8 bytes) are not judged; they are listed in the metadata. */
     maxFileBytes: z.number().int().positive().default(200_000),
     /** Judgment calls this localizer keeps in flight; the model client's endpoint limits apply on top. */
@@ -36,8 +29,8 @@ export const RelevanceOptionsSchema = z
     targetTokens: z.number().int().positive().optional(),
     /** Keep judgments and rankings in `context.storage`, keyed by prompt version, model and content, so reruns make no calls. */
     cache: z.boolean().default(true),
-    /** `pointers` (whole files as CodePointers, in rank order) or `text` (those files rendered by core's renderContext). */
-    output: z.enum(['pointers', 'text']).default('pointers'),
+    /** Pointers are whole files, in rank order. */
+    ...localizerOutputOptions,
   })
   .strict();
 

@@ -51,3 +51,16 @@ export {
 
 // Reciprocal-rank fusion of rankings (ranks from 1, weights, stable ties).
 export { reciprocalRankFusion, type FusedItem, type ReciprocalRankFusionOptions } from './fusion/reciprocal-rank-fusion';
+
+// Option fragments several plugins declare (spread into a plugin's zod options schema).
+export { hintOptions, localizerOutputOptions, localizerOutputs, modelOptions, sourceFileOptions, type LocalizerOutput } from './options/plugin-option-fragments';
+
+// A localizer's output (`pointers` or `text`) within a token budget.
+export {
+  localizationOutput,
+  renderPointersWithinBudget,
+  type LocalizationOutput,
+  type LocalizationOutputOptions,
+  type PointersWithinBudgetOptions,
+  type RenderedPointers,
+} from './render/localization-output';

@@ -1,3 +1,4 @@
+import { modelOptions } from '@codemonkeys/plugin-kit';
 import { z } from 'zod';
 
 export const rankModes = ['auto', 'single-turn', 'state-machine'] as const;
@@ -27,10 +28,7 @@ export const RankOptionsSchema = z
     /** Tokens an answer may use. */
     maxAnswerTokens: z.number().int().positive().default(4096),
     temperature: z.number().min(0).max(2).default(0),
-    /** Model name sent with every request (default: the client's default model). */
-    model: z.string().min(1).optional(),
-    /** Take the model of this experiment role (`context.modelFor(role)`) instead of the stage's model. */
-    modelRole: z.string().min(1).optional(),
+    ...modelOptions,
     /** Show the test vote's results (which generated tests each candidate passes) to the model. */
     showTestResults: z.boolean().default(true),
     /** Time limit of one test run in the sandbox (generated tests and the model's own tests). */

@@ -1,3 +1,4 @@
+import { hintOptions, localizerOutputOptions, modelOptions } from '@codemonkeys/plugin-kit';
 import { z } from 'zod';
 import { knownLanguageNames } from '../chunking/languages';
 
@@ -54,10 +55,8 @@ export const LexicalOptionsSchema = z.strictObject({
 export type LexicalOptions = z.output<typeof LexicalOptionsSchema>;
 
 export const EndpointEmbedderOptionsSchema = z.strictObject({
-  /** The embedding model; the endpoint's default embedding model when absent. */
-  model: z.string().min(1).optional(),
-  /** A named model of the experiment (`context.modelFor(role)`); the stage's model when absent. */
-  modelRole: z.string().min(1).optional(),
+  /** The embedding model and the experiment role that serves it. */
+  ...modelOptions,
   /** Inputs per embeddings request. */
   batchSize: z.number().int().positive().default(64),
   /** Embeddings requests in flight at once (the model client applies its endpoint limits too). */
@@ -102,10 +101,10 @@ export const EmbeddingLocalizerOptionsSchema = z.strictObject({
   tokenBudget: z.number().int().positive().default(27_000),
   /** Chunks retrieved before they are merged per file and cut to the budget. */
   topK: z.number().int().positive().default(400),
-  /** Add the issue's hints (comments made before the fix) to the query. */
-  useHints: z.boolean().default(false),
-  /** `pointers`: CodePointers with scores (the rendered text is in metadata only when `includeText`); `text`: the rendered context. */
-  output: z.enum(['pointers', 'text']).default('pointers'),
+  /** The hints are added to the query. */
+  ...hintOptions,
+  /** Pointers carry scores; the rendered text is in metadata only when `includeText`. */
+  ...localizerOutputOptions,
   /** Also keep the rendered context in `metadata.text` when the output is pointers. */
   includeText: z.boolean().default(false),
   chunking: ChunkingOptionsSchema.prefault({}),
