@@ -125,6 +125,10 @@ describe('codemonkeys run: the configured pipeline on the example instances (scr
         expect([...names('generate')]).toEqual(expect.arrayContaining(['similarity', 'patch-lines']));
         expect([...names('select')]).toEqual(expect.arrayContaining(['resolved', 'oracle']));
         expect(rewards.find((reward) => reward.stage === 'localize' && reward.name === 'gold-line-recall')!.value).toBe(1);
+        // The reward computations' time is recorded per stage (the reports show it).
+        const rewardStates = (await storage.queryWorkStates({ runId, instanceId: instance.instanceId })).items.filter((state) => state.key.startsWith('rewards:'));
+        expect(rewardStates.map((state) => state.key).sort()).toEqual(['rewards:generate', 'rewards:localize', 'rewards:localize.0', 'rewards:localize.1', 'rewards:select']);
+        for (const state of rewardStates) expect((state.state as { durationMs: unknown }).durationMs, state.key).toEqual(expect.any(Number));
       }
     });
   });

@@ -144,13 +144,22 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
       if (done) return;
       const name = `rewards:${stage}`;
       observer.stageStarted(name);
+      const startedAt = new Date();
       try {
         await withCallLabels({ stage }, fn);
       } catch (error) {
         observer.stageFinished(name, isStopped(error, control) ? 'stopped' : 'failed');
         throw error;
       }
-      await storage.putWorkState({ runId: options.runId, instanceId: options.instanceId, key: rewardsKey(stage), state: { done: true }, updatedAt: new Date().toISOString() });
+      const finishedAt = new Date();
+      // The time of the reward computations (gold verdicts, generated-test runs, ...), shown by the reports.
+      await storage.putWorkState({
+        runId: options.runId,
+        instanceId: options.instanceId,
+        key: rewardsKey(stage),
+        state: { done: true, startedAt: startedAt.toISOString(), durationMs: finishedAt.getTime() - startedAt.getTime() },
+        updatedAt: finishedAt.toISOString(),
+      });
       observer.stageFinished(name, 'ok');
     },
   };
