@@ -11,7 +11,7 @@ import { createScriptedModelHandler } from '../../src/demo/scripted-model';
 export { cliPath, exited, runCli, spawnCli, type CliResult } from './run-cli';
 
 /** A request the scripted model answered, and when (to tell finished work from work in flight). */
-export interface AnsweredRequest {
+interface AnsweredRequest {
   key: string;
   answeredAt: number;
 }
