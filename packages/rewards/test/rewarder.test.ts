@@ -121,7 +121,8 @@ describe('the rewarder without a sandbox', () => {
     ];
     const outcome = await rewarder.rewardSelection({ runId, instance, candidates, chosen: candidates[0]! });
     expect(outcome.verdicts).toEqual([null, false]);
-    expect(outcome.rewards).toMatchObject({ resolved: null, random: 0, oracle: 0, normalized: null });
+    // Only the empty candidate has a verdict: random and oracle are unknown, not 0 (the other one might resolve).
+    expect(outcome.rewards).toMatchObject({ resolved: null, random: null, oracle: null, normalized: null });
     expect(outcome.records.find((record) => record.name === 'resolved')!.details).toMatchObject({ reason: 'the chosen patch has no verdict' });
   });
 

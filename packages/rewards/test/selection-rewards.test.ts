@@ -15,8 +15,10 @@ describe('selection rewards', () => {
     expect(selectionRewards([true, true], true)).toMatchObject({ random: 1, oracle: 1, normalized: null });
   });
 
-  it('leaves candidates without a verdict out of random and oracle', () => {
-    expect(selectionRewards([true, null, false], true)).toMatchObject({ candidates: 2, unknownCandidates: 1, random: 0.5, oracle: 1, resolved: 1 });
+  it('leaves random and oracle unknown while a candidate verdict is unknown (unless a known candidate resolves)', () => {
+    // An unknown verdict leaves random unknown (it could be either), and the oracle unknown unless a known candidate resolves.
+    expect(selectionRewards([true, null, false], true)).toMatchObject({ candidates: 2, unknownCandidates: 1, random: null, oracle: 1, resolved: 1, normalized: null });
+    expect(selectionRewards([false, null, false], false)).toMatchObject({ candidates: 2, unknownCandidates: 1, random: null, oracle: null, resolved: 0, normalized: null });
     expect(selectionRewards([null, null], null)).toMatchObject({ candidates: 0, random: null, oracle: null, resolved: null, normalized: null });
   });
 

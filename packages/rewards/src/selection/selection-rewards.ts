@@ -1,14 +1,17 @@
 /** The selection rewards of one instance (DESIGN §4). */
 export interface SelectionRewards {
-  /** Candidates with a verdict (those without one are left out of random and oracle). */
+  /** Candidates with a verdict. */
   candidates: number;
   /** Candidates without a verdict (infrastructure failure, no sandbox). */
   unknownCandidates: number;
   /** 1 when the chosen patch is resolved, 0 when not; null when its verdict is unknown. */
   resolved: number | null;
-  /** Expected resolved rate of a uniformly random choice: resolved candidates / candidates; null with no candidate verdict. */
+  /**
+   * Expected resolved rate of a uniformly random choice: resolved candidates / candidates; null when any
+   * candidate's verdict is unknown (the rate over the known ones alone would guess the unknown ones).
+   */
   random: number | null;
-  /** 1 when any candidate is resolved, else 0; null with no candidate verdict. */
+  /** 1 when any candidate is resolved; 0 when every verdict is known and none is; else null (an unknown one might). */
   oracle: number | null;
   /**
    * (resolved − random) / (oracle − random): 0 = no better than chance, 1 = as good as the oracle,
@@ -27,8 +30,9 @@ export function selectionRewards(verdicts: readonly (boolean | null)[], chosen: 
   const known = verdicts.filter((verdict): verdict is boolean => verdict !== null);
   const resolvedCount = known.filter(Boolean).length;
   const resolved = chosen === null ? null : chosen ? 1 : 0;
-  const random = known.length === 0 ? null : resolvedCount / known.length;
-  const oracle = known.length === 0 ? null : resolvedCount > 0 ? 1 : 0;
+  const allKnown = known.length === verdicts.length && known.length > 0;
+  const random = allKnown ? resolvedCount / known.length : null;
+  const oracle = resolvedCount > 0 ? 1 : allKnown ? 0 : null;
   const normalized = resolved === null || random === null || oracle === null || oracle === random ? null : (resolved - random) / (oracle - random);
   return { candidates: known.length, unknownCandidates: verdicts.length - known.length, resolved, random, oracle, normalized };
 }
