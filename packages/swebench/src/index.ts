@@ -99,3 +99,7 @@ export {
   type InstanceSandboxPoolSettings,
   type InstanceSandboxPoolStatistics,
 } from './sandbox-pool/instance-sandbox-pool';
+
+// One evaluation environment (specs, repository cache, workspaces, sandbox, instance sandboxes) for every command that runs instances.
+export { loadEnvironmentSpecFile } from './evaluation-environment/environment-spec-file';
+export { openEvaluationEnvironment, type EvaluationEnvironment, type EvaluationEnvironmentOptions, type EvaluationSandboxSource } from './evaluation-environment/open-evaluation-environment';

@@ -95,10 +95,10 @@ export async function runEnvironmentCheck(options: EvalOptions, io: { signal: Ab
       progress,
       interruptMessage: 'interrupted: removing the containers; finished checks are kept, run the same command to resume',
       items: todo.map((instance) => ({ instance })),
-      each: async ({ instance }, resources) => {
+      each: async ({ instance }, sandboxes) => {
         let environment = 'none';
         try {
-          const instanceSandbox = resources.provider.sandboxFor(instance);
+          const instanceSandbox = sandboxes.sandboxFor(instance);
           environment = `${instanceSandbox.spec.kind} ${instanceSandbox.spec.repo} (${instanceSandbox.spec.validation.status})`;
           const check = await checkInstanceEnvironment({ instance, instanceSandbox, ...(options.timeout ? { timeoutMs: options.timeout * 1000 } : {}) });
           await save(instance, { instance_id: instance.instanceId, status: check.status, problems: check.problems, warnings: check.warnings, environment }, check);

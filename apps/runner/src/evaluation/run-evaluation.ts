@@ -141,10 +141,10 @@ export async function runEvaluation(options: EvalOptions, io: EvaluationIo): Pro
       progress,
       interruptMessage: 'interrupted: removing the containers; finished reports are kept, run the same command to resume',
       items: work,
-      each: async ({ instance, candidates }, resources) => {
+      each: async ({ instance, candidates }, sandboxes) => {
         let instanceSandbox;
         try {
-          instanceSandbox = resources.provider.sandboxFor(instance);
+          instanceSandbox = sandboxes.sandboxFor(instance);
         } catch (error) {
           if (!CodemonkeysError.isInstance(error)) throw error;
           for (const candidate of candidates) {

@@ -1,37 +1,24 @@
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import Dockerode from 'dockerode';
 import { DatasetError, type Instance, type Logger, type SequenceStorage } from '@codemonkeys/protocol';
-import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';
-import {
-  createInstanceSandboxProvider,
-  createRepositoryCache,
-  createWorkspaceProvider,
-  loadDataset,
-  type EnvironmentInstanceSandbox,
-  type InstanceSandboxProvider,
-  type RepositoryCache,
-  type SandboxInstance,
-  type WorkspaceProvider,
-} from '@codemonkeys/swebench';
+import type { DockerSandbox } from '@codemonkeys/sandbox-docker';
+import { loadDataset, type EnvironmentInstanceSandbox, type InstanceSandboxProvider, type RepositoryCache, type SandboxInstance, type WorkspaceProvider } from '@codemonkeys/swebench';
 import type { DatasetConfig, ExperimentConfig } from '../config/experiment-config';
-import { loadSpecFile } from '../evaluation/evaluation-resources';
-import { imageBuildHooks } from '../evaluation/image-build-notices';
+import { openRunnerEnvironment } from '../evaluation/evaluation-environment';
 import { createModelClients, type ModelClients } from './model-clients';
 import { createResourcePools, pooledInstanceSandbox, type ResourcePools } from './resource-pools';
 
 /** Labels of a run's containers: found (and reaped after a crash) by them. */
-export const experimentContainerLabels = (experimentId: string): Record<string, string> => ({ 'codemonkeys.run': '1', 'codemonkeys.experiment': experimentId });
+const experimentContainerLabels = (experimentId: string): Record<string, string> => ({ 'codemonkeys.run': '1', 'codemonkeys.experiment': experimentId });
 
 /** Where repository mirrors live between runs unless the config says otherwise. */
-export function defaultRepositoryCacheDirectory(): string {
+function defaultRepositoryCacheDirectory(): string {
   const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
   return path.join(base, 'codemonkeys', 'repositories');
 }
 
 /** Splits the config's instance names into exact ids and globs. */
-export function instanceFilterOf(dataset: DatasetConfig): { ids?: string[]; globs?: string[]; repos?: string[]; slice?: string } {
+function instanceFilterOf(dataset: DatasetConfig): { ids?: string[]; globs?: string[]; repos?: string[]; slice?: string } {
   const ids = (dataset.instances ?? []).filter((name) => !/[*?[\]{}]/.test(name));
   const globs = (dataset.instances ?? []).filter((name) => /[*?[\]{}]/.test(name));
   return {
@@ -51,7 +38,7 @@ export async function loadExperimentInstances(dataset: DatasetConfig): Promise<I
   return instances;
 }
 
-/** Docker, the instance sandboxes and the repository cache they stream repositories from. */
+/** The environment's Docker sandbox and instance sandboxes, seen through the containers pool (closed with the resources). */
 export interface SandboxResources {
   sandbox: DockerSandbox;
   provider: InstanceSandboxProvider;
@@ -61,7 +48,6 @@ export interface SandboxResources {
   acquire(instanceId: string): void;
   /** Ends one use; the instance's containers are removed when no run uses it any more. */
   release(instanceId: string): Promise<void>;
-  close(): Promise<void>;
 }
 
 /** Everything a process needs to run instances of an experiment; one per process (run command or worker). */
@@ -93,28 +79,10 @@ export interface OpenExperimentResourcesOptions {
   log?: (message: string) => void;
 }
 
-async function openSandboxResources(config: ResourceConfig, experimentId: string, repositoryCache: RepositoryCache, pools: ResourcePools, log: (message: string) => void): Promise<SandboxResources | undefined> {
-  if (config.sandbox === 'none') return undefined;
-  const settings = config.sandbox;
-  const specs = settings.specFile ? await loadSpecFile(settings.specFile) : undefined;
-  // A Docker client with its own HTTP agent, destroyed on close: archive uploads leave response sockets
-  // open that would otherwise keep the process alive after the run (docker-modem takes `agent`).
-  const agent = new http.Agent({ keepAlive: false });
-  const labels = experimentContainerLabels(experimentId);
-  const sandbox = await createDockerSandbox({ docker: new Dockerode({ agent } as Dockerode.DockerOptions), labels });
-  const provider = createInstanceSandboxProvider({
-    sandbox,
-    repositoryCache,
-    ...(specs ? { specs } : {}),
-    specKind: settings.specKind,
-    isolation: settings.isolation,
-    labels,
-    limits: settings.limits,
-    ...imageBuildHooks(settings.buildBaseImages, log),
-  });
+/** The containers-pool and use-counting view of the environment's instance sandboxes. */
+function sandboxResourcesOf(sandbox: DockerSandbox, provider: InstanceSandboxProvider, pools: ResourcePools): SandboxResources {
   const wrapped = new Map<string, EnvironmentInstanceSandbox>();
   const users = new Map<string, number>();
-  let closing: Promise<void> | undefined;
   return {
     sandbox,
     provider,
@@ -139,30 +107,21 @@ async function openSandboxResources(config: ResourceConfig, experimentId: string
       wrapped.delete(instanceId);
       await provider.release(instanceId);
     },
-    close() {
-      closing ??= (async () => {
-        await provider.close().catch(() => undefined);
-        await sandbox.close().catch(() => undefined);
-        agent.destroy();
-      })();
-      return closing;
-    },
   };
 }
 
 export async function openExperimentResources(options: OpenExperimentResourcesOptions): Promise<ExperimentResources> {
   const { config } = options;
   const pools = createResourcePools(config.concurrency);
-  const repositoryCache = createRepositoryCache({ directory: config.cacheDirectory ?? defaultRepositoryCacheDirectory(), repositorySources: config.repositories });
   const instances = new Map(options.instances.map((instance) => [instance.instanceId, instance]));
-  const workspaces = createWorkspaceProvider({ instances: [...instances.values()], cache: repositoryCache });
-  let sandboxes: SandboxResources | undefined;
-  try {
-    sandboxes = await openSandboxResources(config, options.experimentId, repositoryCache, pools, options.log ?? (() => undefined));
-  } catch (error) {
-    await repositoryCache.close().catch(() => undefined);
-    throw error;
-  }
+  const environment = await openRunnerEnvironment({
+    instances: [...instances.values()],
+    sandbox: config.sandbox,
+    labels: experimentContainerLabels(options.experimentId),
+    cacheDirectory: config.cacheDirectory ?? defaultRepositoryCacheDirectory(),
+    repositorySources: config.repositories,
+    log: options.log ?? (() => undefined),
+  });
   const models = createModelClients({
     models: config.models,
     budgets: config.budgets,
@@ -175,17 +134,15 @@ export async function openExperimentResources(options: OpenExperimentResourcesOp
     storage: options.storage,
     instances,
     models,
-    repositoryCache,
-    workspaces,
-    sandboxes,
+    repositoryCache: environment.repositoryCache,
+    workspaces: environment.workspaces,
+    sandboxes: environment.sandbox && environment.instanceSandboxes ? sandboxResourcesOf(environment.sandbox, environment.instanceSandboxes, pools) : undefined,
     pools,
     logger: options.logger,
     close() {
       closing ??= (async () => {
         await models.close().catch(() => undefined);
-        await sandboxes?.close();
-        await workspaces.close().catch(() => undefined);
-        await repositoryCache.close().catch(() => undefined);
+        await environment.close();
       })();
       return closing;
     },

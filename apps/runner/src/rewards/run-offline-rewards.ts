@@ -1,9 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { loadDataset, loadPredictions, type Prediction } from '@codemonkeys/swebench';
+import type { DockerSandbox } from '@codemonkeys/sandbox-docker';
+import { loadDataset, loadPredictions, type EvaluationEnvironment, type Prediction } from '@codemonkeys/swebench';
 import { formatScorecardMarkdown, formatValidityMarkdown, loadResolvedLabels, rewardPredictions, type PredictionsRewards, type ResolvedLabels, type RewardValidity, type Scorecard } from '@codemonkeys/rewards';
 import { EvalOptionsSchema } from '../evaluation/eval-options';
-import { openEvaluationResources, type EvaluationResources } from '../evaluation/evaluation-resources';
+import { openEvaluationSandboxes } from '../evaluation/evaluation-resources';
 import { createEvaluationProgress } from '../evaluation/evaluation-progress';
 import type { RewardsOptions } from './rewards-options';
 
@@ -62,7 +63,7 @@ export async function runOfflineRewards(options: RewardsOptions, io: { signal: A
     }
   });
 
-  let resources: EvaluationResources | undefined;
+  let environment: EvaluationEnvironment<DockerSandbox> | undefined;
   if (options.sandbox) {
     const evalOptions = EvalOptionsSchema.parse({
       dataset: options.dataset,
@@ -72,12 +73,12 @@ export async function runOfflineRewards(options: RewardsOptions, io: { signal: A
       ...(options.cacheDirectory ? { cacheDirectory: options.cacheDirectory } : {}),
       buildBaseImages: options.buildBaseImages,
     });
-    resources = await openEvaluationResources(evalOptions, 'rewards', io.log);
+    environment = await openEvaluationSandboxes(evalOptions, 'rewards', instances, io.log);
   }
   const total = predictions.filter((prediction) => instances.some((instance) => instance.instanceId === prediction.instance_id)).length;
   const progress = createEvaluationProgress({ total, label: 'rewards', mode: options.progress });
   const counts = { resolved: 0, failed: 0 };
-  const onAbort = (): void => void resources?.close();
+  const onAbort = (): void => void environment?.close();
   io.signal.addEventListener('abort', onAbort, { once: true });
   let outcome: PredictionsRewards;
   try {
@@ -89,7 +90,7 @@ export async function runOfflineRewards(options: RewardsOptions, io: { signal: A
       validity: { samples: options.bootstrapSamples, seed: options.seed },
       concurrency: options.concurrency,
       ...(options.timeout ? { goldTestTimeoutMs: options.timeout * 1000 } : {}),
-      ...(resources ? { sandboxes: resources.provider } : {}),
+      ...(environment ? { sandboxes: environment.instanceSandboxes } : {}),
       signal: io.signal,
       onProgress: ({ instanceId, model, rewards }) => {
         if (rewards.verdict?.resolved === 1) counts.resolved += 1;
@@ -101,7 +102,7 @@ export async function runOfflineRewards(options: RewardsOptions, io: { signal: A
   } finally {
     progress.stop();
     io.signal.removeEventListener('abort', onAbort);
-    await resources?.close();
+    await environment?.close();
   }
   return {
     dataset: options.dataset,
@@ -124,7 +125,7 @@ export async function runOfflineRewards(options: RewardsOptions, io: { signal: A
 }
 
 /** The offline scorecards as Markdown: runs side by side, each run's validity, the pooled validity and notes. */
-export function formatOfflineRewardsMarkdown(outcome: OfflineRewardsOutcome): string {
+function formatOfflineRewardsMarkdown(outcome: OfflineRewardsOutcome): string {
   const parts = [
     '# Pseudo-rewards of predictions',
     '',
