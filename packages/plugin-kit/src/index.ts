@@ -64,3 +64,7 @@ export {
   type PointersWithinBudgetOptions,
   type RenderedPointers,
 } from './render/localization-output';
+
+// The one unified-diff reader (git's extended headers, quoted paths, binary files, missing final newlines).
+export type { DiffHunk, DiffLine, FileDiff, FileDiffStatus } from './diff/file-diff';
+export { parseUnifiedDiff, unquoteGitPath, type ParseUnifiedDiffOptions } from './diff/parse-unified-diff';

@@ -1,4 +1,4 @@
-import parseDiff from 'parse-diff';
+import { parseUnifiedDiff, type DiffHunk } from '@codemonkeys/plugin-kit';
 
 /** One line of a hunk, its diff marker removed. */
 export interface HunkLine {
@@ -29,33 +29,32 @@ export interface FileDiff {
   hunks: Hunk[];
 }
 
-const stripPrefix = (path: string | undefined): string | undefined => (path === undefined || path === '/dev/null' ? undefined : path.replace(/^[ab]\//, ''));
+/** `@@ -a,b +c,d @@` as git writes it (a count of 1 left out). */
+const hunkHeader = (hunk: DiffHunk): string => {
+  const side = (start: number, count: number): string => (count === 1 ? `${start}` : `${start},${count}`);
+  return `@@ -${side(hunk.oldStart, hunk.oldLines)} +${side(hunk.newStart, hunk.newLines)} @@`;
+};
 
 /**
- * The files of a unified diff with their hunks, parsed by parse-diff (which counts hunk lines, so a
- * removed line reading `--- x` is not a header); `\ No newline at end of file` markers are dropped.
- * The one place this package reads diffs.
+ * The files of a unified diff with their hunks, read by plugin-kit's `parseUnifiedDiff` (which counts
+ * hunk lines, so a removed line reading `--- x` is not a header, and reads git's extended headers and
+ * quoted paths). A CR before a line end stays in the line (to compare with base files split at LF); a
+ * copy counts as a rename. The one place this package reads diffs.
  */
 export function parseFileDiffs(diff: string): FileDiff[] {
-  const files: FileDiff[] = [];
-  for (const file of parseDiff(diff)) {
-    const oldPath = file.new ? undefined : stripPrefix(file.from);
-    const newPath = file.deleted ? undefined : stripPrefix(file.to);
-    const path = newPath ?? oldPath;
-    if (path === undefined) continue;
-    const status = oldPath === undefined ? 'added' : newPath === undefined ? 'deleted' : oldPath !== newPath ? 'renamed' : 'modified';
-    const hunks = file.chunks.map((chunk) => ({
-      oldStart: chunk.oldStart,
-      oldLines: chunk.oldLines,
-      newStart: chunk.newStart,
-      header: /^@@[^@]*@@/.exec(chunk.content)?.[0] ?? chunk.content.trim(),
-      lines: chunk.changes
-        .filter((change) => !change.content.startsWith('\\'))
-        .map((change): HunkLine => ({ kind: change.type === 'normal' ? 'context' : change.type === 'del' ? 'removed' : 'added', content: change.content.slice(1) })),
-    }));
-    files.push({ oldPath, newPath, path, status, hunks });
-  }
-  return files;
+  return parseUnifiedDiff(diff, { carriageReturns: 'keep' }).map((file) => ({
+    oldPath: file.oldPath ?? undefined,
+    newPath: file.newPath ?? undefined,
+    path: file.path,
+    status: file.status === 'copied' ? 'renamed' : file.status,
+    hunks: file.hunks.map((hunk) => ({
+      oldStart: hunk.oldStart,
+      oldLines: hunk.oldLines,
+      newStart: hunk.newStart,
+      header: hunkHeader(hunk),
+      lines: hunk.lines.map((line): HunkLine => ({ kind: line.kind, content: line.content })),
+    })),
+  }));
 }
 
 /** Every path a diff names (old and new). */
