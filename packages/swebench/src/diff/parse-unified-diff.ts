@@ -1,2 +1,2 @@
 // The unified-diff reader lives in @codemonkeys/plugin-kit (one parser for swebench, rewards and the plugins).
-export { parseUnifiedDiff, unquoteGitPath, type ParseUnifiedDiffOptions } from '@codemonkeys/plugin-kit';
+export { parseUnifiedDiff, unquoteGitPath } from '@codemonkeys/plugin-kit';
