@@ -4,7 +4,8 @@ import type { ExportRecord, SequenceStorage } from '@codemonkeys/protocol';
 import { openStorage } from '../../src/storage/open-storage';
 
 /**
- * Measured times inside plugin metadata (`wallTimeMs`, `durationsMs`, ...) differ between any two executions.
+ * Measured times inside plugin metadata (`wallTimeMs`, `durationsMs`, ...) and in the rewards' work states
+ * (`startedAt`, `durationMs` of a stage's reward computations) differ between any two executions.
  * So do what plugins say about their caches in this process (the embedding localizer's `filesReused`), and
  * two fields the generator copies from the model client's answer: a call replayed from the response cache
  * by a resumed run is reported to the plugin as a cache hit costing nothing (its model call record keeps
@@ -16,7 +17,7 @@ function withoutExecutionFacts(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const copy: Record<string, unknown> = {};
   for (const [key, entry] of Object.entries(value)) {
-    if (/Ms$/.test(key) || key === 'cacheHits' || key === 'costUsd' || key === 'filesReused' || key === 'cachedChunks' || key === 'resumed') continue;
+    if (/Ms$/.test(key) || key === 'startedAt' || key === 'cacheHits' || key === 'costUsd' || key === 'filesReused' || key === 'cachedChunks' || key === 'resumed') continue;
     copy[key] = withoutExecutionFacts(entry);
   }
   return copy;
