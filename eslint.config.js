@@ -188,9 +188,4 @@ export default tseslint.config(
     files: ['packages/storage-firestore/bench/firestore-bench.ts'],
     rules: { 'import-x/no-relative-packages': 'off' },
   },
-  {
-    // `workdirManifest` is defined (with its explanation) but no test of the suite uses it.
-    files: ['packages/protocol/src/testkit/sandbox-conformance.ts'],
-    rules: { '@typescript-eslint/no-unused-vars': 'off' },
-  },
 );

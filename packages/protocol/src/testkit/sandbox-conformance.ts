@@ -29,42 +29,6 @@ for pid in sorted(p for p in os.listdir('/proc') if p.isdigit()):
         pass
 EOF`;
 
-/**
- * Everything in a directory that a reset must restore: each entry's type, content hash, executable bit
- * and symlink target, plus the workdir repository's HEAD, refs and status. The `.git` object store and
- * index file are left out: objects are immutable, and `git status` rewrites the index's stat cache.
- */
-const workdirManifest = `python3 - "$PWD" <<'EOF'
-import hashlib, os, stat, subprocess, sys
-root = sys.argv[1]
-lines = []
-for directory, names, files in os.walk(root):
-    names.sort()
-    relative = os.path.relpath(directory, root)
-    if relative == '.git/objects':
-        names[:] = []
-        continue
-    for name in sorted(names + files):
-        path = os.path.join(directory, name)
-        entry = os.path.normpath(os.path.join(relative, name))
-        if entry == '.git/index' or entry.startswith('.git/objects'):
-            continue
-        info = os.lstat(path)
-        if stat.S_ISLNK(info.st_mode):
-            lines.append(f'link {entry} -> {os.readlink(path)}')
-        elif stat.S_ISDIR(info.st_mode):
-            lines.append(f'dir {entry}')
-        else:
-            executable = 'x' if info.st_mode & 0o100 else '-'
-            lines.append(f'file {entry} {executable} {hashlib.sha256(open(path, "rb").read()).hexdigest()}')
-if os.path.isdir(os.path.join(root, '.git')):
-    git = lambda *args: subprocess.run(['git', '-c', 'safe.directory=*', *args], cwd=root, capture_output=True, text=True).stdout
-    lines.append('HEAD ' + git('rev-parse', 'HEAD').strip())
-    lines.append('refs ' + git('for-each-ref', '--format=%(refname) %(objectname)').strip())
-    lines.append('status ' + git('status', '--porcelain', '--ignored', '--untracked-files=all').strip())
-print('\\n'.join(lines))
-EOF`;
-
 const networkProbe = `python3 - <<'EOF'
 import errno, json, socket
 result = {'interfaces': sorted(name for _, name in socket.if_nameindex())}
