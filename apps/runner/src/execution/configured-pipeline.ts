@@ -30,7 +30,7 @@ interface RunPlugins {
 }
 
 /** Logs each candidate's own conversation under the `generate` stage, one log per sample (its index). */
-export async function logCandidateMessages(storage: SequenceStorage, runId: string, instanceId: string, stage: string, candidates: readonly Candidate[]): Promise<void> {
+async function logCandidateMessages(storage: SequenceStorage, runId: string, instanceId: string, stage: string, candidates: readonly Candidate[]): Promise<void> {
   const writer = storage.writer(instanceId, { runId, stage });
   for (const [sample, candidate] of candidates.entries()) {
     if (candidate.messages.length > 0) await writer.logMessages(candidate.messages, { sample });
@@ -42,7 +42,7 @@ const patchOfCandidate = (candidate: Candidate): Patch =>
   candidate.status === 'ok' ? candidate.patch : { ...candidate.patch, metadata: { ...candidate.patch.metadata, candidate: { status: candidate.status, ...(candidate.failure ? { failure: candidate.failure } : {}) } } };
 
 const CandidatesSchema = z.array(CandidateSchema);
-export const PatchesSchema = z.array(PatchSchema);
+const PatchesSchema = z.array(PatchSchema);
 
 /**
  * The instance pipeline of a configured experiment: localize (several localizers run at once and are
