@@ -82,8 +82,7 @@ function boundaryPatterns({ name, allowed }, { production }) {
 
 // no-restricted-imports sees static imports and re-exports only: the same patterns for `import('...')`
 // (esquery regex literals cannot hold a `/`, hence the escape).
-const dynamicImportRules = (patterns) =>
-  patterns.map(({ regex, message }) => ({ selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\u002f')}/]`, message }));
+const dynamicImportRules = (patterns) => patterns.map(({ regex, message }) => ({ selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\u002f')}/]`, message }));
 
 function boundaryRules(pkg, options) {
   const patterns = boundaryPatterns(pkg, options);
@@ -115,10 +114,7 @@ function packageBlocks(pkg) {
       files: at(testGlobs),
       rules: {
         ...boundaryRules(pkg, { production: false }),
-        'import-x/no-extraneous-dependencies': [
-          'error',
-          { devDependencies: true, peerDependencies: true, includeTypes: true, packageDir: [path.join(root, pkg.directory), root] },
-        ],
+        'import-x/no-extraneous-dependencies': ['error', { devDependencies: true, peerDependencies: true, includeTypes: true, packageDir: [path.join(root, pkg.directory), root] }],
       },
     },
   ];

@@ -39,14 +39,25 @@ function npmJson(args, cwd = root) {
   }
 }
 
-const packageNameOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageNameOf = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 const isBare = (specifier) => !specifier.startsWith('.') && !specifier.startsWith('/') && !/^[a-z]+:/i.test(specifier);
 const typesPackageOf = (name) => `@types/${name.startsWith('@') ? name.slice(1).replace('/', '__') : name}`;
 
 /** Bare package names a built file imports (static, dynamic, re-exports, require), builtins left out. */
 function importedPackages(file, text) {
   const { importedFiles } = ts.preProcessFile(text, true, true);
-  return [...new Set(importedFiles.map((entry) => entry.fileName).filter((specifier) => isBare(specifier) && !isBuiltin(specifier)).map(packageNameOf))];
+  return [
+    ...new Set(
+      importedFiles
+        .map((entry) => entry.fileName)
+        .filter((specifier) => isBare(specifier) && !isBuiltin(specifier))
+        .map(packageNameOf),
+    ),
+  ];
 }
 
 /** Whether the installed package `name` (as the package in `directory` sees it) carries its own types. */
@@ -55,7 +66,9 @@ function shipsTypes(name, directory) {
     const manifestFile = path.join(folder, 'node_modules', name, 'package.json');
     if (existsSync(manifestFile)) {
       const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
-      return Boolean(manifest.types || manifest.typings || JSON.stringify(manifest.exports ?? {}).includes('.d.') || existsSync(path.join(path.dirname(manifestFile), 'index.d.ts')));
+      return Boolean(
+        manifest.types || manifest.typings || JSON.stringify(manifest.exports ?? {}).includes('.d.') || existsSync(path.join(path.dirname(manifestFile), 'index.d.ts')),
+      );
     }
     if (folder === path.dirname(folder)) return false;
   }
@@ -80,26 +93,27 @@ function bundledSources(mapFile, packageDirectory) {
 }
 
 const requested = process.argv.slice(2).filter((argument) => !argument.startsWith('--'));
-const targets = requested.length > 0
-  ? requested.map((directory) => {
-      const absolute = path.resolve(directory);
-      if (!existsSync(path.join(absolute, 'package.json'))) {
-        console.error(`check-packages: ${directory} has no package.json`);
-        process.exit(2);
-      }
-      return { directory: absolute, location: path.relative(root, absolute), pack: npmJson(['pack', '--dry-run', '--json'], absolute)[0] };
-    })
-  : (() => {
-      const workspaces = npmJson(['query', '.workspace']);
-      return npmJson(['pack', '--dry-run', '--json', '--workspaces']).map((pack) => {
-        const workspace = workspaces.find((candidate) => candidate.name === pack.name);
-        if (!workspace) {
-          console.error(`check-packages: npm packed ${pack.name}, which \`npm query .workspace\` does not list`);
+const targets =
+  requested.length > 0
+    ? requested.map((directory) => {
+        const absolute = path.resolve(directory);
+        if (!existsSync(path.join(absolute, 'package.json'))) {
+          console.error(`check-packages: ${directory} has no package.json`);
           process.exit(2);
         }
-        return { directory: workspace.path, location: workspace.location, pack };
-      });
-    })();
+        return { directory: absolute, location: path.relative(root, absolute), pack: npmJson(['pack', '--dry-run', '--json'], absolute)[0] };
+      })
+    : (() => {
+        const workspaces = npmJson(['query', '.workspace']);
+        return npmJson(['pack', '--dry-run', '--json', '--workspaces']).map((pack) => {
+          const workspace = workspaces.find((candidate) => candidate.name === pack.name);
+          if (!workspace) {
+            console.error(`check-packages: npm packed ${pack.name}, which \`npm query .workspace\` does not list`);
+            process.exit(2);
+          }
+          return { directory: workspace.path, location: workspace.location, pack };
+        });
+      })();
 const results = [];
 let failed = false;
 
@@ -129,7 +143,8 @@ for (const { directory, location, pack } of targets) {
       const mapFile = `${absolute}.map`;
       if (existsSync(mapFile)) {
         const outside = bundledSources(mapFile, directory);
-        if (outside.length > 0) errors.push(`${file.path} bundles code from outside the package: ${outside.join(', ')} (declare it as a dependency or peerDependency so tsup keeps it external)`);
+        if (outside.length > 0)
+          errors.push(`${file.path} bundles code from outside the package: ${outside.join(', ')} (declare it as a dependency or peerDependency so tsup keeps it external)`);
       } else if (/^\/\/ .*node_modules\//m.test(text)) {
         errors.push(`${file.path} bundles code from node_modules (esbuild's path comments say so)`);
       } else {
@@ -181,7 +196,9 @@ if (process.argv.includes('--json')) {
 } else {
   for (const result of results) {
     const status = result.errors.length > 0 ? 'FAIL' : 'ok';
-    console.log(`${status.padEnd(4)} ${result.name}  packed ${result.packedBytes} B, unpacked ${result.unpackedBytes} B, JavaScript ${result.javascriptBytes} of ${result.budget} B`);
+    console.log(
+      `${status.padEnd(4)} ${result.name}  packed ${result.packedBytes} B, unpacked ${result.unpackedBytes} B, JavaScript ${result.javascriptBytes} of ${result.budget} B`,
+    );
     for (const file of result.dist) console.log(`       ${String(file.bytes).padStart(8)}  ${file.path}`);
     for (const error of result.errors) console.log(`  error: ${error}`);
     for (const warning of result.warnings) console.log(`  warning: ${warning}`);

@@ -34,7 +34,8 @@ const maxConcurrent = Number(process.env.BENCH_MAX_CONCURRENT ?? 32);
 const instanceConcurrency = Number(process.env.BENCH_INSTANCE_CONCURRENCY ?? maxConcurrent);
 /** Sandbox commands at once (the runner's default, 2: one per core). */
 const containers = Number(process.env.BENCH_CONTAINERS ?? 2);
-const sandboxArgument = process.argv.find((argument) => argument.startsWith('--sandbox='))?.slice('--sandbox='.length) ?? process.argv[process.argv.indexOf('--sandbox') + 1] ?? 'both';
+const sandboxArgument =
+  process.argv.find((argument) => argument.startsWith('--sandbox='))?.slice('--sandbox='.length) ?? process.argv[process.argv.indexOf('--sandbox') + 1] ?? 'both';
 const variants = sandboxArgument === 'both' || !['none', 'docker'].includes(sandboxArgument) ? (['none', 'docker'] as const) : ([sandboxArgument] as ['none' | 'docker']);
 const keep = process.argv.includes('--keep');
 /** Extra node arguments of the runner process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile it. */
@@ -43,7 +44,11 @@ const nodeArguments = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Bool
 const cliPath = new URL('../dist/cli.js', import.meta.url).pathname;
 const probePath = new URL('./spawn-probe.cjs', import.meta.url).pathname;
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-const loadAverage = (): string => os.loadavg().map((value) => value.toFixed(2)).join(' ');
+const loadAverage = (): string =>
+  os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
 
 interface VariantResult {
   sandbox: 'none' | 'docker';
@@ -90,7 +95,10 @@ async function runVariant(dataset: DemoDataset, directory: string, sandbox: 'non
     repositories: dataset.fixture.repositorySources,
     cacheDirectory: path.join(variantDirectory, 'repositories'),
     models: { default: { baseUrl: `${server.url}/v1`, model: 'scripted', name: 'scripted-bench-model', maxConcurrent, price: { inputPerMillion: 1, outputPerMillion: 2 } } },
-    localizer: [{ plugin: 'agentless', options: { samples: 1 } }, { plugin: 'embedding', options: { tokenBudget: 1500 } }],
+    localizer: [
+      { plugin: 'agentless', options: { samples: 1 } },
+      { plugin: 'embedding', options: { tokenBudget: 1500 } },
+    ],
     generator: { plugin: 'llm', options: { samples, seed: 1000, tests: 'combined', concurrency: samples } },
     selector: 'vote',
     storage: `sqlite:${path.join(variantDirectory, 'runs.db')}`,
@@ -170,7 +178,9 @@ function print(result: VariantResult): void {
     ...(result.probe
       ? [
           `  runner event loop      ${(result.probe.eventLoopUtilization * 100).toFixed(0)} % busy; blocked ${seconds(result.probe.blockedMs)} inside ${result.probe.spawns} child_process.spawn calls (${(result.probe.blockedMs / Math.max(1, result.probe.spawns)).toFixed(1)} ms each, ${(result.probe.spawns / instanceCount / samples).toFixed(1)} per sample)`,
-          `  processes started      ${Object.entries(result.probe.byCommand).map(([command, count]) => `${count} ${command}`).join(', ')}`,
+          `  processes started      ${Object.entries(result.probe.byCommand)
+            .map(([command, count]) => `${count} ${command}`)
+            .join(', ')}`,
         ]
       : []),
     `  load average before ${result.loadBefore}; after ${result.loadAfter} (${os.cpus().length} cores)`,
@@ -180,7 +190,9 @@ function print(result: VariantResult): void {
 }
 
 const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'codemonkeys-runner-bench-'));
-console.log(`pipeline throughput: ${instanceCount} fixture instances × ${samples} samples, ${latencyMs} ms per call, ${maxConcurrent} calls at once, ${instanceConcurrency} instances and ${containers} sandbox commands at once; variants: ${variants.join(', ')}`);
+console.log(
+  `pipeline throughput: ${instanceCount} fixture instances × ${samples} samples, ${latencyMs} ms per call, ${maxConcurrent} calls at once, ${instanceConcurrency} instances and ${containers} sandbox commands at once; variants: ${variants.join(', ')}`,
+);
 const preparing = Date.now();
 // Three fixture bugs at three commits of one real git repository; the copies are distinct instances
 // (own ids and issue texts), each checked out, indexed, localized, generated and rewarded on its own.

@@ -33,6 +33,9 @@ if (output) {
   syncBuiltinESMExports();
   process.on('exit', () => {
     const loop = performance.eventLoopUtilization();
-    fs.writeFileSync(output, JSON.stringify({ spawns, blockedMs, eventLoopUtilization: loop.utilization, byCommand: Object.fromEntries([...byCommand].sort((left, right) => right[1] - left[1])) }));
+    fs.writeFileSync(
+      output,
+      JSON.stringify({ spawns, blockedMs, eventLoopUtilization: loop.utilization, byCommand: Object.fromEntries([...byCommand].sort((left, right) => right[1] - left[1])) }),
+    );
   });
 }

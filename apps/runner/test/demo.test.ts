@@ -27,8 +27,16 @@ describeWhenAvailable("codemonkeys demo (the README's first command)", await doc
     expect(outcome.runs).toHaveLength(1);
     const [run] = outcome.runs;
     expect(run).toMatchObject({ status: 'completed', done: 3, failed: 0, pending: 0 });
-    const predictions = fs.readFileSync(run!.predictions, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { instance_id: string; model_patch: string });
-    expect(predictions.map((prediction) => prediction.instance_id).sort()).toEqual(['codemonkeys-fixtures__textkit-1', 'codemonkeys-fixtures__textkit-2', 'codemonkeys-fixtures__textkit-3']);
+    const predictions = fs
+      .readFileSync(run!.predictions, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { instance_id: string; model_patch: string });
+    expect(predictions.map((prediction) => prediction.instance_id).sort()).toEqual([
+      'codemonkeys-fixtures__textkit-1',
+      'codemonkeys-fixtures__textkit-2',
+      'codemonkeys-fixtures__textkit-3',
+    ]);
     for (const prediction of predictions) expect(prediction.model_patch).toMatch(/^diff --git a\//);
 
     // Every stage was scored, and the verdicts came from running the gold tests in Docker.

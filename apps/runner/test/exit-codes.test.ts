@@ -78,7 +78,7 @@ describe('codemonkeys run: invalid input exits 2', () => {
     expect(errorLine(result)).toBe('error: --concurrency must be a whole number, got "lots".');
   });
 
-  it('commander\'s own errors (a bad choice, an unknown option or command) exit 2 too', async () => {
+  it("commander's own errors (a bad choice, an unknown option or command) exit 2 too", async () => {
     const choice = await codemonkeys('run', '--sandbox', 'podman');
     expect(choice.code).toBe(exitCodes.usage);
     expect(errorLine(choice)).toContain("option '--sandbox <kind>' argument 'podman' is invalid");
@@ -103,25 +103,33 @@ describe('storage paths that cannot hold a database: one line, exit 2, nothing c
     expect(errorLine(run)).toBe(expected);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(fs.readFileSync(file, 'utf8')).toBe('not a folder\n');
-    for (const args of [['report', 'some-run', '--storage', url], ['runs', '--storage', url], ['runs', 'show', 'some-run', '--storage', url]]) {
+    for (const args of [
+      ['report', 'some-run', '--storage', url],
+      ['runs', '--storage', url],
+      ['runs', 'show', 'some-run', '--storage', url],
+    ]) {
       const result = await codemonkeys(...args);
       expect(result.code, args.join(' ')).toBe(exitCodes.usage);
       expect(errorLine(result)).toBe(expected);
     }
   });
 
-  it('a path that is a folder (the config file\'s storage)', async () => {
+  it("a path that is a folder (the config file's storage)", async () => {
     const folder = path.join(directory, 'a-folder');
     fs.mkdirSync(folder);
     const result = await codemonkeys('run', setup.writeConfig('folder-storage.json', { storage: `sqlite:${folder}` }));
     expect(result.code).toBe(exitCodes.usage);
-    expect(errorLine(result)).toBe(`error: Storage "sqlite:${folder}" cannot be used: ${folder} is a folder; name a database file in it (e.g. sqlite:${path.join(folder, 'runs.db')}).`);
+    expect(errorLine(result)).toBe(
+      `error: Storage "sqlite:${folder}" cannot be used: ${folder} is a folder; name a database file in it (e.g. sqlite:${path.join(folder, 'runs.db')}).`,
+    );
   });
 
   it('a run or a database that does not exist is named, exit 2', async () => {
     const missingDatabase = await codemonkeys('report', 'some-run', '--storage', 'sqlite:nothing-here.db');
     expect(missingDatabase.code).toBe(exitCodes.usage);
-    expect(errorLine(missingDatabase)).toBe(`error: No run database at ${path.join(directory, 'nothing-here.db')}: run \`codemonkeys run\` first, or pass --storage with the database to read.`);
+    expect(errorLine(missingDatabase)).toBe(
+      `error: No run database at ${path.join(directory, 'nothing-here.db')}: run \`codemonkeys run\` first, or pass --storage with the database to read.`,
+    );
     expect(fs.existsSync(path.join(directory, 'nothing-here.db'))).toBe(false);
   });
 });

@@ -43,10 +43,12 @@ describe('instance leases as the scheduler holds them', () => {
     await next.release();
   });
 
-  it('loses a lease that expired before its renewal (the process stalled) and was taken over; says so once; leaves the new holder\'s lease alone', async () => {
+  it("loses a lease that expired before its renewal (the process stalled) and was taken over; says so once; leaves the new holder's lease alone", async () => {
     const { clock, leases } = clockedStore();
     const lost: string[] = [];
-    const stalled = await acquiredHold(await holdInstance(leases, key, settings('stalled'), { heartbeat: false, now: () => clock.now, onLost: (hold) => lost.push(hold.lostBecause!) }));
+    const stalled = await acquiredHold(
+      await holdInstance(leases, key, settings('stalled'), { heartbeat: false, now: () => clock.now, onLost: (hold) => lost.push(hold.lostBecause!) }),
+    );
     clock.now += 1_000; // no renewal for a whole lease: expired
     const attempt = await holdInstance(leases, key, settings('taker'), { heartbeat: false });
     expect(attempt).toMatchObject({ status: 'acquired', tookOver: { holder: 'stalled' } });

@@ -14,7 +14,8 @@ async function storedState(database: string): Promise<{ responseIds: string[]; s
     let selected = 0;
     for (const run of (await storage.queryRuns({})).items) {
       for await (const entry of storage.exportRun(run.id) as AsyncIterable<ExportRecord>) {
-        if (entry.type === 'modelCall' && entry.record.kind === 'chat' && entry.record.status === 'ok') responseIds.push(String((entry.record.response as { id?: string } | undefined)?.id));
+        if (entry.type === 'modelCall' && entry.record.kind === 'chat' && entry.record.status === 'ok')
+          responseIds.push(String((entry.record.response as { id?: string } | undefined)?.id));
         if (entry.type === 'stageResult' && entry.record.stage === 'select' && entry.record.status === 'ok') selected += 1;
       }
     }

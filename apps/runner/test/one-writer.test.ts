@@ -92,7 +92,10 @@ describe('one writer per run: two `codemonkeys run` processes on one run (the bu
       // Each instance: done by one process, reported `reused` (from storage) by the other; never done twice.
       for (const instanceId of instanceIds) {
         const statuses = finished.map((items) => items.get(instanceId) ?? []);
-        expect(statuses.map((list) => list.length), instanceId).toEqual([1, 1]);
+        expect(
+          statuses.map((list) => list.length),
+          instanceId,
+        ).toEqual([1, 1]);
         expect(statuses.flat().sort(), instanceId).toEqual(['done', 'reused']);
       }
       const doneBy = finished.map((items) => [...items.values()].filter((statuses) => statuses[0] === 'done').length);
@@ -168,4 +171,3 @@ describe('one writer per run: two `codemonkeys run` processes on one run (the bu
     expect(fs.existsSync(path.join(output, runId, 'predictions.jsonl'))).toBe(true);
   }, 300_000);
 });
-

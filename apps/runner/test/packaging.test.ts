@@ -44,7 +44,16 @@ console.log(JSON.stringify({ definePlugin: typeof definePlugin, testkit: import.
   }, 180_000);
 
   it('the packed runner, installed with one plugin in a project, resolves that plugin by its short name', () => {
-    const workspaceDependencies = ['packages/protocol', 'packages/plugin-kit', 'packages/llm', 'packages/swebench', 'packages/rewards', 'packages/sandbox-docker', 'packages/storage-sqlite', 'packages/storage-firestore'];
+    const workspaceDependencies = [
+      'packages/protocol',
+      'packages/plugin-kit',
+      'packages/llm',
+      'packages/swebench',
+      'packages/rewards',
+      'packages/sandbox-docker',
+      'packages/storage-sqlite',
+      'packages/storage-firestore',
+    ];
     const tarballs = [...workspaceDependencies, 'apps/runner', 'packages/selector-vote'].map(pack);
     const project = path.join(temporary, 'runner-project');
     fs.mkdirSync(project);
@@ -55,7 +64,9 @@ console.log(JSON.stringify({ definePlugin: typeof definePlugin, testkit: import.
 
     // Only the plugin the project installed: the runner declares the others as optional peers.
     expect(fs.existsSync(path.join(project, 'node_modules/@codemonkeys/selector-rank'))).toBe(false);
-    const listings = JSON.parse(execFileSync(path.join(project, 'node_modules/.bin/codemonkeys'), ['plugins', '--json'], { cwd: project, encoding: 'utf8' })) as Array<Record<string, unknown>>;
+    const listings = JSON.parse(execFileSync(path.join(project, 'node_modules/.bin/codemonkeys'), ['plugins', '--json'], { cwd: project, encoding: 'utf8' })) as Array<
+      Record<string, unknown>
+    >;
     expect(listings).toEqual([
       expect.objectContaining({ packageName: '@codemonkeys/selector-vote', shortName: 'vote', version: '0.1.0', kind: 'selector', specificationVersion: 'v1' }),
     ]);
@@ -80,7 +91,14 @@ const selection = await selector.run([patch('x = 2'), patch('x = 3'), patch('x =
 console.log(JSON.stringify({ name: vote.definition.meta.name, kind: vote.definition.kind, source: vote.source, entry: vote.entry, missing, selector: selector.specificationVersion, chosen: selection.index, diff: selection.patch.diff.includes('x = 3') }));
 `,
     );
-    const resolved = JSON.parse(execFileSync('node', ['resolve.mjs'], { cwd: project, encoding: 'utf8' })) as { name: string; kind: string; source: string; entry: string; missing: { name: string; message: string }; chosen: number };
+    const resolved = JSON.parse(execFileSync('node', ['resolve.mjs'], { cwd: project, encoding: 'utf8' })) as {
+      name: string;
+      kind: string;
+      source: string;
+      entry: string;
+      missing: { name: string; message: string };
+      chosen: number;
+    };
     // The v1 plugin runs unchanged on the v1.1 host: adapted to a v1.1 selector that says which candidate it chose.
     expect(resolved).toMatchObject({ name: '@codemonkeys/selector-vote', kind: 'selector', source: 'project', selector: 'v1.1', diff: true });
     expect([1, 2]).toContain(resolved.chosen);

@@ -10,9 +10,22 @@ import { exitCodeOf, runExperimentCommand } from '../src/execution/run-experimen
 import { openStorage } from '../src/storage/open-storage';
 import { createScriptedSetup, type ScriptedSetup } from './support/scripted-experiment';
 
-const flags = (more: Partial<RunCommandFlags> = {}): RunCommandFlags => ({ instances: [], localizer: [], set: [], vary: [], repository: [], rewards: true, progress: 'lines', json: true, ...more });
+const flags = (more: Partial<RunCommandFlags> = {}): RunCommandFlags => ({
+  instances: [],
+  localizer: [],
+  set: [],
+  vary: [],
+  repository: [],
+  rewards: true,
+  progress: 'lines',
+  json: true,
+  ...more,
+});
 
-async function run(setup: ScriptedSetup, experiment: string): Promise<{ code: number; json: { runs: Array<{ status: string; done: number; failed: number; partial: number; pending: number }> }; stderr: string }> {
+async function run(
+  setup: ScriptedSetup,
+  experiment: string,
+): Promise<{ code: number; json: { runs: Array<{ status: string; done: number; failed: number; partial: number; pending: number }> }; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
   let out = '';
@@ -36,14 +49,24 @@ async function withStorage<T>(file: string, use: (storage: SequenceStorage) => P
 async function resultsOf(file: string, instanceIds: readonly string[]): Promise<unknown> {
   return withStorage(file, async (storage) => {
     const [experiment] = await storage.listExperiments();
-    const { items: [runRecord] } = await storage.queryRuns({ experimentId: experiment!.id });
+    const {
+      items: [runRecord],
+    } = await storage.queryRuns({ experimentId: experiment!.id });
     const runId = runRecord!.id;
     const results: Record<string, unknown> = {};
     for (const instanceId of instanceIds) {
-      const stages = (await storage.queryStageResults({ runId, instanceId })).items.map((stage) => ({ stage: stage.stage, status: stage.status, output: stripVolatile(stage.output) }));
-      const logs = (await storage.queryMessageLogs({ runId, instanceId })).items.map((log) => ({ stage: log.stage, sample: log.sample, messages: log.messages.map((message) => [message.role, message.content]) }));
-      const rewards = (await storage.queryRewards({ runId, instanceId, limit: 1000 }))
-        .items.filter((reward) => !/duration|time/i.test(reward.name))
+      const stages = (await storage.queryStageResults({ runId, instanceId })).items.map((stage) => ({
+        stage: stage.stage,
+        status: stage.status,
+        output: stripVolatile(stage.output),
+      }));
+      const logs = (await storage.queryMessageLogs({ runId, instanceId })).items.map((log) => ({
+        stage: log.stage,
+        sample: log.sample,
+        messages: log.messages.map((message) => [message.role, message.content]),
+      }));
+      const rewards = (await storage.queryRewards({ runId, instanceId, limit: 1000 })).items
+        .filter((reward) => !/duration|time/i.test(reward.name))
         .map((reward) => [reward.stage, reward.name, reward.value])
         .sort();
       results[instanceId] = { stages: stages.sort((a, b) => a.stage.localeCompare(b.stage)), logs, rewards };
@@ -81,13 +104,20 @@ describe('an endpoint that fails every generator call: instances are partial, an
     const scripted = createScriptedModelHandler({ instances: setup.dataset.scripted });
     // The embedding localizer asks no chat model: every chat request is the generator's.
     const config = (name: string) =>
-      setup.writeConfig(`${name}.json`, { name: 'partial', storage: `sqlite:${database(name)}`, output: path.join(setup.directory, `out-${name}`), localizer: [{ plugin: 'embedding', options: { tokenBudget: 1500 } }] });
+      setup.writeConfig(`${name}.json`, {
+        name: 'partial',
+        storage: `sqlite:${database(name)}`,
+        output: path.join(setup.directory, `out-${name}`),
+        localizer: [{ plugin: 'embedding', options: { tokenBudget: 1500 } }],
+      });
 
     setup.server.setHandler((request) => (request.protocol === 'openai-chat' ? serverErrorReply({ status: 500, message: 'the GPUs are on fire' }) : scripted(request)));
     failing = await run(setup, config('interrupted'));
     failingStates = await withStorage(database('interrupted'), async (storage) => {
       const [experiment] = await storage.listExperiments();
-      const { items: [runRecord] } = await storage.queryRuns({ experimentId: experiment!.id });
+      const {
+        items: [runRecord],
+      } = await storage.queryRuns({ experimentId: experiment!.id });
       const states: Array<[string, string, string | undefined]> = [];
       const stages: string[] = [];
       for (const instance of setup.dataset.instances) {
@@ -132,7 +162,12 @@ describe('an endpoint that fails every generator call: instances are partial, an
 
 describe('exit codes of partial runs', () => {
   const outcome = (counts: { failed: number; partial: number; pending: number }) =>
-    ({ experimentId: 'e', reports: [], reportFiles: { markdown: '', html: '', json: '' }, runs: [{ runId: 'r', label: 'r', status: 'failed', done: 1, predictions: '', modelNameOrPath: 'r', ...counts }] }) as unknown as Parameters<typeof exitCodeOf>[0];
+    ({
+      experimentId: 'e',
+      reports: [],
+      reportFiles: { markdown: '', html: '', json: '' },
+      runs: [{ runId: 'r', label: 'r', status: 'failed', done: 1, predictions: '', modelNameOrPath: 'r', ...counts }],
+    }) as unknown as Parameters<typeof exitCodeOf>[0];
   it('a partial instance makes the run exit 1 unless --allow-partial; a failed or unfinished one always does', () => {
     expect(exitCodeOf(outcome({ failed: 0, partial: 1, pending: 0 }))).toBe(1);
     expect(exitCodeOf(outcome({ failed: 0, partial: 1, pending: 0 }), { allowPartial: true })).toBe(0);

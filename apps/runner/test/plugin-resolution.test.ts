@@ -19,7 +19,10 @@ fs.symlinkSync(path.join(workspaceModules, 'zod'), path.join(project, 'node_modu
 
 function writePlugin(directory: string, manifest: Record<string, unknown>, body: string): void {
   fs.mkdirSync(directory, { recursive: true });
-  fs.writeFileSync(path.join(directory, 'package.json'), JSON.stringify({ type: 'module', exports: { '.': { import: './index.js' } }, keywords: ['codemonkeys-plugin'], ...manifest }));
+  fs.writeFileSync(
+    path.join(directory, 'package.json'),
+    JSON.stringify({ type: 'module', exports: { '.': { import: './index.js' } }, keywords: ['codemonkeys-plugin'], ...manifest }),
+  );
   fs.writeFileSync(path.join(directory, 'index.js'), `import { definePlugin } from '@codemonkeys/protocol';\nimport { z } from 'zod';\n${body}`);
 }
 
@@ -30,9 +33,17 @@ const localizerBody = (name: string, version: string, extra = '') => `export def
 });\n`;
 
 writePlugin(path.join(project, 'node_modules/@lab/localizer-grep'), { name: '@lab/localizer-grep', version: '2.0.0' }, localizerBody('@lab/localizer-grep', '2.0.0'));
-writePlugin(path.join(project, 'node_modules/@codemonkeys/localizer-shadow'), { name: '@codemonkeys/localizer-shadow', version: '0.9.0' }, localizerBody('@codemonkeys/localizer-shadow', '0.9.0'));
+writePlugin(
+  path.join(project, 'node_modules/@codemonkeys/localizer-shadow'),
+  { name: '@codemonkeys/localizer-shadow', version: '0.9.0' },
+  localizerBody('@codemonkeys/localizer-shadow', '0.9.0'),
+);
 writePlugin(path.join(project, 'node_modules/@lab/liar'), { name: '@lab/liar', version: '1.0.0' }, localizerBody('@lab/liar', '0.0.1'));
-writePlugin(path.join(project, 'node_modules/@lab/future'), { name: '@lab/future', version: '1.0.0' }, localizerBody('@lab/future', '1.0.0').replace("specificationVersion: 'v1',\n  optionsSchema", "specificationVersion: 'v1',\n  optionsSchema"));
+writePlugin(
+  path.join(project, 'node_modules/@lab/future'),
+  { name: '@lab/future', version: '1.0.0' },
+  localizerBody('@lab/future', '1.0.0').replace("specificationVersion: 'v1',\n  optionsSchema", "specificationVersion: 'v1',\n  optionsSchema"),
+);
 fs.writeFileSync(
   path.join(project, 'node_modules/@lab/future/index.js'),
   `export default { [Symbol.for('codemonkeys.plugin')]: true, meta: { name: '@lab/future', version: '1.0.0' }, kind: 'localizer', specificationVersion: 'v7', optionsSchema: { safeParse: () => ({ success: true }) }, create() {} };\n`,

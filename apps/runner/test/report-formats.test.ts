@@ -43,12 +43,24 @@ const stage = (runId: string, instanceId: string, name: string, durationMs: numb
   metadata: {},
 });
 
-const reward = (runId: string, instanceId: string, name: string, stageName: string, sample: number, value: number | null): RewardRecord => ({ runId, instanceId, stage: stageName, sample, name, value, details: {}, createdAt });
+const reward = (runId: string, instanceId: string, name: string, stageName: string, sample: number, value: number | null): RewardRecord => ({
+  runId,
+  instanceId,
+  stage: stageName,
+  sample,
+  name,
+  value,
+  details: {},
+  createdAt,
+});
 
 async function storedAblation(): Promise<InMemorySequenceStorage> {
   const storage = new InMemorySequenceStorage();
   await storage.putExperiment({ id: experimentId, name: 'ablation', config: {}, configHash: 'c'.repeat(64), plugins: plugins(1), createdAt });
-  for (const [index, runId, label, samples] of [[0, firstRunId, firstLabel, 1], [1, secondRunId, secondLabel, 2]] as const) {
+  for (const [index, runId, label, samples] of [
+    [0, firstRunId, firstLabel, 1],
+    [1, secondRunId, secondLabel, 2],
+  ] as const) {
     await storage.putRun({
       id: runId,
       experimentId,
@@ -73,7 +85,13 @@ async function storedAblation(): Promise<InMemorySequenceStorage> {
     stage(secondRunId, 'demo__two-2', 'select', 0, { diff: '' }),
   ]);
   await storage.putWorkState({ runId: firstRunId, instanceId: 'demo__one-1', key: 'instance', state: { status: 'done', attempts: 1 }, updatedAt: createdAt });
-  await storage.putWorkState({ runId: firstRunId, instanceId: 'demo__two-2', key: 'instance', state: { status: 'failed', attempts: 2, error: { name: 'CheckoutError', message: 'no commit ffff\nsecond line' } }, updatedAt: createdAt });
+  await storage.putWorkState({
+    runId: firstRunId,
+    instanceId: 'demo__two-2',
+    key: 'instance',
+    state: { status: 'failed', attempts: 2, error: { name: 'CheckoutError', message: 'no commit ffff\nsecond line' } },
+    updatedAt: createdAt,
+  });
   await storage.putWorkState({ runId: secondRunId, instanceId: 'demo__one-1', key: 'instance', state: { status: 'done', attempts: 1 }, updatedAt: createdAt });
   await storage.putWorkState({ runId: secondRunId, instanceId: 'demo__two-2', key: 'instance', state: { status: 'done', attempts: 1 }, updatedAt: createdAt });
   await storage.putRewards([
@@ -117,10 +135,44 @@ describe('report: collecting runs', () => {
     expect(first!.instances).toEqual({ total: 2, done: 1, failed: 1, partial: 0, pending: 0 });
     const unknown = { chosenSample: null, chosenIsCandidate: null, costUsd: null, rewardTimeMs: null };
     expect(first!.instanceLines).toEqual([
-      { ...unknown, instanceId: 'demo__one-1', status: 'done', candidates: 1, candidatesWithVerdict: 1, resolvedCandidates: 1, resolved: true, emptyPatch: false, goldLineRecall: 0.5, stageTimeMs: 5000 },
-      { ...unknown, instanceId: 'demo__two-2', status: 'failed', candidates: null, candidatesWithVerdict: null, resolvedCandidates: null, resolved: null, emptyPatch: null, goldLineRecall: null, stageTimeMs: 0, error: 'CheckoutError: no commit ffff' },
+      {
+        ...unknown,
+        instanceId: 'demo__one-1',
+        status: 'done',
+        candidates: 1,
+        candidatesWithVerdict: 1,
+        resolvedCandidates: 1,
+        resolved: true,
+        emptyPatch: false,
+        goldLineRecall: 0.5,
+        stageTimeMs: 5000,
+      },
+      {
+        ...unknown,
+        instanceId: 'demo__two-2',
+        status: 'failed',
+        candidates: null,
+        candidatesWithVerdict: null,
+        resolvedCandidates: null,
+        resolved: null,
+        emptyPatch: null,
+        goldLineRecall: null,
+        stageTimeMs: 0,
+        error: 'CheckoutError: no commit ffff',
+      },
     ]);
-    expect(second!.instanceLines[1]).toEqual({ ...unknown, instanceId: 'demo__two-2', status: 'done', candidates: 2, candidatesWithVerdict: 2, resolvedCandidates: 0, resolved: false, emptyPatch: true, goldLineRecall: 0.5, stageTimeMs: 12_000 });
+    expect(second!.instanceLines[1]).toEqual({
+      ...unknown,
+      instanceId: 'demo__two-2',
+      status: 'done',
+      candidates: 2,
+      candidatesWithVerdict: 2,
+      resolvedCandidates: 0,
+      resolved: false,
+      emptyPatch: true,
+      goldLineRecall: 0.5,
+      stageTimeMs: 12_000,
+    });
     expect(second!.stageTimes.map((time) => [time.stage, time.count, time.meanMs])).toEqual([
       ['localize', 2, 3000],
       ['generate', 2, 7000],
@@ -196,7 +248,7 @@ describe('report formats', () => {
     );
   });
 
-  it('JSON: every run\'s full report, as collected', () => {
+  it("JSON: every run's full report, as collected", () => {
     const parsed = JSON.parse(formatJsonReport(reports)) as { schemaVersion: number; generatedBy: { name: string }; runs: unknown[] };
     expect(parsed.schemaVersion).toBe(1);
     expect(parsed.generatedBy.name).toBe('@codemonkeys/runner');
@@ -232,7 +284,15 @@ describe('report: command helpers and charts', () => {
   });
 
   it('charts stay finite with zero, unknown or no values', () => {
-    const zero = groupedBarChart({ title: 'cost', groups: ['cost'], series: [{ name: 'a', values: [0] }, { name: 'b', values: [null] }], format: String });
+    const zero = groupedBarChart({
+      title: 'cost',
+      groups: ['cost'],
+      series: [
+        { name: 'a', values: [0] },
+        { name: 'b', values: [null] },
+      ],
+      format: String,
+    });
     expect(zero).not.toMatch(/NaN|Infinity/);
     expect(zero).toContain('>n/a</text>');
     expect(groupedBarChart({ title: 'nothing', groups: [], series: [], format: String })).not.toMatch(/NaN|Infinity/);
@@ -240,12 +300,30 @@ describe('report: command helpers and charts', () => {
   });
 
   it('grouped bars are as tall as their value against the axis maximum, and labelled only where the label fits', () => {
-    const svg = groupedBarChart({ title: 'scores', groups: ['recall'], series: [{ name: 'a', values: [0.5] }, { name: 'b', values: [1] }], max: 1, format: (value) => `${value * 100}%`, width: 400, height: 400 });
+    const svg = groupedBarChart({
+      title: 'scores',
+      groups: ['recall'],
+      series: [
+        { name: 'a', values: [0.5] },
+        { name: 'b', values: [1] },
+      ],
+      max: 1,
+      format: (value) => `${value * 100}%`,
+      width: 400,
+      height: 400,
+    });
     const heights = [...svg.matchAll(/<rect class="bar"[^>]* height="([\d.]+)"/g)].map((match) => Number(match[1]));
     expect(heights).toHaveLength(2);
     expect(heights[0]! * 2).toBeCloseTo(heights[1]!, 0);
     expect(svg).toContain('>50%</text>');
-    const crowded = groupedBarChart({ title: 'scores', groups: ['recall'], series: Array.from({ length: 10 }, (_, index) => ({ name: `run ${index}`, values: [0.123456] })), max: 1, format: (value) => value.toFixed(6), width: 300 });
+    const crowded = groupedBarChart({
+      title: 'scores',
+      groups: ['recall'],
+      series: Array.from({ length: 10 }, (_, index) => ({ name: `run ${index}`, values: [0.123456] })),
+      max: 1,
+      format: (value) => value.toFixed(6),
+      width: 300,
+    });
     expect(crowded).not.toContain('>0.123456</text>');
     expect(crowded).toContain('<title>run 0 · recall: 0.123456</title>');
   });

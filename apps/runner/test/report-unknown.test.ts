@@ -74,17 +74,37 @@ const modelCall = (runId: string, instanceId: string, index: number, costUsd: nu
  * of the first instance resolves; `all-empty`: every candidate is empty (each verdict known: not resolved).
  */
 async function storeRun(storage: InMemorySequenceStorage, runId: string, kind: Kind, index: number, options: { rewardTimes?: boolean } = {}): Promise<void> {
-  await storage.putRun({ id: runId, experimentId, hypers: {}, status: 'completed', createdAt, updatedAt: createdAt, metadata: { label: kind, sweepIndex: index, instanceIds: instances } });
+  await storage.putRun({
+    id: runId,
+    experimentId,
+    hypers: {},
+    status: 'completed',
+    createdAt,
+    updatedAt: createdAt,
+    metadata: { label: kind, sweepIndex: index, instanceIds: instances },
+  });
   for (const [position, instanceId] of instances.entries()) {
     const diffs = kind === 'all-empty' ? ['', '', ''] : ['diff --git a/x b/x\n+a', 'diff --git a/x b/x\n+b', ''];
     await storage.putStageResults([
       stage(runId, instanceId, 'localize', 1000, { content: [] }),
-      stage(runId, instanceId, 'generate', 4000, diffs.map((diff) => ({ diff }))),
+      stage(
+        runId,
+        instanceId,
+        'generate',
+        4000,
+        diffs.map((diff) => ({ diff })),
+      ),
       stage(runId, instanceId, 'select', 500, { diff: diffs[1] }),
     ]);
     await storage.putWorkState({ runId, instanceId, key: 'instance', state: { status: 'done', attempts: 1 }, updatedAt: createdAt });
     for (const name of ['localize', 'generate', 'select']) {
-      await storage.putWorkState({ runId, instanceId, key: `rewards:${name}`, state: { done: true, ...(options.rewardTimes ? { durationMs: name === 'generate' ? 3000 : 200 } : {}) }, updatedAt: createdAt });
+      await storage.putWorkState({
+        runId,
+        instanceId,
+        key: `rewards:${name}`,
+        state: { done: true, ...(options.rewardTimes ? { durationMs: name === 'generate' ? 3000 : 200 } : {}) },
+        updatedAt: createdAt,
+      });
     }
     const records: RewardRecord[] = [reward(runId, instanceId, 'localize', 0, 'gold-line-recall', position === 0 ? 0.5 : 1)];
     for (const [sample, diff] of diffs.entries()) {
@@ -95,7 +115,10 @@ async function storeRun(storage: InMemorySequenceStorage, runId: string, kind: K
         records.push(reward(runId, instanceId, 'generate', sample, 'applied', 0, source), reward(runId, instanceId, 'generate', sample, 'resolved', 0, source));
       } else if (kind === 'sandbox') {
         const resolved = position === 0 && sample === 1 ? 1 : 0;
-        records.push(reward(runId, instanceId, 'generate', sample, 'applied', 1, { source: 'sandbox' }), reward(runId, instanceId, 'generate', sample, 'resolved', resolved, { source: 'sandbox', durationMs: 20_000 }));
+        records.push(
+          reward(runId, instanceId, 'generate', sample, 'applied', 1, { source: 'sandbox' }),
+          reward(runId, instanceId, 'generate', sample, 'resolved', resolved, { source: 'sandbox', durationMs: 20_000 }),
+        );
       }
     }
     // Selection rewards as the rewarder computes them: over the candidates with a verdict.
@@ -123,7 +146,14 @@ async function reportsOf(kinds: readonly Kind[], options: { rewardTimes?: boolea
 }
 
 const rowValues = (reports: readonly RunReport[], label: string): string[] | undefined => reportRows(reports).find((row) => row.label === label)?.values;
-const verdictRows = ['candidates applied', 'candidates resolved', 'instances with a resolved candidate (oracle)', 'random choice (expected)', 'oracle (any candidate resolved)', 'chosen patch resolved'];
+const verdictRows = [
+  'candidates applied',
+  'candidates resolved',
+  'instances with a resolved candidate (oracle)',
+  'random choice (expected)',
+  'oracle (any candidate resolved)',
+  'chosen patch resolved',
+];
 const verdictKeys = ['applied', 'candidateResolved', 'anyResolved', 'selectionRandom', 'selectionOracle', 'selectionResolved', 'selectionNormalized'] as const;
 
 describe('report: verdict figures without a sandbox are unknown, not 0 %', () => {
@@ -173,7 +203,9 @@ describe('report: verdict figures without a sandbox are unknown, not 0 %', () =>
   });
 
   it('JSON has null for them', () => {
-    const parsed = JSON.parse(formatJsonReport(reports)) as { runs: Array<{ scorecard: { headline: Record<string, number | null> }; instanceLines: Array<Record<string, unknown>> }> };
+    const parsed = JSON.parse(formatJsonReport(reports)) as {
+      runs: Array<{ scorecard: { headline: Record<string, number | null> }; instanceLines: Array<Record<string, unknown>> }>;
+    };
     for (const key of verdictKeys) expect(parsed.runs[0]!.scorecard.headline[key], key).toBeNull();
     expect(parsed.runs[0]!.instanceLines[0]).toMatchObject({ resolved: null, resolvedCandidates: null, candidatesWithVerdict: 1, rewardTimeMs: null });
     expect(parsed.runs[1]!.scorecard.headline.applied).toBeCloseTo(2 / 3, 12);
@@ -224,7 +256,7 @@ describe('report: the per-instance table and the reward time', () => {
     ]);
   });
 
-  it('reward time: unknown when not recorded, its own rows when recorded, and the sandbox verdicts\' time', () => {
+  it("reward time: unknown when not recorded, its own rows when recorded, and the sandbox verdicts' time", () => {
     expect(unrecorded[0]!.rewardTimes).toEqual([]);
     expect(unrecorded[0]!.goldVerdictTime).toBeNull();
     expect(rowValues(unrecorded, 'reward computations, mean per instance')).toEqual(['—']);
@@ -297,7 +329,9 @@ describe('report of a real run without a sandbox (scripted model, CLI)', () => {
     });
     const storage = `sqlite:${path.join(setup.directory, 'runs.db')}`;
     const output = path.join(setup.directory, 'out');
-    const models = { default: { baseUrl: `${server.url}/v1`, model: 'scripted', name: 'scripted-test-model', maxConcurrent: 8, price: { inputPerMillion: 1, outputPerMillion: 2 } } };
+    const models = {
+      default: { baseUrl: `${server.url}/v1`, model: 'scripted', name: 'scripted-test-model', maxConcurrent: 8, price: { inputPerMillion: 1, outputPerMillion: 2 } },
+    };
     const run = await runCli(['run', setup.writeConfig('experiment.json', { storage, output, models }), '--progress', 'lines', '--json'], { cwd: setup.directory });
     expect(run.code, run.stderr).toBe(0);
     json = JSON.parse(fs.readFileSync(path.join(output, 'report.json'), 'utf8')) as { runs: RunReport[] };

@@ -9,7 +9,16 @@ import { runExperimentCommand } from '../src/execution/run-experiment-command';
 import { openStorage } from '../src/storage/open-storage';
 import { createScriptedSetup, type ScriptedSetup } from './support/scripted-experiment';
 
-const flags = (more: Partial<RunCommandFlags> = {}): RunCommandFlags => ({ instances: [], localizer: [], set: [], vary: [], repository: [], rewards: true, progress: 'lines', ...more });
+const flags = (more: Partial<RunCommandFlags> = {}): RunCommandFlags => ({
+  instances: [],
+  localizer: [],
+  set: [],
+  vary: [],
+  repository: [],
+  rewards: true,
+  progress: 'lines',
+  ...more,
+});
 
 interface Invocation {
   code: number;
@@ -43,7 +52,12 @@ const allModelCalls = async (storage: SequenceStorage, runId: string): Promise<M
   return calls;
 };
 
-const readPredictions = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { instance_id: string; model_name_or_path: string; model_patch: string });
+const readPredictions = (file: string) =>
+  fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { instance_id: string; model_name_or_path: string; model_patch: string });
 
 describe('codemonkeys run: the configured pipeline on the example instances (scripted model, no sandbox)', () => {
   let setup: ScriptedSetup;
@@ -101,7 +115,9 @@ describe('codemonkeys run: the configured pipeline on the example instances (scr
   it('stores every stage, fuses the two localizations, logs the messages and stores rewards after each stage', async () => {
     await withStorage(database, async (storage) => {
       const [experiment] = await storage.listExperiments();
-      const { items: [runRecord] } = await storage.queryRuns({ experimentId: experiment!.id });
+      const {
+        items: [runRecord],
+      } = await storage.queryRuns({ experimentId: experiment!.id });
       const runId = runRecord!.id;
       for (const instance of setup.dataset.instances) {
         const stages = (await storage.queryStageResults({ runId, instanceId: instance.instanceId })).items;
@@ -136,7 +152,9 @@ describe('codemonkeys run: the configured pipeline on the example instances (scr
   it('labels every model call with experiment, run, instance, stage and sample', async () => {
     await withStorage(database, async (storage) => {
       const [experiment] = await storage.listExperiments();
-      const { items: [runRecord] } = await storage.queryRuns({ experimentId: experiment!.id });
+      const {
+        items: [runRecord],
+      } = await storage.queryRuns({ experimentId: experiment!.id });
       const calls = await allModelCalls(storage, runRecord!.id);
       expect(calls.length).toBe(requestsAfterFirst);
       for (const call of calls) {
@@ -153,7 +171,9 @@ describe('codemonkeys run: the configured pipeline on the example instances (scr
     const bodies = setup.server.requests.map((request) => request.rawBody);
     for (const instance of setup.dataset.instances) {
       for (const test of [...instance.failToPass, ...instance.passToPass]) expect(bodies.some((body) => body.includes(test.split('::').pop()!))).toBe(false);
-      const testLines = parseUnifiedDiff(instance.testPatch).flatMap((file) => file.hunks.flatMap((hunk) => hunk.lines.filter((line) => line.kind === 'added' && line.content.trim().length > 12)));
+      const testLines = parseUnifiedDiff(instance.testPatch).flatMap((file) =>
+        file.hunks.flatMap((hunk) => hunk.lines.filter((line) => line.kind === 'added' && line.content.trim().length > 12)),
+      );
       for (const line of testLines) expect(bodies.some((body) => body.includes(JSON.stringify(line.content).slice(1, -1)))).toBe(false);
     }
   });
@@ -201,7 +221,14 @@ describe('codemonkeys run: ablations, failures, budgets and code experiments', (
     const broken = { ...setup.dataset.instances[0]!, instanceId: 'codemonkeys-fixtures__textkit-99', baseCommit: 'f'.repeat(40) };
     const datasetFile = path.join(setup.directory, 'with-broken.jsonl');
     fs.writeFileSync(datasetFile, [...setup.dataset.instances.slice(0, 2), broken].map((instance) => JSON.stringify(toSweBenchRecord(instance))).join('\n') + '\n');
-    const config = setup.writeConfig('failing.json', { dataset: datasetFile, storage: `sqlite:${path.join(output, 'runs.db')}`, output, localizer: 'embedding', retries: 1, retryDelayMs: 10 });
+    const config = setup.writeConfig('failing.json', {
+      dataset: datasetFile,
+      storage: `sqlite:${path.join(output, 'runs.db')}`,
+      output,
+      localizer: 'embedding',
+      retries: 1,
+      retryDelayMs: 10,
+    });
     const result = await run(setup, config);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('codemonkeys-fixtures__textkit-99: attempt 1 failed');
@@ -286,7 +313,9 @@ export default defineExperiment({
     await withStorage(path.join(output, 'runs.db'), async (storage) => {
       const [experiment] = await storage.listExperiments();
       expect(experiment!.config).toMatchObject({ codeExperiment: { module, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
-      expect(experiment!.plugins.map((plugin) => plugin.name)).toEqual(expect.arrayContaining(['@codemonkeys/localizer-embedding', '@codemonkeys/generator-llm', '@codemonkeys/selector-vote']));
+      expect(experiment!.plugins.map((plugin) => plugin.name)).toEqual(
+        expect.arrayContaining(['@codemonkeys/localizer-embedding', '@codemonkeys/generator-llm', '@codemonkeys/selector-vote']),
+      );
       const runs = (await storage.queryRuns({ experimentId: experiment!.id })).items;
       expect(runs).toHaveLength(2);
       for (const runRecord of runs) {

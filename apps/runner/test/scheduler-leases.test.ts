@@ -25,7 +25,10 @@ const gate = (): Gate => {
 };
 
 /** A runtime whose experiment counts its calls per instance and may wait at a gate (a stage boundary after it). */
-function runtimeOn(storage: InMemorySequenceStorage, options: { calls: Map<string, number>; gates?: Map<string, Gate>; started?: (instanceId: string) => void }): ExperimentRuntime {
+function runtimeOn(
+  storage: InMemorySequenceStorage,
+  options: { calls: Map<string, number>; gates?: Map<string, Gate>; started?: (instanceId: string) => void },
+): ExperimentRuntime {
   const experiment: Experiment = {
     specificationVersion: 'v1',
     modelEndpoint: 'http://127.0.0.1:1/v1',
@@ -61,7 +64,20 @@ function runtimeOn(storage: InMemorySequenceStorage, options: { calls: Map<strin
 /** Another process, as the test plays it: finishes an instance in storage as the runner would. */
 async function finishElsewhere(storage: InMemorySequenceStorage, instanceId: string): Promise<void> {
   const now = new Date().toISOString();
-  await storage.putStageResults([{ runId: run.runId, instanceId, stage: 'select', sample: 0, status: 'ok', output: patchOf(instanceId), startedAt: now, finishedAt: now, durationMs: 0, metadata: { by: 'elsewhere' } }]);
+  await storage.putStageResults([
+    {
+      runId: run.runId,
+      instanceId,
+      stage: 'select',
+      sample: 0,
+      status: 'ok',
+      output: patchOf(instanceId),
+      startedAt: now,
+      finishedAt: now,
+      durationMs: 0,
+      metadata: { by: 'elsewhere' },
+    },
+  ]);
   await storage.putWorkState({ runId: run.runId, instanceId, key: instanceStateKey, state: { status: 'done', attempts: 1, by: 'elsewhere' }, updatedAt: now });
 }
 
@@ -69,7 +85,13 @@ const until = async (condition: () => boolean): Promise<void> => {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 2));
 };
 
-const schedule = (runtime: ExperimentRuntime, items: readonly string[], notices: string[], outcomes: InstanceOutcome[], settings: { holder: string; durationMs?: number; renewEveryMs?: number }) =>
+const schedule = (
+  runtime: ExperimentRuntime,
+  items: readonly string[],
+  notices: string[],
+  outcomes: InstanceOutcome[],
+  settings: { holder: string; durationMs?: number; renewEveryMs?: number },
+) =>
   scheduleInstances({
     runtime,
     items: workItemsOf([run], items),
@@ -84,13 +106,17 @@ const schedule = (runtime: ExperimentRuntime, items: readonly string[], notices:
     },
   });
 
-const statusOf = (outcomes: readonly InstanceOutcome[], instanceId: string): string[] => outcomes.filter((outcome) => outcome.instanceId === instanceId).map((outcome) => outcome.status);
+const statusOf = (outcomes: readonly InstanceOutcome[], instanceId: string): string[] =>
+  outcomes.filter((outcome) => outcome.instanceId === instanceId).map((outcome) => outcome.status);
 
 describe('the scheduler takes a lease per (run, instance)', () => {
   it('two schedulers on one store work each instance once: one reports it done, the other reused', async () => {
     const storage = createInMemorySequenceStorage();
     const calls = new Map<string, number>();
-    const [a, b] = [{ notices: [] as string[], outcomes: [] as InstanceOutcome[] }, { notices: [] as string[], outcomes: [] as InstanceOutcome[] }];
+    const [a, b] = [
+      { notices: [] as string[], outcomes: [] as InstanceOutcome[] },
+      { notices: [] as string[], outcomes: [] as InstanceOutcome[] },
+    ];
     await Promise.all([
       schedule(runtimeOn(storage, { calls }), instanceIds, a.notices, a.outcomes, { holder: 'a' }),
       schedule(runtimeOn(storage, { calls }), instanceIds, b.notices, b.outcomes, { holder: 'b' }),
@@ -120,7 +146,10 @@ describe('the scheduler takes a lease per (run, instance)', () => {
     await finishElsewhere(storage, 'i1');
     if (other.status === 'acquired') await storage.leases.release(other.lease);
     const final = await scheduled;
-    expect(final.map((outcome) => [outcome.instanceId, outcome.status])).toEqual([['i1', 'reused'], ['i2', 'done']]);
+    expect(final.map((outcome) => [outcome.instanceId, outcome.status])).toEqual([
+      ['i1', 'reused'],
+      ['i2', 'done'],
+    ]);
     expect(calls.get('i1')).toBeUndefined();
     expect((await storage.getWorkState(run.runId, 'i1', instanceStateKey))?.state).toMatchObject({ by: 'elsewhere' });
   });
@@ -151,7 +180,11 @@ describe('the scheduler takes a lease per (run, instance)', () => {
     const started = new Set<string>();
     const notices: string[] = [];
     const outcomes: InstanceOutcome[] = [];
-    const scheduled = schedule(runtimeOn(storage, { calls, gates, started: (instanceId) => started.add(instanceId) }), ['i1'], notices, outcomes, { holder: 'stalled-process', durationMs: 1_000, renewEveryMs: 5 });
+    const scheduled = schedule(runtimeOn(storage, { calls, gates, started: (instanceId) => started.add(instanceId) }), ['i1'], notices, outcomes, {
+      holder: 'stalled-process',
+      durationMs: 1_000,
+      renewEveryMs: 5,
+    });
     await until(() => started.has('i1'));
     // This process stalls past its lease (by the lease clock); another takes the instance over.
     clock.now += 1_000;
@@ -174,7 +207,17 @@ describe('the scheduler takes a lease per (run, instance)', () => {
   it('without leases, two schedulers on one store both work every instance (the defect leases remove)', async () => {
     const storage = createInMemorySequenceStorage();
     const calls = new Map<string, number>();
-    const unleased = () => scheduleInstances({ runtime: runtimeOn(storage, { calls }), items: workItemsOf([run], instanceIds), concurrency: 2, retries: 0, retryDelayMs: 1, control: createRunControl(), leases: false, onNotice: () => undefined });
+    const unleased = () =>
+      scheduleInstances({
+        runtime: runtimeOn(storage, { calls }),
+        items: workItemsOf([run], instanceIds),
+        concurrency: 2,
+        retries: 0,
+        retryDelayMs: 1,
+        control: createRunControl(),
+        leases: false,
+        onNotice: () => undefined,
+      });
     const outcomes = await Promise.all([unleased(), unleased()]);
     expect([...calls.values()]).toEqual(instanceIds.map(() => 2));
     expect(outcomes.flat().map((outcome) => outcome.status)).toEqual(outcomes.flat().map(() => 'done'));

@@ -15,7 +15,11 @@ import { distance } from 'fastest-levenshtein';
 import { locateBlock } from '../src/index';
 
 const sourceFiles = ['argparse.py', 'typing.py', 'inspect.py', 'tarfile.py', 'email/_header_value_parser.py'];
-const libraryDirectory = fs.readdirSync('/usr/lib').filter((name) => /^python3\.\d+$/.test(name)).sort().at(-1);
+const libraryDirectory = fs
+  .readdirSync('/usr/lib')
+  .filter((name) => /^python3\.\d+$/.test(name))
+  .sort()
+  .at(-1);
 if (!libraryDirectory) throw new Error('No /usr/lib/python3.X found: the benchmark reads real Python sources from there (apt-get install python3).');
 const files = sourceFiles.map((name) => fs.readFileSync(path.join('/usr/lib', libraryDirectory, name), 'utf8').split('\n'));
 const settings = { fuzzyThreshold: 0.8, minimumMatchingLineShare: 0.5 };
@@ -53,7 +57,11 @@ for (const file of files) {
     // One typo: three letters of one line reversed (a line where that changes something).
     const typoLine = exact.findIndex((line) => /([a-z])(?!\1)[a-z]([a-z])/.test(line) && line.trim().length > 12);
     if (typoLine < 0) continue;
-    const typo = exact.map((line, index) => (index === typoLine ? line.replace(/([a-z])([a-z])([a-z])/, (word, first: string, middle: string, last: string) => (first === last ? word : `${last}${middle}${first}`)) : line));
+    const typo = exact.map((line, index) =>
+      index === typoLine
+        ? line.replace(/([a-z])([a-z])([a-z])/, (word, first: string, middle: string, last: string) => (first === last ? word : `${last}${middle}${first}`))
+        : line,
+    );
     if (typo[typoLine] === exact[typoLine]) continue;
     // Blank lines at the edges are not searched for: the block starts at its first non-blank line.
     let leading = 0;
@@ -99,27 +107,37 @@ function time(label: string, rounds: number, body: () => Tally): { label: string
 }
 
 function tallyOf(outcomes: ReadonlyArray<'right' | 'wrong' | 'refused'>): Tally {
-  return { right: outcomes.filter((outcome) => outcome === 'right').length, wrong: outcomes.filter((outcome) => outcome === 'wrong').length, refused: outcomes.filter((outcome) => outcome === 'refused').length };
+  return {
+    right: outcomes.filter((outcome) => outcome === 'right').length,
+    wrong: outcomes.filter((outcome) => outcome === 'wrong').length,
+    refused: outcomes.filter((outcome) => outcome === 'refused').length,
+  };
 }
 const joinedFiles = new Map(files.map((file) => [file, file.join('\n')]));
 
 const exactMatcher = time('exact: locateBlock', 5, () =>
-  tallyOf(cases.map((entry) => {
-    const match = locateBlock(entry.file, entry.exact, ['pass'], settings);
-    return !match.found ? 'refused' : match.start === entry.rawStart ? 'right' : 'wrong';
-  })),
+  tallyOf(
+    cases.map((entry) => {
+      const match = locateBlock(entry.file, entry.exact, ['pass'], settings);
+      return !match.found ? 'refused' : match.start === entry.rawStart ? 'right' : 'wrong';
+    }),
+  ),
 );
 // Only finds the text (no line numbers, no ambiguity check): the floor of an exact search.
 const exactBaseline = time('exact: String.indexOf (baseline)', 5, () =>
-  tallyOf(cases.map((entry) => {
-    return joinedFiles.get(entry.file)!.indexOf(entry.exactText) < 0 ? 'refused' : 'right';
-  })),
+  tallyOf(
+    cases.map((entry) => {
+      return joinedFiles.get(entry.file)!.indexOf(entry.exactText) < 0 ? 'refused' : 'right';
+    }),
+  ),
 );
 const fuzzyMatcher = time('typo: locateBlock', 3, () =>
-  tallyOf(cases.map((entry) => {
-    const match = locateBlock(entry.file, entry.typo, ['pass'], settings);
-    return !match.found ? 'refused' : match.method === 'fuzzy' && match.start === entry.start ? 'right' : 'wrong';
-  })),
+  tallyOf(
+    cases.map((entry) => {
+      const match = locateBlock(entry.file, entry.typo, ['pass'], settings);
+      return !match.found ? 'refused' : match.method === 'fuzzy' && match.start === entry.start ? 'right' : 'wrong';
+    }),
+  ),
 );
 const fuzzyBaseline = time('typo: naive window scan (baseline)', 1, () =>
   tallyOf(cases.map((entry) => (naiveFuzzy(entry.file, entry.typo).start + entry.typo.findIndex((line) => line.trim() !== '') === entry.start ? 'right' : 'wrong'))),
@@ -128,7 +146,11 @@ const fuzzyBaseline = time('typo: naive window scan (baseline)', 1, () =>
 const rows = [exactMatcher, exactBaseline, fuzzyMatcher, fuzzyBaseline];
 console.log(`${cases.length} blocks of ${blockLines} lines in ${files.length} files (${files.reduce((sum, file) => sum + file.length, 0)} lines) of ${libraryDirectory}`);
 for (const row of rows) {
-  console.log(`${row.label.padEnd(38)} ${row.msPerBlock.toFixed(3).padStart(9)} ms/block   right place ${row.tally.right}, wrong place ${row.tally.wrong}, no match ${row.tally.refused}`);
+  console.log(
+    `${row.label.padEnd(38)} ${row.msPerBlock.toFixed(3).padStart(9)} ms/block   right place ${row.tally.right}, wrong place ${row.tally.wrong}, no match ${row.tally.refused}`,
+  );
 }
 console.log(`exact matcher / indexOf baseline:      ${(exactMatcher.msPerBlock / exactBaseline.msPerBlock).toFixed(2)}x the time`);
-console.log(`fuzzy matcher / naive fuzzy baseline:  ${(fuzzyMatcher.msPerBlock / fuzzyBaseline.msPerBlock).toFixed(3)}x the time (${(fuzzyBaseline.msPerBlock / fuzzyMatcher.msPerBlock).toFixed(1)}x faster)`);
+console.log(
+  `fuzzy matcher / naive fuzzy baseline:  ${(fuzzyMatcher.msPerBlock / fuzzyBaseline.msPerBlock).toFixed(3)}x the time (${(fuzzyBaseline.msPerBlock / fuzzyMatcher.msPerBlock).toFixed(1)}x faster)`,
+);

@@ -16,7 +16,9 @@ const openings = {
 
 /** The edit format a question asks for: its instructions (task prompts) or its name (the editing machine's start). */
 const formatAskedIn = (question: string): EditFormat | undefined =>
-  (['search-replace', 'unified-diff'] as const).find((format) => question.includes(editFormatInstructions(format)) || question.includes(`give the edit as ${editFormatName(format)}`));
+  (['search-replace', 'unified-diff'] as const).find(
+    (format) => question.includes(editFormatInstructions(format)) || question.includes(`give the edit as ${editFormatName(format)}`),
+  );
 
 /** A unified diff written in the edit format asked for: one SEARCH/REPLACE block per hunk, or the diff in a ```diff block. */
 function editOf(diff: string, format: EditFormat): string {

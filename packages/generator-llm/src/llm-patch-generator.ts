@@ -1,5 +1,17 @@
 import { createHash } from 'node:crypto';
-import { LocalizationResultSchema, SchemaValidationError, normalizeRepositoryPath, withCallLabels, type CandidateInput, type Failure, type GeneratedTest, type LocalizationResult, type PatchGeneratorV1_1, type PluginContextV1_1, type Workspace } from '@codemonkeys/protocol';
+import {
+  LocalizationResultSchema,
+  SchemaValidationError,
+  normalizeRepositoryPath,
+  withCallLabels,
+  type CandidateInput,
+  type Failure,
+  type GeneratedTest,
+  type LocalizationResult,
+  type PatchGeneratorV1_1,
+  type PluginContextV1_1,
+  type Workspace,
+} from '@codemonkeys/protocol';
 import pMap from 'p-map';
 import { SharedFirstAnswers } from './conversation/shared-first-answers';
 import { createPristineTrackingCopy } from './edits/pristine-tracking-copy';
@@ -47,7 +59,9 @@ function generatedTestOf(result: SampleResult, test: { path: string; command: st
       source: result.test.source,
       ...(result.test.testingFinalState ? { testingFinalState: result.test.testingFinalState } : {}),
       // What the generator saw when it ran the test (exit 2 = not fixed, 0 = fixed); absent without a sandbox.
-      ...(original ? { reproducesOnOriginal: original.verdict === 'not-fixed', original: { exitCode: original.exitCode, verdict: original.verdict, output: original.output } } : {}),
+      ...(original
+        ? { reproducesOnOriginal: original.verdict === 'not-fixed', original: { exitCode: original.exitCode, verdict: original.verdict, output: original.output } }
+        : {}),
       ...(edited ? { edited: { exitCode: edited.exitCode, verdict: edited.verdict, output: edited.output } } : {}),
     },
   };
@@ -78,7 +92,11 @@ export function createLlmPatchGenerator(options: LlmGeneratorOptions, context: P
     async run(localizationInput: LocalizationResult, instanceId: string): Promise<CandidateInput[]> {
       const parsedLocalization = LocalizationResultSchema.safeParse(localizationInput);
       if (!parsedLocalization.success) {
-        throw new SchemaValidationError({ subject: `The localization given to @codemonkeys/generator-llm for ${instanceId}`, error: parsedLocalization.error, hint: 'Pass the LocalizationResult a localizer returned.' });
+        throw new SchemaValidationError({
+          subject: `The localization given to @codemonkeys/generator-llm for ${instanceId}`,
+          error: parsedLocalization.error,
+          hint: 'Pass the LocalizationResult a localizer returned.',
+        });
       }
       const localization = parsedLocalization.data;
       const task = await context.task(instanceId);
@@ -132,7 +150,13 @@ export function createLlmPatchGenerator(options: LlmGeneratorOptions, context: P
           // A sample that obtained no answer (the endpoint failed after its retries, the budget was spent)
           // is not a result: it is not saved as finished, so a resumed run asks again.
           if (infrastructureFailureOf(result) === undefined) await store.saveFinished(result);
-          context.logger.info('generator-llm: sample finished', { instanceId, sample: sampleIndex, status: result.status, finalState: result.finalState, calls: result.totals.calls });
+          context.logger.info('generator-llm: sample finished', {
+            instanceId,
+            sample: sampleIndex,
+            status: result.status,
+            finalState: result.finalState,
+            calls: result.totals.calls,
+          });
           return result;
         } finally {
           await copy.dispose();
@@ -140,7 +164,10 @@ export function createLlmPatchGenerator(options: LlmGeneratorOptions, context: P
       };
 
       const indices = Array.from({ length: options.samples }, (_, index) => index);
-      const results = await pMap(indices, (sampleIndex) => withCallLabels({ sample: sampleIndex }, () => runSample(sampleIndex)), { concurrency: options.concurrency, signal: context.signal });
+      const results = await pMap(indices, (sampleIndex) => withCallLabels({ sample: sampleIndex }, () => runSample(sampleIndex)), {
+        concurrency: options.concurrency,
+        signal: context.signal,
+      });
 
       return results.map((result): CandidateInput => {
         const generatedTest = options.tests === 'none' ? undefined : generatedTestOf(result, test);
@@ -177,7 +204,13 @@ export function createLlmPatchGenerator(options: LlmGeneratorOptions, context: P
         };
         const infrastructure = infrastructureFailureOf(result);
         if (infrastructure) return { patch, messages: result.messages, status: 'failed', failure: infrastructure };
-        if (result.finalState === 'unparseable') return { patch, messages: result.messages, status: 'unparseable', failure: { reason: 'unparseable', message: result.failure?.message ?? 'no usable answer after the re-asks' } };
+        if (result.finalState === 'unparseable')
+          return {
+            patch,
+            messages: result.messages,
+            status: 'unparseable',
+            failure: { reason: 'unparseable', message: result.failure?.message ?? 'no usable answer after the re-asks' },
+          };
         return { patch, messages: result.messages, status: 'ok' };
       });
     },

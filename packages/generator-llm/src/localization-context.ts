@@ -14,7 +14,11 @@ export interface LocalizationContext {
  * The code a localization chose, as prompt text: a string result is used as it is (core's renderer made
  * it), pointers are rendered by core's `renderContext` from the base commit within the token budget.
  */
-export async function localizationContext(localization: LocalizationResult, workspace: Workspace, options: { tokenBudget?: number; countTokens: TokenCounter }): Promise<LocalizationContext> {
+export async function localizationContext(
+  localization: LocalizationResult,
+  workspace: Workspace,
+  options: { tokenBudget?: number; countTokens: TokenCounter },
+): Promise<LocalizationContext> {
   if (typeof localization.content === 'string') return { text: localization.content, omittedPointers: 0, missingFiles: [], tokens: options.countTokens(localization.content) };
   const rendered = await renderContext(localization.content, {
     readFile: async (path) => ((await workspace.fileExists(path).catch(() => false)) ? workspace.readFile(path) : undefined),

@@ -49,11 +49,18 @@ describe('locateBlock', () => {
     const match = found(locateBlock(counter, search, replace, settings));
     expect(match.method).toBe('whitespace');
     expect([match.start, match.end]).toEqual([6, 9]);
-    expect(match.replacement).toEqual(['    def add(self, text):', '        """Count the punctuation of ``text``."""', '        text = text or ""', '        for character in text:']);
+    expect(match.replacement).toEqual([
+      '    def add(self, text):',
+      '        """Count the punctuation of ``text``."""',
+      '        text = text or ""',
+      '        for character in text:',
+    ]);
   });
 
   it('ignores blank lines at the edges of SEARCH, trailing spaces and doubled spaces inside lines', () => {
-    const match = found(locateBlock(counter, ['', '    def __init__(self):   ', '        self.counts  =  {}', ''], ['', '    def __init__(self):', '        self.counts = dict()', ''], settings));
+    const match = found(
+      locateBlock(counter, ['', '    def __init__(self):   ', '        self.counts  =  {}', ''], ['', '    def __init__(self):', '        self.counts = dict()', ''], settings),
+    );
     expect(match).toMatchObject({ method: 'whitespace', start: 3, end: 5 });
     // The unchanged line is taken from the file as it is; only the changed one comes from REPLACE.
     expect(match.replacement).toEqual(['    def __init__(self):', '        self.counts = dict()']);
@@ -67,7 +74,12 @@ describe('locateBlock', () => {
     expect([match.start, match.end]).toEqual([6, 10]);
     expect(match.similarity).toBeGreaterThanOrEqual(0.8);
     expect(match.similarity).toBeLessThan(1);
-    expect(match.replacement).toEqual(['    def add(self, text):', '        """Count the punctuation of ``text``."""', '        for character in str(text):', '            if character in PUNCTUATION:']);
+    expect(match.replacement).toEqual([
+      '    def add(self, text):',
+      '        """Count the punctuation of ``text``."""',
+      '        for character in str(text):',
+      '            if character in PUNCTUATION:',
+    ]);
   });
 
   it('refuses a fuzzy match with too few identical lines, or too little similarity', () => {
@@ -89,7 +101,14 @@ describe('locateBlock', () => {
   });
 
   it('removes the line numbers the model copied from the shown code', () => {
-    const match = found(locateBlock(counter, [' 9 |         for character in text:', '10 |             if character in PUNCTUATION:'], [' 9 |         for character in sorted(text):', '10 |             if character in PUNCTUATION:'], settings));
+    const match = found(
+      locateBlock(
+        counter,
+        [' 9 |         for character in text:', '10 |             if character in PUNCTUATION:'],
+        [' 9 |         for character in sorted(text):', '10 |             if character in PUNCTUATION:'],
+        settings,
+      ),
+    );
     expect(match).toMatchObject({ method: 'exact', start: 8, end: 10, lineNumbersStripped: true });
     expect(match.replacement).toEqual(['        for character in sorted(text):', '            if character in PUNCTUATION:']);
   });
@@ -112,7 +131,11 @@ describe('planEdits on an in-memory repository', () => {
   });
 
   it('keeps Windows line breaks of the file', async () => {
-    const plan = await planEdits(workspace, [{ index: 0, path: 'pkg/windows.py', search: 'def g():\n    return 2\n', replace: 'def g():\n    value = 2\n    return value\n' }], settings);
+    const plan = await planEdits(
+      workspace,
+      [{ index: 0, path: 'pkg/windows.py', search: 'def g():\n    return 2\n', replace: 'def g():\n    value = 2\n    return value\n' }],
+      settings,
+    );
     expect(plan.refusals).toEqual([]);
     expect(plan.files.get('pkg/windows.py')).toBe('def f():\r\n    return 1\r\n\r\ndef g():\r\n    value = 2\r\n    return value\r\n');
   });

@@ -18,7 +18,10 @@ function demoHandler(demo: PluginDemo, instance: DemoInstanceScript): LoopbackHa
     const answer = demo.answer({
       messages: request.messages as DemoAnswerRequest['messages'],
       lastUserMessage: request.lastUserMessage ?? '',
-      prompt: request.messages.filter((message) => message.role !== 'assistant').map((message) => message.content).join('\n'),
+      prompt: request.messages
+        .filter((message) => message.role !== 'assistant')
+        .map((message) => message.content)
+        .join('\n'),
       parameters,
       instance,
     });
@@ -27,7 +30,14 @@ function demoHandler(demo: PluginDemo, instance: DemoInstanceScript): LoopbackHa
 }
 
 /** Exits 2 on the original code (repeated spaces make empty words) and 0 once fixed. */
-const reproductionTest = ['import sys', 'from textkit.words import count_words', '', 'count = count_words("the  quick   brown fox")', 'print(f"count = {count}, expected 4")', 'sys.exit(0 if count == 4 else 2)'].join('\n');
+const reproductionTest = [
+  'import sys',
+  'from textkit.words import count_words',
+  '',
+  'count = count_words("the  quick   brown fox")',
+  'print(f"count = {count}, expected 4")',
+  'sys.exit(0 if count == 4 else 2)',
+].join('\n');
 
 const metadataOf = (patch: Patch) => patch.metadata as { status: string; finalState: string; attempts: { editing: number; testing?: number }; refusedAnswers: unknown[] };
 

@@ -11,7 +11,10 @@ function demoHandler(demo: PluginDemo, instance: DemoInstanceScript): LoopbackHa
     const answer = demo.answer({
       messages: request.messages as DemoAnswerRequest['messages'],
       lastUserMessage: request.lastUserMessage ?? '',
-      prompt: request.messages.filter((message) => message.role !== 'assistant').map((message) => message.content).join('\n'),
+      prompt: request.messages
+        .filter((message) => message.role !== 'assistant')
+        .map((message) => message.content)
+        .join('\n'),
       parameters,
       instance,
     });
@@ -65,7 +68,10 @@ describe("generator-llm's demo answers its own current prompts", () => {
 
   it('claims no request whose system message is not generator-llm’s', () => {
     const answer = llmGeneratorPlugin.demo!.answer({
-      messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Fix it with SEARCH/REPLACE blocks. <test>' }],
+      messages: [
+        { role: 'system', content: 'You are a helpful assistant.' },
+        { role: 'user', content: 'Fix it with SEARCH/REPLACE blocks. <test>' },
+      ],
       lastUserMessage: 'Fix it with SEARCH/REPLACE blocks. <test>',
       prompt: '',
       parameters: {},

@@ -75,11 +75,20 @@ describeWhenAvailable('iterative generation in Docker on the fixture repository'
   it('writes a reproducing test, makes a wrong edit, sees it fail, fixes it, and ends with a candidate SWE-bench resolves', async () => {
     harness.server.setHandler(
       scriptedConversations({
-        test: [testBlock(wordCountTest), whenFeedback(['exit code 2: the issue is not fixed', 'expected 4'], 'The test fails on the original code for the reason in the issue.\n<done>')],
+        test: [
+          testBlock(wordCountTest),
+          whenFeedback(['exit code 2: the issue is not fixed', 'expected 4'], 'The test fails on the original code for the reason in the issue.\n<done>'),
+        ],
         editing: [
           whenFeedback(['This reproduction test was written for the issue', 'exit code 2'], wrongEdit),
-          whenFeedback(['On the edited code (exit code 2: the issue is not fixed)', lineBreakFailure], `Line breaks are still not separators. Split on any whitespace instead.\n\n${wordCountExact}`),
-          whenFeedback(['On the edited code (exit code 0: the issue is fixed)', '-    return text.split(WORD_SEPARATOR)\n+    return text.split()'], 'Exit 2 before, 0 after: fixed.\n<done>'),
+          whenFeedback(
+            ['On the edited code (exit code 2: the issue is not fixed)', lineBreakFailure],
+            `Line breaks are still not separators. Split on any whitespace instead.\n\n${wordCountExact}`,
+          ),
+          whenFeedback(
+            ['On the edited code (exit code 0: the issue is fixed)', '-    return text.split(WORD_SEPARATOR)\n+    return text.split()'],
+            'Exit 2 before, 0 after: fixed.\n<done>',
+          ),
         ],
       }),
     );
@@ -98,7 +107,13 @@ describeWhenAvailable('iterative generation in Docker on the fixture repository'
     // The test comes back with what it did on the original and the edited code.
     expect(patch!.tests).toHaveLength(1);
     expect(patch!.tests![0]).toMatchObject({ path: 'reproduce_issue.py', command: 'python3 reproduce_issue.py', content: wordCountTest });
-    expect(patch!.tests![0]!.metadata).toMatchObject({ source: 'independent', testingFinalState: 'done', reproducesOnOriginal: true, original: { exitCode: 2 }, edited: { exitCode: 0 } });
+    expect(patch!.tests![0]!.metadata).toMatchObject({
+      source: 'independent',
+      testingFinalState: 'done',
+      reproducesOnOriginal: true,
+      original: { exitCode: 2 },
+      edited: { exitCode: 0 },
+    });
     // Both conversations are returned: testing (4 messages: system, ask, test, feedback... done) then editing.
     expect(messages.filter((message) => message.role === 'assistant')).toHaveLength(5);
     expect(messages.some((message) => message.content.includes(lineBreakFailure))).toBe(true);
@@ -109,7 +124,10 @@ describeWhenAvailable('iterative generation in Docker on the fixture repository'
       scriptedConversations({
         combined: [
           `${testBlock(weakTest)}\n${wordCountExact}`,
-          whenFeedback(['The test on the original code (exit code 0: the issue is fixed)'], `The test passes on the original code, so it shows nothing. A better one:\n${testBlock(wordCountTest)}`),
+          whenFeedback(
+            ['The test on the original code (exit code 0: the issue is fixed)'],
+            `The test passes on the original code, so it shows nothing. A better one:\n${testBlock(wordCountTest)}`,
+          ),
           whenFeedback(['The test on the original code (exit code 2', 'On the edited code (exit code 0'], '<done>'),
         ],
       }),
@@ -195,14 +213,29 @@ describeWhenAvailable('iterative generation in Docker on the fixture repository'
     const noFix = harness.fixture.candidates(instance.instanceId).find((candidate) => candidate.name === 'no-fix')!.diff;
     for (const tests of ['independent', 'combined'] as const) {
       harness.reset();
-      harness.server.setHandler(scriptedConversations(tests === 'combined' ? { combined: [`${testBlock(wordCountTest)}\n${wordCountExact}`] } : { edit: [wordCountExact], test: [testBlock(wordCountTest)] }));
+      harness.server.setHandler(
+        scriptedConversations(
+          tests === 'combined' ? { combined: [`${testBlock(wordCountTest)}\n${wordCountExact}`] } : { edit: [wordCountExact], test: [testBlock(wordCountTest)] },
+        ),
+      );
       const { patches } = await harness.generate({ tests });
       const [test] = patches[0]!.tests!;
-      expect(test!.metadata, tests).toMatchObject({ source: tests, reproducesOnOriginal: true, original: { exitCode: 2, verdict: 'not-fixed' }, edited: { exitCode: 0, verdict: 'fixed' } });
+      expect(test!.metadata, tests).toMatchObject({
+        source: tests,
+        reproducesOnOriginal: true,
+        original: { exitCode: 2, verdict: 'not-fixed' },
+        edited: { exitCode: 0, verdict: 'fixed' },
+      });
       // Run by core's test matrix, as selectors will: 2 on the original and on a candidate that fixes nothing, 0 with the gold patch.
       const matrix = await runTestMatrix({ sandbox, tests: [test!], diffs: [instance.patch, noFix, patches[0]!.diff] });
-      expect(matrix.original!.map((cell) => cell.outcome), tests).toEqual(['not-fixed']);
-      expect(matrix.cells[0]!.map((cell) => cell.outcome), tests).toEqual(['fixed', 'not-fixed', 'fixed']);
+      expect(
+        matrix.original!.map((cell) => cell.outcome),
+        tests,
+      ).toEqual(['not-fixed']);
+      expect(
+        matrix.cells[0]!.map((cell) => cell.outcome),
+        tests,
+      ).toEqual(['fixed', 'not-fixed', 'fixed']);
     }
   }, 300_000);
 

@@ -79,7 +79,20 @@ describe('applying answers to the fixture repository', () => {
   });
 
   it('reads a unified diff with wrong hunk counts and applies it hunk by hunk', async () => {
-    const answer = ['Use split() without an argument.', '```diff', '--- a/textkit/words.py', '+++ b/textkit/words.py', '@@ -3,3 +3,2 @@', '-WORD_SEPARATOR = " "', '-', ' ', '@@ -8,1 +7,1 @@', '-    return text.split(WORD_SEPARATOR)', '+    return text.split()', '```'].join('\n');
+    const answer = [
+      'Use split() without an argument.',
+      '```diff',
+      '--- a/textkit/words.py',
+      '+++ b/textkit/words.py',
+      '@@ -3,3 +3,2 @@',
+      '-WORD_SEPARATOR = " "',
+      '-',
+      ' ',
+      '@@ -8,1 +7,1 @@',
+      '-    return text.split(WORD_SEPARATOR)',
+      '+    return text.split()',
+      '```',
+    ].join('\n');
     harness.server.setHandler(scriptedConversations({ edit: [answer] }));
     const { patches } = await harness.generate({ editFormat: 'unified-diff' });
     expect(patches[0]!.diff).toBe(harness.fixture.instance('word-count').patch);
@@ -87,7 +100,16 @@ describe('applying answers to the fixture repository', () => {
   });
 
   it('deletes a file when a unified diff sends it to /dev/null', async () => {
-    const answer = ['```diff', '--- a/textkit/case.py', '+++ /dev/null', '@@ -1,3 +0,0 @@', '-"""Changing the case of words."""', '-', '-SMALL_WORDS = frozenset({"a", "an", "and", "of", "the", "to"})', '```'].join('\n');
+    const answer = [
+      '```diff',
+      '--- a/textkit/case.py',
+      '+++ /dev/null',
+      '@@ -1,3 +0,0 @@',
+      '-"""Changing the case of words."""',
+      '-',
+      '-SMALL_WORDS = frozenset({"a", "an", "and", "of", "the", "to"})',
+      '```',
+    ].join('\n');
     harness.server.setHandler(scriptedConversations({ edit: [answer] }));
     const { patches } = await harness.generate({ editFormat: 'unified-diff' });
     expect(patches[0]!.diff).toMatch(/^diff --git a\/textkit\/case.py b\/textkit\/case.py\ndeleted file mode 100644\n/);
@@ -112,7 +134,9 @@ describe('applying answers to the fixture repository', () => {
   });
 
   it('records an edit that changes nothing as a no-op with an empty diff', async () => {
-    harness.server.setHandler(scriptedConversations({ edit: [fenced(block('textkit/words.py', ['    return text.split(WORD_SEPARATOR)'], ['    return text.split(WORD_SEPARATOR)']))] }));
+    harness.server.setHandler(
+      scriptedConversations({ edit: [fenced(block('textkit/words.py', ['    return text.split(WORD_SEPARATOR)'], ['    return text.split(WORD_SEPARATOR)']))] }),
+    );
     const { patches } = await harness.generate({});
     expect(patches[0]!.diff).toBe('');
     expect(metadataOf(patches[0]!)).toMatchObject({ status: 'no-op', finalState: 'answered', refusedAnswers: [] });
@@ -239,7 +263,7 @@ describe('samples', () => {
     expect(inputTokens).toBe(record.usage.inputTokens);
   });
 
-  it('returns one patch per sample in order, the messages of all samples, and each patch\'s range of them', async () => {
+  it("returns one patch per sample in order, the messages of all samples, and each patch's range of them", async () => {
     harness.server.setHandler(scriptedConversations({ edit: [wordCountExact, 'nothing', 'still nothing'] }));
     const { patches, messages } = await harness.generate({ samples: 2, concurrency: 1 });
     expect(patches.map((patch) => metadataOf(patch).messages)).toEqual([
@@ -304,7 +328,11 @@ describe('reproduction tests', () => {
 
 describe('prompts and context', () => {
   it('shows the issue and the localized code with line numbers, and no gold data', async () => {
-    harness.server.setHandler(scriptedConversations({ combined: [`${testBlock(wordCountTest)}\n${fenced(block('textkit/words.py', ['    return text.split(WORD_SEPARATOR)'], ['    return text.split()']))}`] }));
+    harness.server.setHandler(
+      scriptedConversations({
+        combined: [`${testBlock(wordCountTest)}\n${fenced(block('textkit/words.py', ['    return text.split(WORD_SEPARATOR)'], ['    return text.split()']))}`],
+      }),
+    );
     await harness.generate({ tests: 'combined' }, { instance: 'sentence-stats' });
     const instance = harness.fixture.instance('sentence-stats');
     const prompt = harness.chats()[0]!.lastUserMessage!;
@@ -314,7 +342,10 @@ describe('prompts and context', () => {
     expect(prompt).not.toContain(instance.hintsText.trim());
     const needles = await goldNeedlesOf(instance, await harness.context.workspace(instance.instanceId));
     expect(needles.length).toBeGreaterThan(0);
-    const sent = harness.chats().map((request) => request.rawBody).join('\n');
+    const sent = harness
+      .chats()
+      .map((request) => request.rawBody)
+      .join('\n');
     for (const needle of needles) expect(sent).not.toContain(needle);
   });
 

@@ -51,7 +51,9 @@ it('states the exit-code contract and the answer format of tests wherever a test
     expect(prompt).toContain('between <test> and </test>');
     expect(prompt).toContain('`python3 t.py`');
   }
-  expect(combinedTaskPrompt({ issue: 'I', code: 'C', testCommand: 'python3 t.py', editFormat: 'search-replace' })).toContain('The test must exit with 2 on the code as it is now and with 0 once your edit is applied.');
+  expect(combinedTaskPrompt({ issue: 'I', code: 'C', testCommand: 'python3 t.py', editFormat: 'search-replace' })).toContain(
+    'The test must exit with 2 on the code as it is now and with 0 once your edit is applied.',
+  );
 });
 
 it('leaves hints out unless asked for, and says when no code was selected', () => {
@@ -62,7 +64,12 @@ it('leaves hints out unless asked for, and says when no code was selected', () =
 });
 
 it('describes itself with the name and version of its package.json, as a v1.1 generator loaded as "llm"', () => {
-  const manifest = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string; peerDependencies: Record<string, string>; dependencies: Record<string, string> };
+  const manifest = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    name: string;
+    version: string;
+    peerDependencies: Record<string, string>;
+    dependencies: Record<string, string>;
+  };
   expect(llmGeneratorPlugin.meta).toEqual({ name: manifest.name, version: manifest.version });
   expect(packageMeta).toEqual(llmGeneratorPlugin.meta);
   expect(llmGeneratorDefault).toBe(llmGeneratorPlugin);

@@ -44,7 +44,21 @@ describe('parseSearchReplaceBlocks', () => {
   });
 
   it('accepts Windows line breaks, the path on the SEARCH line, short markers and a path on the fence opener', () => {
-    const answer = ['<<<< SEARCH textkit/a.py', 'one', '==========', 'two', '>>>> REPLACE', '', '```python textkit/b.py', '<<<<<<< SEARCH', 'three', '=======', 'four', '>>>>>>> REPLACE', '```'].join('\r\n');
+    const answer = [
+      '<<<< SEARCH textkit/a.py',
+      'one',
+      '==========',
+      'two',
+      '>>>> REPLACE',
+      '',
+      '```python textkit/b.py',
+      '<<<<<<< SEARCH',
+      'three',
+      '=======',
+      'four',
+      '>>>>>>> REPLACE',
+      '```',
+    ].join('\r\n');
     const { edits, problems } = parseSearchReplaceBlocks(answer);
     expect(problems).toEqual([]);
     expect(edits.map((edit) => [edit.path, edit.search, edit.replace])).toEqual([
@@ -54,7 +68,28 @@ describe('parseSearchReplaceBlocks', () => {
   });
 
   it('gives a block that directly follows another one (same fence or a new one) the previous path', () => {
-    const answer = ['textkit/a.py', '```python', '<<<<<<< SEARCH', 'one', '=======', 'two', '>>>>>>> REPLACE', '<<<<<<< SEARCH', 'three', '=======', 'four', '>>>>>>> REPLACE', '```', '```python', '<<<<<<< SEARCH', 'five', '=======', 'six', '>>>>>>> REPLACE', '```'].join('\n');
+    const answer = [
+      'textkit/a.py',
+      '```python',
+      '<<<<<<< SEARCH',
+      'one',
+      '=======',
+      'two',
+      '>>>>>>> REPLACE',
+      '<<<<<<< SEARCH',
+      'three',
+      '=======',
+      'four',
+      '>>>>>>> REPLACE',
+      '```',
+      '```python',
+      '<<<<<<< SEARCH',
+      'five',
+      '=======',
+      'six',
+      '>>>>>>> REPLACE',
+      '```',
+    ].join('\n');
     const { edits, problems } = parseSearchReplaceBlocks(answer);
     expect(problems).toEqual([]);
     expect(edits.map((edit) => edit.path)).toEqual(['textkit/a.py', 'textkit/a.py', 'textkit/a.py']);
@@ -63,7 +98,26 @@ describe('parseSearchReplaceBlocks', () => {
 
   it('keeps empty SEARCH (a new file), empty REPLACE (a deletion), a REPLACE of one blank line, and blank lines inside the parts', () => {
     const { edits } = parseSearchReplaceBlocks(
-      ['new/module.py', '<<<<<<< SEARCH', '=======', 'def f():', '', '    return 1', '>>>>>>> REPLACE', 'old.py', '<<<<<<< SEARCH', 'gone = True', '=======', '>>>>>>> REPLACE', '<<<<<<< SEARCH', 'x = 1', '', '=======', '', '>>>>>>> REPLACE'].join('\n'),
+      [
+        'new/module.py',
+        '<<<<<<< SEARCH',
+        '=======',
+        'def f():',
+        '',
+        '    return 1',
+        '>>>>>>> REPLACE',
+        'old.py',
+        '<<<<<<< SEARCH',
+        'gone = True',
+        '=======',
+        '>>>>>>> REPLACE',
+        '<<<<<<< SEARCH',
+        'x = 1',
+        '',
+        '=======',
+        '',
+        '>>>>>>> REPLACE',
+      ].join('\n'),
     );
     expect(edits).toEqual([
       { index: 0, path: 'new/module.py', search: '', replace: 'def f():\n\n    return 1\n' },
@@ -76,7 +130,9 @@ describe('parseSearchReplaceBlocks', () => {
     expect(parseSearchReplaceBlocks('Here you go:\n\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE').problems).toEqual([
       'block 1 (answer line 3) names no file: put the file\'s path on the line just above "<<<<<<< SEARCH"',
     ]);
-    expect(parseSearchReplaceBlocks('x.py\n<<<<<<< SEARCH\na\n>>>>>>> REPLACE').problems).toEqual(['block 1 (answer line 2) has no "=======" line between its SEARCH and REPLACE parts']);
+    expect(parseSearchReplaceBlocks('x.py\n<<<<<<< SEARCH\na\n>>>>>>> REPLACE').problems).toEqual([
+      'block 1 (answer line 2) has no "=======" line between its SEARCH and REPLACE parts',
+    ]);
     expect(parseSearchReplaceBlocks('x.py\n<<<<<<< SEARCH\na\n=======\nb\ny.py\n<<<<<<< SEARCH\nc\n=======\nd\n>>>>>>> REPLACE').problems).toEqual([
       'block 1 (answer line 2) is not closed with ">>>>>>> REPLACE" before the next block starts',
     ]);

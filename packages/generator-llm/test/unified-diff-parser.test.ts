@@ -24,8 +24,18 @@ describe('parseUnifiedDiffAnswer', () => {
     const { edits, problems } = parseUnifiedDiffAnswer(answer);
     expect(problems).toEqual([]);
     expect(edits).toEqual([
-      { index: 0, path: 'textkit/words.py', search: '"""Counting and measuring the words of a text."""\n\nWORD_SEPARATOR = " "\n', replace: '"""Counting and measuring the words of a text."""\n\n' },
-      { index: 1, path: 'textkit/words.py', search: 'def split_words(text):\n    return text.split(WORD_SEPARATOR)\n', replace: 'def split_words(text):\n    return text.split()\n' },
+      {
+        index: 0,
+        path: 'textkit/words.py',
+        search: '"""Counting and measuring the words of a text."""\n\nWORD_SEPARATOR = " "\n',
+        replace: '"""Counting and measuring the words of a text."""\n\n',
+      },
+      {
+        index: 1,
+        path: 'textkit/words.py',
+        search: 'def split_words(text):\n    return text.split(WORD_SEPARATOR)\n',
+        replace: 'def split_words(text):\n    return text.split()\n',
+      },
     ]);
   });
 

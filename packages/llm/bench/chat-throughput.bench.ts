@@ -155,7 +155,11 @@ const line = (label: string, runs: RunResult[]) => {
 };
 
 console.log(`\n${calls} chat calls per round, ${rounds} rounds, ${latencyMs} ms server latency, ${concurrency} concurrent; ideal ${idealPerSecond} calls/s`);
-console.log(`load average at the end: ${loadavg().map((value) => value.toFixed(2)).join(' ')} (2 cores; other work on the machine slows every row alike)\n`);
+console.log(
+  `load average at the end: ${loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ')} (2 cores; other work on the machine slows every row alike)\n`,
+);
 console.log('throughput as a fraction of ideal');
 console.log(line('bare undici, 32 workers', results.bare));
 console.log(line('client, 32 workers', results.client));
@@ -177,7 +181,9 @@ console.log(
 // The figures to compare across changes: the client against bare undici of the same run (machine load cancels out).
 const bareMedian = summary(results.bare).middle.callsPerSecond;
 const ofBare = (runs: RunResult[]) => (summary(runs).middle.callsPerSecond / bareMedian).toFixed(3);
-console.log(`\nthroughput through the client as a fraction of bare undici (medians): 32 workers ${ofBare(results.client)}, ${calls} at once ${ofBare(results.limited)}; target >= 0.97`);
+console.log(
+  `\nthroughput through the client as a fraction of bare undici (medians): 32 workers ${ofBare(results.client)}, ${calls} at once ${ofBare(results.limited)}; target >= 0.97`,
+);
 const fraction = summary(results.limited).middle.callsPerSecond / idealPerSecond;
 console.log(`\nthroughput through the client (median round): ${fraction.toFixed(3)} of ideal; target >= 0.9 ${fraction >= 0.9 ? 'met' : 'NOT met'}`);
 console.log(`records written: ${storage.records.length}, cache entries: ${storage.entries.size}`);

@@ -21,7 +21,14 @@ describe('Anthropic messages', () => {
   });
 
   it('sends the system prompt apart, the key as x-api-key and the API version', async () => {
-    await client.chat({ messages: [{ role: 'system', content: 'You fix bugs.' }, { role: 'user', content: 'fix it' }], temperature: 0, stop: ['</patch>'] });
+    await client.chat({
+      messages: [
+        { role: 'system', content: 'You fix bugs.' },
+        { role: 'user', content: 'fix it' },
+      ],
+      temperature: 0,
+      stop: ['</patch>'],
+    });
     const [request] = server.requests;
     expect(request!.path).toBe('/v1/messages');
     expect(request!.headers['x-api-key']).toBe('sk-ant-loopback-key-123456');
@@ -81,9 +88,21 @@ describe('Anthropic messages', () => {
     const body = server.requests[0]!.body as Record<string, unknown>;
     expect(body.messages).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'run the tests' }] },
-      { role: 'assistant', content: [{ type: 'text', text: 'running' }, { type: 'tool_use', id: 'toolu_0', name: 'run_tests', input: { path: 'a' } }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'running' },
+          { type: 'tool_use', id: 'toolu_0', name: 'run_tests', input: { path: 'a' } },
+        ],
+      },
       // the tool result and the next user turn are merged into one user turn
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_0', content: '3 passed' }, { type: 'text', text: 'and the others?' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_0', content: '3 passed' },
+          { type: 'text', text: 'and the others?' },
+        ],
+      },
     ]);
     expect(body.tools).toEqual([{ name: 'run_tests', input_schema: { type: 'object', properties: { path: { type: 'string' } } } }]);
     expect(body.tool_choice).toEqual({ type: 'any' });
@@ -93,7 +112,9 @@ describe('Anthropic messages', () => {
   });
 
   it('serves n samples with parallel requests and sums their usage', async () => {
-    server.setHandler(queueHandler([textReply('one', { usage: { promptTokens: 10, completionTokens: 1 } }), textReply('two', { usage: { promptTokens: 10, completionTokens: 2 } })]));
+    server.setHandler(
+      queueHandler([textReply('one', { usage: { promptTokens: 10, completionTokens: 1 } }), textReply('two', { usage: { promptTokens: 10, completionTokens: 2 } })]),
+    );
     const response = await client.chat({ messages: [{ role: 'user', content: 'two samples' }], n: 2 });
     expect(response.choices.map((choice) => choice.message.content).sort()).toEqual(['one', 'two']);
     expect(response.choices.map((choice) => choice.index)).toEqual([0, 1]);

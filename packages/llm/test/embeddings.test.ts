@@ -67,7 +67,11 @@ describe('embeddings', () => {
     const client = createModelClient({ endpoint: server.endpoint({ name: 'embed-short' }), logger: createCaptureLogger() });
     try {
       server.enqueue({ type: 'embeddings', embeddings: [[1, 0]] });
-      await expect(client.embed({ input: ['a', 'b'] })).rejects.toMatchObject({ name: 'ModelCallError', isRetryable: false, message: expect.stringMatching(/one vector for each of the 2 inputs, got 1/) });
+      await expect(client.embed({ input: ['a', 'b'] })).rejects.toMatchObject({
+        name: 'ModelCallError',
+        isRetryable: false,
+        message: expect.stringMatching(/one vector for each of the 2 inputs, got 1/),
+      });
     } finally {
       await client.close();
     }

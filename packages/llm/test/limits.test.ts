@@ -18,9 +18,7 @@ describe('endpoint limits against the loopback server', () => {
     const first = createModelClient({ endpoint: server.endpoint({ name: 'shared-endpoint' }), limits: { maxConcurrent: 3 }, logger });
     const second = createModelClient({ endpoint: server.endpoint({ name: 'shared-endpoint' }), logger });
     try {
-      await Promise.all(
-        Array.from({ length: 24 }, (_, index) => (index % 2 === 0 ? first : second).chat({ messages: [{ role: 'user', content: `q${index}` }] })),
-      );
+      await Promise.all(Array.from({ length: 24 }, (_, index) => (index % 2 === 0 ? first : second).chat({ messages: [{ role: 'user', content: `q${index}` }] })));
       expect(server.requestCount()).toBe(24);
       expect(server.maxActiveRequests).toBe(3);
     } finally {

@@ -37,7 +37,13 @@ describe('loopback model server', () => {
 
   it('listens on 127.0.0.1 and echoes the last user message with usage numbers', async () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const response = await post(server, '/v1/chat/completions', { model: 'm', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello there' }] });
+    const response = await post(server, '/v1/chat/completions', {
+      model: 'm',
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'hello there' },
+      ],
+    });
     expect(response.status).toBe(200);
     const body = response.json();
     expect(body.choices[0].message).toEqual({ role: 'assistant', content: 'echo: hello there' });
@@ -117,8 +123,14 @@ describe('loopback model server', () => {
   });
 
   it('speaks Anthropic messages with cache usage fields', async () => {
-    server.setHandler(() => ({ type: 'chat', choices: [{ content: 'hi', finishReason: 'stop' }], usage: { promptTokens: 100, completionTokens: 5, cachedTokens: 60, cacheWriteTokens: 30 } }));
-    const body = (await post(server, '/v1/messages', { model: 'claude', system: 'sys', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }] })).json();
+    server.setHandler(() => ({
+      type: 'chat',
+      choices: [{ content: 'hi', finishReason: 'stop' }],
+      usage: { promptTokens: 100, completionTokens: 5, cachedTokens: 60, cacheWriteTokens: 30 },
+    }));
+    const body = (
+      await post(server, '/v1/messages', { model: 'claude', system: 'sys', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }] })
+    ).json();
     expect(body.content).toEqual([{ type: 'text', text: 'hi' }]);
     expect(body.stop_reason).toBe('end_turn');
     expect(body.usage).toEqual({ input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 60, cache_creation_input_tokens: 30 });

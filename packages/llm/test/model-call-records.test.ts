@@ -44,7 +44,13 @@ describe('model call records', () => {
     const storage = new InMemorySequenceStorage();
     const client = create(storage);
     await withCallLabels({ experimentId: 'exp', runId: 'run-1', instanceId: 'django__django-1', stage: 'localize' }, async () => {
-      await client.chat({ messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'which file?' }], temperature: 0 });
+      await client.chat({
+        messages: [
+          { role: 'system', content: 'sys' },
+          { role: 'user', content: 'which file?' },
+        ],
+        temperature: 0,
+      });
       await client.chat({ messages: [{ role: 'user', content: 'and now?' }] }, { labels: { stage: 'generate', sample: 2 } });
       await client.embed({ input: ['chunk one', 'chunk two'] });
     });
@@ -63,7 +69,14 @@ describe('model call records', () => {
       status: 'ok',
       cacheHit: false,
       retries: 0,
-      request: { model: 'loopback-model', temperature: 0, messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'which file?' }] },
+      request: {
+        model: 'loopback-model',
+        temperature: 0,
+        messages: [
+          { role: 'system', content: 'sys' },
+          { role: 'user', content: 'which file?' },
+        ],
+      },
       response: { choices: [{ message: { content: 'echo: which file?' } }] },
     });
     expect(localize.costUsd).toBeGreaterThan(0);
@@ -127,7 +140,11 @@ describe('model call records', () => {
     server.setHandler(() => textReply(`my key is ${apiKey} and Bearer ${apiKey}`));
     await withCallLabels({ runId: 'run-4' }, () => client.chat({ messages: [{ role: 'user', content: `use ${apiKey} and org-secret-value-42` }] }));
     // A 401 whose body quotes the key, as real providers do.
-    const wrong = createModelClient({ endpoint: server.endpoint({ name: 'records-endpoint', apiKey: 'sk-wrong-key-abcdefghijkl' }), recorder: (records) => storage.putModelCalls(records), logger: createCaptureLogger() });
+    const wrong = createModelClient({
+      endpoint: server.endpoint({ name: 'records-endpoint', apiKey: 'sk-wrong-key-abcdefghijkl' }),
+      recorder: (records) => storage.putModelCalls(records),
+      logger: createCaptureLogger(),
+    });
     const error = (await wrong.chat({ messages: [{ role: 'user', content: 'x' }] }).then(
       () => new Error('expected a 401'),
       (caught: unknown) => caught,
@@ -136,7 +153,14 @@ describe('model call records', () => {
     await client.close();
     expect(error).toMatchObject({ name: 'ModelCallError', statusCode: 401 });
     expect(error.message).toMatch(/Incorrect API key provided: (sk-)?\[REDACTED\]/);
-    const everything = [JSON.stringify(await allRecords(storage)), JSON.stringify(handedOver), error.message, error.responseBodyExcerpt ?? '', String(error.stack), JSON.stringify(error)];
+    const everything = [
+      JSON.stringify(await allRecords(storage)),
+      JSON.stringify(handedOver),
+      error.message,
+      error.responseBodyExcerpt ?? '',
+      String(error.stack),
+      JSON.stringify(error),
+    ];
     expect(JSON.stringify(handedOver)).toContain('[REDACTED]');
     for (const text of everything) {
       expect(text).not.toContain(apiKey);

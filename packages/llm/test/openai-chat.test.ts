@@ -94,7 +94,15 @@ describe('OpenAI-compatible chat', () => {
 
   it('asks for missing samples one by one when a server ignores n', async () => {
     const oneChoice = (content: string) =>
-      rawReply(200, JSON.stringify({ id: 'x', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 1 } }));
+      rawReply(
+        200,
+        JSON.stringify({
+          id: 'x',
+          model: 'm',
+          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 5, completion_tokens: 1 },
+        }),
+      );
     server.enqueue(oneChoice('first'), oneChoice('second'), oneChoice('third'));
     const response = await client.chat({ messages: [{ role: 'user', content: 'three please' }], n: 3 });
     expect(response.choices.map((choice) => choice.message.content).sort()).toEqual(['first', 'second', 'third']);

@@ -5,9 +5,9 @@ import { createCaptureLogger } from './capture-logger';
 
 describe('createModelClient options', () => {
   it('refuses invalid options with every zod issue', () => {
-    expect(() =>
-      createModelClient({ endpoint: { kind: 'gemini' as 'openai', baseUrl: 'not a url' }, timeoutMs: -1, limits: { maxConcurrent: 0 } }),
-    ).toThrow(/The options of createModelClient is invalid:[\s\S]*endpoint\.kind[\s\S]*endpoint\.baseUrl[\s\S]*limits\.maxConcurrent[\s\S]*timeoutMs/);
+    expect(() => createModelClient({ endpoint: { kind: 'gemini' as 'openai', baseUrl: 'not a url' }, timeoutMs: -1, limits: { maxConcurrent: 0 } })).toThrow(
+      /The options of createModelClient is invalid:[\s\S]*endpoint\.kind[\s\S]*endpoint\.baseUrl[\s\S]*limits\.maxConcurrent[\s\S]*timeoutMs/,
+    );
   });
 
   it('refuses credentials in baseUrl', () => {
@@ -18,7 +18,10 @@ describe('createModelClient options', () => {
     const server = await startLoopbackModelServer({ apiKey: 'sk-from-environment-123' });
     process.env.CODEMONKEYS_TEST_KEY = 'sk-from-environment-123';
     try {
-      const client = createModelClient({ endpoint: { kind: 'openai', baseUrl: `${server.url}/v1`, defaultModel: 'm', apiKeyEnv: 'CODEMONKEYS_TEST_KEY' }, logger: createCaptureLogger() });
+      const client = createModelClient({
+        endpoint: { kind: 'openai', baseUrl: `${server.url}/v1`, defaultModel: 'm', apiKeyEnv: 'CODEMONKEYS_TEST_KEY' },
+        logger: createCaptureLogger(),
+      });
       await client.chat({ messages: [{ role: 'user', content: 'x' }] });
       expect(server.requests[0]!.headers.authorization).toBe('Bearer sk-from-environment-123');
       await client.close();

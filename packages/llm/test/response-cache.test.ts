@@ -63,7 +63,12 @@ describe('the response cache', () => {
     const plain = chatCacheKey({ ...base, request: { messages: [{ role: 'assistant', content: 'a' }], temperature: 0, maxTokens: 5 } });
     const reordered = chatCacheKey({
       ...base,
-      request: { maxTokens: 5, promptCaching: true, temperature: 0, messages: [{ content: 'a', role: 'assistant', usage: { inputTokens: 1, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0 } }] },
+      request: {
+        maxTokens: 5,
+        promptCaching: true,
+        temperature: 0,
+        messages: [{ content: 'a', role: 'assistant', usage: { inputTokens: 1, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0 } }],
+      },
     });
     expect(reordered).toBe(plain);
   });

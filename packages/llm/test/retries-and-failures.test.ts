@@ -172,7 +172,11 @@ describe('retries and failures against the loopback server', () => {
           probe.close(() => resolve(address.port));
         });
       });
-      const nowhere = createModelClient({ endpoint: { kind: 'openai', baseUrl: `http://127.0.0.1:${port}/v1`, defaultModel: 'm' }, retry: { maxRetries: 2, initialDelayMs: 5 }, logger: createCaptureLogger() });
+      const nowhere = createModelClient({
+        endpoint: { kind: 'openai', baseUrl: `http://127.0.0.1:${port}/v1`, defaultModel: 'm' },
+        retry: { maxRetries: 2, initialDelayMs: 5 },
+        logger: createCaptureLogger(),
+      });
       try {
         const error = await caught(nowhere.chat(ask));
         expect(error).toMatchObject({ isRetryable: true, attempts: 3 });

@@ -44,7 +44,9 @@ describe('token counting', () => {
     });
 
     it('counts the tokens itself, so budgets still work', async () => {
-      server.enqueue(rawReply(200, JSON.stringify({ id: 'x', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'hello world' }, finish_reason: 'stop' }] })));
+      server.enqueue(
+        rawReply(200, JSON.stringify({ id: 'x', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'hello world' }, finish_reason: 'stop' }] })),
+      );
       const client = createModelClient({ endpoint: server.endpoint({ name: 'no-usage' }), budget: { maxTokens: 1_000 }, logger: createCaptureLogger() });
       try {
         const response = await client.chat({ messages: [{ role: 'user', content: 'say hello world' }] });

@@ -92,7 +92,10 @@ export class AgentlessLocalizer implements LocalizerV1 {
       }
     }
 
-    const total = [levels.irrelevantFolders, levels.files, levels.elements, levels.lines].reduce<LevelCost>((sum, record) => addExchangeCost(sum, costOf(record)), emptyExchangeCost());
+    const total = [levels.irrelevantFolders, levels.files, levels.elements, levels.lines].reduce<LevelCost>(
+      (sum, record) => addExchangeCost(sum, costOf(record)),
+      emptyExchangeCost(),
+    );
     const metadata: AgentlessMetadata = {
       plugin: { ...packageMeta },
       promptVersion,

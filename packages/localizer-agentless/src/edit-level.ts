@@ -21,7 +21,11 @@ interface Span {
 }
 
 /** Unions the spans of every sample per file; overlapping or adjacent spans become one, voted by each sample that named a part. */
-function mergeSamples(samples: ReadonlyArray<{ sample: number; locations: readonly ResolvedLocation[] }>, fileOrder: readonly string[], indexes: ReadonlyMap<string, ElementIndex>): CodePointer[] {
+function mergeSamples(
+  samples: ReadonlyArray<{ sample: number; locations: readonly ResolvedLocation[] }>,
+  fileOrder: readonly string[],
+  indexes: ReadonlyMap<string, ElementIndex>,
+): CodePointer[] {
   const byFile = new Map<string, Span[]>();
   for (const { sample, locations } of samples) {
     for (const location of locations) {
@@ -85,7 +89,10 @@ export async function runEditLevel(environment: LevelEnvironment, files: readonl
   const base = { temperature, promptTokens, spansOverBudget: rendered.omitted.length };
 
   if (rendered.shown.length === 0) {
-    return { pointers: [], record: { ...emptyExchangeCost(), status: 'failed', failure: 'prompt-too-long', error: `no code fits in maxPromptTokens (${options.maxPromptTokens})`, ...base, samples: [] } };
+    return {
+      pointers: [],
+      record: { ...emptyExchangeCost(), status: 'failed', failure: 'prompt-too-long', error: `no code fits in maxPromptTokens (${options.maxPromptTokens})`, ...base, samples: [] },
+    };
   }
 
   const request = environment.request(prompt, temperature);
@@ -102,7 +109,10 @@ export async function runEditLevel(environment: LevelEnvironment, files: readonl
             const resolved = resolveLocations(parseLocationAnswer(answer), shownIndexes);
             if (resolved.locations.length === 0) {
               throw new UnparseableAnswerError(
-                `none of the places you named exists in the code shown (${resolved.dropped.map((drop) => `${drop.named}: ${drop.reason}`).slice(0, 10).join('; ')}). Name line numbers shown in the code, under the path of their file.`,
+                `none of the places you named exists in the code shown (${resolved.dropped
+                  .map((drop) => `${drop.named}: ${drop.reason}`)
+                  .slice(0, 10)
+                  .join('; ')}). Name line numbers shown in the code, under the path of their file.`,
               );
             }
             return resolved;
@@ -119,7 +129,12 @@ export async function runEditLevel(environment: LevelEnvironment, files: readonl
       sample,
       status: 'ok',
       ...cost,
-      spans: outcome.value.locations.map((location) => ({ path: location.path, startLine: location.startLine, endLine: location.endLine, ...(location.symbol ? { symbol: location.symbol } : {}) })),
+      spans: outcome.value.locations.map((location) => ({
+        path: location.path,
+        startLine: location.startLine,
+        endLine: location.endLine,
+        ...(location.symbol ? { symbol: location.symbol } : {}),
+      })),
       dropped: outcome.value.dropped,
     };
   });

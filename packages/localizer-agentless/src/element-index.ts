@@ -77,7 +77,10 @@ export function createElementIndex(source: string, outline: readonly OutlineEntr
   const lineCount = lineCountOf(source);
 
   const find = (name: string, kind: 'class' | 'function' | 'variable'): ElementMatch | undefined => {
-    const cleaned = name.trim().replace(/^.*\.py[:.]/, '').replace(/:+/g, '.');
+    const cleaned = name
+      .trim()
+      .replace(/^.*\.py[:.]/, '')
+      .replace(/:+/g, '.');
     // Prefer elements of the kind named; a model calls methods functions and classes functions, so fall back to any kind.
     const pools = kind === 'variable' ? [variables, definitions] : [definitions.filter((element) => element.kind === kind), definitions, variables];
     for (const pool of pools) {

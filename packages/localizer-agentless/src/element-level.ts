@@ -42,7 +42,13 @@ export async function runElementLevel(environment: LevelEnvironment, files: read
   if (environment.countTokens(prompt) > options.maxPromptTokens) {
     return {
       elements: [],
-      record: { ...emptyExchangeCost(), status: 'failed', failure: 'prompt-too-long', error: `the skeleton of ${skeletons[0]?.path} alone is over maxPromptTokens (${options.maxPromptTokens})`, ...base },
+      record: {
+        ...emptyExchangeCost(),
+        status: 'failed',
+        failure: 'prompt-too-long',
+        error: `the skeleton of ${skeletons[0]?.path} alone is over maxPromptTokens (${options.maxPromptTokens})`,
+        ...base,
+      },
     };
   }
 
@@ -58,7 +64,10 @@ export async function runElementLevel(environment: LevelEnvironment, files: read
       const resolved = resolveLocations(parseLocationAnswer(answer), indexes);
       if (resolved.locations.length === 0) {
         throw new UnparseableAnswerError(
-          `none of the locations you named exists in the files shown (${resolved.dropped.map((drop) => `${drop.named}: ${drop.reason}`).slice(0, 10).join('; ')}). Name classes, functions and variables that appear in the skeletons, under the path of their file.`,
+          `none of the locations you named exists in the files shown (${resolved.dropped
+            .map((drop) => `${drop.named}: ${drop.reason}`)
+            .slice(0, 10)
+            .join('; ')}). Name classes, functions and variables that appear in the skeletons, under the path of their file.`,
         );
       }
       return resolved;
@@ -71,7 +80,9 @@ export async function runElementLevel(environment: LevelEnvironment, files: read
   }
   const { locations, corrections, dropped } = outcome.value;
   // One pointer per element: a model may name a class and then one of its methods again.
-  const unique = locations.filter((location, index) => locations.findIndex((other) => other.path === location.path && other.startLine === location.startLine && other.endLine === location.endLine) === index);
+  const unique = locations.filter(
+    (location, index) => locations.findIndex((other) => other.path === location.path && other.startLine === location.startLine && other.endLine === location.endLine) === index,
+  );
   return {
     elements: unique,
     record: {

@@ -54,7 +54,10 @@ export function parseFileAnswer(answer: string, resolvers: ReadonlyArray<Reposit
   const named = resolveNamedPaths(lines, resolvers, limit);
   if (named.paths.length === 0) {
     throw new UnparseableAnswerError(
-      `none of the paths you named exists in the repository (${named.dropped.map((drop) => drop.named).slice(0, 10).join(', ')}). Name files from the repository structure shown, with their full paths.`,
+      `none of the paths you named exists in the repository (${named.dropped
+        .map((drop) => drop.named)
+        .slice(0, 10)
+        .join(', ')}). Name files from the repository structure shown, with their full paths.`,
     );
   }
   return named;

@@ -31,7 +31,8 @@ async function pruneIrrelevantFolders(environment: LevelEnvironment, sources: st
     reaskPrompt,
     parse: (answer) => {
       const lines = pathLinesOf(answer).map((line) => line.replace(/\/+$/, ''));
-      if (lines.length === 0 && !answer.includes('```')) throw new UnparseableAnswerError('no fenced block was found. Give one folder path per line inside one fenced block (an empty block when none is irrelevant).');
+      if (lines.length === 0 && !answer.includes('```'))
+        throw new UnparseableAnswerError('no fenced block was found. Give one folder path per line inside one fenced block (an empty block when none is irrelevant).');
       const named: string[] = [];
       const dropped: IrrelevantFoldersRecord['dropped'] = [];
       for (const line of lines) {

@@ -49,11 +49,18 @@ export function parseLocationAnswer(answer: string): NamedLocation[] {
       }
       const kind = keyword === 'class' ? 'class' : keyword === 'variable' || keyword === 'var' || keyword === 'global' ? 'variable' : 'function';
       // `function: save(self)` or `function: Model.save()` name the same thing as `function: Model.save`.
-      const name = value.replace(/\(.*$/, '').replace(/^(?:def|class)\s+/, '').trim();
+      const name = value
+        .replace(/\(.*$/, '')
+        .replace(/^(?:def|class)\s+/, '')
+        .trim();
       if (name !== '') locations.push({ file, kind, name, raw: line });
       continue;
     }
-    const cleaned = line.replace(/^#+\s*|\s*#+$/g, '').replace(/^(?:File:\s*)/i, '').replace(/[`'"]/g, '').trim();
+    const cleaned = line
+      .replace(/^#+\s*|\s*#+$/g, '')
+      .replace(/^(?:File:\s*)/i, '')
+      .replace(/[`'"]/g, '')
+      .trim();
     if (pathPattern.test(cleaned)) file = cleaned.replace(/:$/, '');
   }
   if (locations.length === 0) {

@@ -77,7 +77,10 @@ export function resolveLocations(named: readonly NamedLocation[], indexes: Reado
       return element ? [{ path, element }] : [];
     });
     if (matches.length !== 1) {
-      dropped.push({ named: label, reason: matches.length === 0 ? 'no such class, function or variable in the file' : 'the name exists in several files and no file path was given' });
+      dropped.push({
+        named: label,
+        reason: matches.length === 0 ? 'no such class, function or variable in the file' : 'the name exists in several files and no file path was given',
+      });
       continue;
     }
     const { path, element } = matches[0]!;

@@ -21,7 +21,10 @@ function resetServer(): void {
   harness.records.length = 0;
 }
 
-async function localize(options: AgentlessOptionsInput = {}, instance: 'sentence-stats' | 'word-count' = 'sentence-stats'): Promise<{ result: LocalizationResult; metadata: AgentlessMetadata; pointers: CodePointer[] }> {
+async function localize(
+  options: AgentlessOptionsInput = {},
+  instance: 'sentence-stats' | 'word-count' = 'sentence-stats',
+): Promise<{ result: LocalizationResult; metadata: AgentlessMetadata; pointers: CodePointer[] }> {
   resetServer();
   const localizer = await instantiatePlugin(agentlessPlugin, options, harness.context);
   const result = await localizer.run(harness.instanceId(instance));
@@ -121,18 +124,16 @@ describe('samples', () => {
       scriptedLevels({
         files: [filesAnswer],
         elements: [elementsAnswer],
-        edits: [
-          '```\ntextkit/stats.py\nline: 13\n```',
-          '```\ntextkit/stats.py\nlines: 12-13\n\ntextkit/sentences.py\nline: 3\n```',
-          '```\ntextkit/stats.py\nline: 13\n```',
-        ],
+        edits: ['```\ntextkit/stats.py\nline: 13\n```', '```\ntextkit/stats.py\nlines: 12-13\n\ntextkit/sentences.py\nline: 3\n```', '```\ntextkit/stats.py\nline: 13\n```'],
       }),
     );
     const { pointers, metadata } = await localize({ samples: 3, temperature: 0.7 });
     const edits = harness.server.requests.filter((request) => levelOf(request) === 'edits');
     expect(edits).toHaveLength(3);
     for (const request of edits) expect((request.body as { temperature?: number }).temperature).toBe(0.7);
-    const samples = harness.records.filter((record) => (record.request as { messages: Array<{ content: string }> }).messages.some((message) => message.content.includes('### Code ###'))).map((record) => record.sample);
+    const samples = harness.records
+      .filter((record) => (record.request as { messages: Array<{ content: string }> }).messages.some((message) => message.content.includes('### Code ###')))
+      .map((record) => record.sample);
     expect(samples.sort()).toEqual([0, 1, 2]);
     expect(pointers).toEqual([
       { path: 'textkit/stats.py', startLine: 12, endLine: 13, kind: 'lines', symbol: 'average_word_length', score: 1 },
@@ -178,7 +179,13 @@ describe('made-up paths and names', () => {
   });
 
   it('re-asks once when no named path exists, showing what was wrong', async () => {
-    harness.server.setHandler(scriptedLevels({ files: ['```\nlib/engine.py\n```', '```\ntextkit/stats.py\n```'], elements: ['```\ntextkit/stats.py\nfunction: average_word_length\n```'], edits: [editsAnswer] }));
+    harness.server.setHandler(
+      scriptedLevels({
+        files: ['```\nlib/engine.py\n```', '```\ntextkit/stats.py\n```'],
+        elements: ['```\ntextkit/stats.py\nfunction: average_word_length\n```'],
+        edits: [editsAnswer],
+      }),
+    );
     const { metadata } = await localize({ depth: 'elements' });
     expect(metadata.levels.files).toMatchObject({ status: 'ok', calls: 2, files: ['textkit/stats.py'] });
     const reask = harness.server.requests.find((request) => levelOf(request) === 'files' && request.messages.length === 4)!;
@@ -204,7 +211,12 @@ describe('malformed answers', () => {
     const { metadata, pointers } = await localize();
     expect(metadata.status).toBe('partial');
     expect(metadata.resultLevel).toBe('files');
-    expect(metadata.levels.elements).toMatchObject({ status: 'failed', failure: 'unparseable', calls: 2, failedAnswers: ['These functions look suspicious.', 'Still prose, no locations.'] });
+    expect(metadata.levels.elements).toMatchObject({
+      status: 'failed',
+      failure: 'unparseable',
+      calls: 2,
+      failedAnswers: ['These functions look suspicious.', 'Still prose, no locations.'],
+    });
     expect(metadata.levels.elements?.error).toContain('no location line was found');
     expect(metadata.levels.lines).toBeUndefined();
     expect(pointers).toEqual([

@@ -162,7 +162,10 @@ describe('repository tree and filters', () => {
 
   it('keeps source files and leaves out tests and docs unless asked', () => {
     const files = ['pkg/a.py', 'pkg/tests/test_a.py', 'tests/conftest.py', 'pkg/a_test.py', 'docs/conf.py', 'README.md', 'setup.cfg', 'pkg/testing.py'];
-    expect(files.filter(createSourceFileFilter({ include: ['**/*.py'], exclude: [], excludeTests: true, excludeDocs: true, compileGlobs }))).toEqual(['pkg/a.py', 'pkg/testing.py']);
+    expect(files.filter(createSourceFileFilter({ include: ['**/*.py'], exclude: [], excludeTests: true, excludeDocs: true, compileGlobs }))).toEqual([
+      'pkg/a.py',
+      'pkg/testing.py',
+    ]);
     expect(files.filter(createSourceFileFilter({ include: ['**/*.py'], exclude: ['pkg/testing.py'], excludeTests: false, excludeDocs: false, compileGlobs }))).toEqual([
       'pkg/a.py',
       'pkg/tests/test_a.py',

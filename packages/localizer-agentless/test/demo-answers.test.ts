@@ -11,7 +11,10 @@ function demoHandler(demo: PluginDemo, instance: DemoInstanceScript): LoopbackHa
     const answer = demo.answer({
       messages: request.messages as DemoAnswerRequest['messages'],
       lastUserMessage: request.lastUserMessage ?? '',
-      prompt: request.messages.filter((message) => message.role !== 'assistant').map((message) => message.content).join('\n'),
+      prompt: request.messages
+        .filter((message) => message.role !== 'assistant')
+        .map((message) => message.content)
+        .join('\n'),
       parameters,
       instance,
     });
@@ -52,7 +55,9 @@ describe("localizer-agentless's demo answers its own current prompts", () => {
     const pointers = await localize({ irrelevantFolders: true });
     const levels = harness.server.requests.filter((request) => request.protocol === 'openai-chat').map((request) => levelOf(request));
     expect(levels).toEqual(['folders', 'files', 'elements', 'edits']);
-    const lines = new Set(pointers.flatMap((pointer) => Array.from({ length: pointer.endLine - pointer.startLine + 1 }, (_, offset) => `${pointer.path}:${pointer.startLine + offset}`)));
+    const lines = new Set(
+      pointers.flatMap((pointer) => Array.from({ length: pointer.endLine - pointer.startLine + 1 }, (_, offset) => `${pointer.path}:${pointer.startLine + offset}`)),
+    );
     expect(lines).toContain('textkit/sentences.py:3');
     expect(lines).toContain('textkit/stats.py:13');
     expect(new Set(pointers.map((pointer) => pointer.path))).toEqual(new Set(['textkit/sentences.py', 'textkit/stats.py']));
@@ -60,6 +65,17 @@ describe("localizer-agentless's demo answers its own current prompts", () => {
 
   it('claims no request whose system message is not agentless’s', () => {
     const question = '### Repository structure ###\n### Skeletons ###\n### Code ###';
-    expect(agentlessPlugin.demo!.answer({ messages: [{ role: 'system', content: 'You rank candidates.' }, { role: 'user', content: question }], lastUserMessage: question, prompt: question, parameters: {}, instance: script })).toBeUndefined();
+    expect(
+      agentlessPlugin.demo!.answer({
+        messages: [
+          { role: 'system', content: 'You rank candidates.' },
+          { role: 'user', content: question },
+        ],
+        lastUserMessage: question,
+        prompt: question,
+        parameters: {},
+        instance: script,
+      }),
+    ).toBeUndefined();
   });
 });

@@ -25,7 +25,10 @@ const words = (
   'tax template tenant ticket timeline token topic total trace transfer trigger upload user vendor version voucher warehouse ' +
   'webhook window worker zone'
 ).split(' ');
-const verbs = 'add apply build check clean close compute convert count create decode delete encode export fetch filter find flush format load lock merge normalize open parse queue read refresh release render reset resolve round save schedule send sort split sync update validate write'.split(' ');
+const verbs =
+  'add apply build check clean close compute convert count create decode delete encode export fetch filter find flush format load lock merge normalize open parse queue read refresh release render reset resolve round save schedule send sort split sync update validate write'.split(
+    ' ',
+  );
 
 /**
  * Writes a Python repository of about `targetLines` lines into `directory`: packages of modules with
@@ -40,7 +43,8 @@ export function generateRepository(directory: string, targetLines: number, seed 
   const statement = (indent: string): string => {
     const kind = random();
     if (kind < 0.3) return `${indent}${pick(words)} = self.${pick(words)}.get(${JSON.stringify(pick(words))}, ${Math.floor(random() * 100)})`;
-    if (kind < 0.5) return `${indent}if ${pick(words)} is None or ${pick(words)}_${pick(words)} > ${Math.floor(random() * 10)}:\n${indent}    raise ValueError("invalid ${pick(words)} ${pick(words)}")`;
+    if (kind < 0.5)
+      return `${indent}if ${pick(words)} is None or ${pick(words)}_${pick(words)} > ${Math.floor(random() * 10)}:\n${indent}    raise ValueError("invalid ${pick(words)} ${pick(words)}")`;
     if (kind < 0.7) return `${indent}for ${pick(words)} in ${name()}(${pick(words)}):\n${indent}    total += ${pick(words)}.${pick(words)}`;
     if (kind < 0.85) return `${indent}result = ${name()}(${pick(words)}, ${pick(words)}=${pick(words)})`;
     return `${indent}# ${pick(verbs)} the ${pick(words)} before the ${pick(words)} ${pick(words)}`;
@@ -55,7 +59,15 @@ export function generateRepository(directory: string, targetLines: number, seed 
   let lines = 0;
   for (let fileIndex = 0; lines < targetLines; fileIndex += 1) {
     const relative = `genrepo/${pick(words)}_${Math.floor(fileIndex / 25)}/${pick(words)}_${pick(words)}_${fileIndex}.py`;
-    const out = [`"""${pick(words)} and ${pick(words)} handling."""`, '', `import ${pick(words)}`, `from .${pick(words)} import ${name()}`, '', `${pick(words).toUpperCase()}_LIMIT = ${Math.floor(random() * 1000)}`, ''];
+    const out = [
+      `"""${pick(words)} and ${pick(words)} handling."""`,
+      '',
+      `import ${pick(words)}`,
+      `from .${pick(words)} import ${name()}`,
+      '',
+      `${pick(words).toUpperCase()}_LIMIT = ${Math.floor(random() * 1000)}`,
+      '',
+    ];
     for (let classIndex = 0; classIndex < 2 + Math.floor(random() * 3); classIndex += 1) {
       out.push('', `class ${className()}:`, `    """A ${pick(words)} of ${pick(words)}s."""`, '');
       for (let method = 0; method < 3 + Math.floor(random() * 5); method += 1) {

@@ -103,7 +103,14 @@ export async function measureRetrievalQuality(
     const scores = await index.score({ text: query });
     let localRanking: string[] = [];
     for (const [position, budget] of budgets.entries()) {
-      const result = await localizeCorpus(corpus, scores, { topK: parsed.topK, tokenBudget: budget, countTokens: counter, ranking: parsed.ranking, packing: parsed.packing, queryText: query });
+      const result = await localizeCorpus(corpus, scores, {
+        topK: parsed.topK,
+        tokenBudget: budget,
+        countTokens: counter,
+        ranking: parsed.ranking,
+        packing: parsed.packing,
+        queryText: query,
+      });
       localRanking = result.rankedFiles.map((file) => file.path);
       const shown = new Set(result.pointers.map((pointer) => pointer.path));
       if (gold.every((path) => shown.has(path))) local.context[position]! += 1;

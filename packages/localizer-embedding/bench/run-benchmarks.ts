@@ -20,10 +20,14 @@ if (wants('quality')) {
   const data = locateSharedData('swe-bench-lite.jsonl', 'gold-localization-lite.jsonl');
   if (!data.available) throw new Error(data.reason);
   const expectedSpans = new Map<string, Record<string, string[]>>(
-    fs.readFileSync(data.paths['gold-localization-lite.jsonl']!, 'utf8').trim().split('\n').map((line) => {
-      const row = JSON.parse(line) as { instance_id: string; expected_spans: Record<string, string[]> };
-      return [row.instance_id, row.expected_spans];
-    }),
+    fs
+      .readFileSync(data.paths['gold-localization-lite.jsonl']!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const row = JSON.parse(line) as { instance_id: string; expected_spans: Record<string, string[]> };
+        return [row.instance_id, row.expected_spans];
+      }),
   );
   const sets = [
     { repo: 'django/django', debianPackage: 'python3-django', top: 'django', role: 'development set' },
@@ -38,7 +42,12 @@ if (wants('quality')) {
     const instances = all.filter((instance) => goldFilesOf(instance).every((file) => paths.has(file)));
     const started = performance.now();
     const run = await measureRetrievalQuality(corpus, instances, expectedSpans, countTokens);
-    console.log(formatQualityTable(`${set.repo} (${set.role}) on Debian ${set.debianPackage} ${version}, ${all.length - instances.length} of ${all.length} instances left out (gold file absent)`, run));
+    console.log(
+      formatQualityTable(
+        `${set.repo} (${set.role}) on Debian ${set.debianPackage} ${version}, ${all.length - instances.length} of ${all.length} instances left out (gold file absent)`,
+        run,
+      ),
+    );
     console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
   }
 }

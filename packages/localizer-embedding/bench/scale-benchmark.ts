@@ -73,7 +73,14 @@ export async function runScaleBenchmark(countTokens: TokenCounter, targetLines =
       const text = generateQuery(random);
       const queryStart = performance.now();
       const scores = await index.score({ text });
-      const result = await localizeCorpus(nextCorpus, scores, { topK: options.topK, tokenBudget: options.tokenBudget, countTokens: counter, ranking: options.ranking, packing: options.packing, queryText: text });
+      const result = await localizeCorpus(nextCorpus, scores, {
+        topK: options.topK,
+        tokenBudget: options.tokenBudget,
+        countTokens: counter,
+        ranking: options.ranking,
+        packing: options.packing,
+        queryText: text,
+      });
       latencies.push(performance.now() - queryStart);
       if (result.tokens > options.tokenBudget) throw new Error('budget exceeded');
     }

@@ -4,9 +4,7 @@ import { SparseVectorBuilder } from '../src/lexical/sparse-vector';
 import { TermDictionary } from '../src/lexical/term-dictionary';
 
 /** Lucene's English stop words (the analyzer of Pyserini, which the SWE-bench paper's BM25 used). */
-const luceneStopwords = new Set(
-  'a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with'.split(' '),
-);
+const luceneStopwords = new Set('a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with'.split(' '));
 
 /** Plain tokenization: lower case, runs of letters, digits and underscores (identifiers stay whole), Porter stems. */
 export function plainTerms(text: string): string[] {

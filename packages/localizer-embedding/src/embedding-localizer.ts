@@ -75,7 +75,9 @@ export class EmbeddingLocalizer implements Localizer {
     });
     const finished = performance.now();
     if (corpus.chunks.length === 0) {
-      context.logger.warn(`embedding localizer: ${instanceId} has no file to index (languages ${options.chunking.languages.join(', ')}, include ${options.chunking.include.join(', ')}); the context is empty.`);
+      context.logger.warn(
+        `embedding localizer: ${instanceId} has no file to index (languages ${options.chunking.languages.join(', ')}, include ${options.chunking.include.join(', ')}); the context is empty.`,
+      );
     }
     const pointers: CodePointer[] = localization.pointers;
     const metadata: Record<string, unknown> = {

@@ -97,8 +97,15 @@ describe('chunkFile without an outline', () => {
 
 describe('windowSpans', () => {
   it('covers the range with overlapping windows and no tiny tail', () => {
-    expect(windowSpans(1, 10, 4, 1)).toEqual([[1, 4], [4, 7], [7, 10]]);
-    expect(windowSpans(1, 11, 6, 2)).toEqual([[1, 6], [5, 11]]);
+    expect(windowSpans(1, 10, 4, 1)).toEqual([
+      [1, 4],
+      [4, 7],
+      [7, 10],
+    ]);
+    expect(windowSpans(1, 11, 6, 2)).toEqual([
+      [1, 6],
+      [5, 11],
+    ]);
     expect(windowSpans(3, 3, 6, 2)).toEqual([[3, 3]]);
   });
 });

@@ -24,7 +24,12 @@ beforeEach(() => {
   server.reset();
   storage = createInMemorySequenceStorage();
   // No response cache in the client: every embedding the localizer asks for reaches the server.
-  context = createTestPluginContext({ instances: shopkit.instances, repositorySources: shopkit.repositorySources, model: createModelClient({ endpoint: server.endpoint() }), storage });
+  context = createTestPluginContext({
+    instances: shopkit.instances,
+    repositorySources: shopkit.repositorySources,
+    model: createModelClient({ endpoint: server.endpoint() }),
+    storage,
+  });
 });
 afterEach(async () => {
   await context.close();
@@ -34,8 +39,14 @@ afterEach(async () => {
 const endpointOptions: EmbeddingLocalizerOptionsInput = { embedder: 'endpoint', endpoint: { batchSize: 8 } };
 const embeddingRequests = () => server.requests.filter((request) => request.protocol === 'openai-embeddings');
 /** Texts sent for embedding: chunks start with their file header, the query is the issue text. */
-const chunkInputs = () => embeddingRequests().flatMap((request) => request.input ?? []).filter((input) => input.startsWith('# file: '));
-const queryInputs = () => embeddingRequests().flatMap((request) => request.input ?? []).filter((input) => !input.startsWith('# file: '));
+const chunkInputs = () =>
+  embeddingRequests()
+    .flatMap((request) => request.input ?? [])
+    .filter((input) => input.startsWith('# file: '));
+const queryInputs = () =>
+  embeddingRequests()
+    .flatMap((request) => request.input ?? [])
+    .filter((input) => !input.startsWith('# file: '));
 const [first, second] = [0, 1];
 
 describe('endpoint embedder against the loopback server', () => {
@@ -46,7 +57,13 @@ describe('endpoint embedder against the loopback server', () => {
     expect(new Set(chunkInputs()).size).toBe(chunks);
     expect(queryInputs()).toEqual([shopkit.instances[first]!.problemStatement]);
     expect(embeddingRequests()).toHaveLength(Math.ceil(chunks / 8) + 1);
-    expect(result.metadata).toMatchObject({ embedder: 'endpoint', embeddingCalls: Math.ceil(chunks / 8) + 1, embeddingInputs: chunks + 1, embeddedChunks: chunks, cachedChunks: 0 });
+    expect(result.metadata).toMatchObject({
+      embedder: 'endpoint',
+      embeddingCalls: Math.ceil(chunks / 8) + 1,
+      embeddingInputs: chunks + 1,
+      embeddedChunks: chunks,
+      cachedChunks: 0,
+    });
     expect(result.metadata.embeddingTokens as number).toBeGreaterThan(0);
     expect((result.content as CodePointer[]).length).toBeGreaterThan(0);
   });
@@ -66,14 +83,27 @@ describe('endpoint embedder against the loopback server', () => {
 
   it('embeds, for the next textkit instance, only chunks of the files that changed between the two commits', async () => {
     const textkit = await createFixtureRepository({ instances: ['word-count', 'sentence-stats', 'wrap-hang'] });
-    const textkitContext = createTestPluginContext({ instances: textkit.instances, repositorySources: textkit.repositorySources, model: createModelClient({ endpoint: server.endpoint() }), storage });
+    const textkitContext = createTestPluginContext({
+      instances: textkit.instances,
+      repositorySources: textkit.repositorySources,
+      model: createModelClient({ endpoint: server.endpoint() }),
+      storage,
+    });
     try {
       const localizer = createEmbeddingLocalizer(endpointOptions, textkitContext);
-      for (const [previous, next] of [[0, 1], [1, 2]] as const) {
+      for (const [previous, next] of [
+        [0, 1],
+        [1, 2],
+      ] as const) {
         if (previous === 0) await localizer.run(textkit.instances[0]!.instanceId);
         server.reset();
         const result = await localizer.run(textkit.instances[next]!.instanceId);
-        const changed = execFileSync('git', ['diff', '--name-only', textkit.instances[previous]!.baseCommit, textkit.instances[next]!.baseCommit], { cwd: textkit.root, encoding: 'utf8' }).trim().split('\n');
+        const changed = execFileSync('git', ['diff', '--name-only', textkit.instances[previous]!.baseCommit, textkit.instances[next]!.baseCommit], {
+          cwd: textkit.root,
+          encoding: 'utf8',
+        })
+          .trim()
+          .split('\n');
         const embeddedFiles = new Set(chunkInputs().map((input) => /^# file: (.*)$/m.exec(input)![1]!));
         expect(embeddedFiles.size).toBeGreaterThan(0);
         for (const path of embeddedFiles) expect(changed).toContain(path);

@@ -85,7 +85,10 @@ describe('local embedder on fixture repositories', () => {
     const pointers = pointersOf(result);
     for (const file of goldLinesByFile(instance.patch)) {
       const lines = file.removedLines.length > 0 ? file.removedLines : file.insertAfterLines;
-      expect(lines.some((line) => shows(pointers, file.path, line)), `${name}: ${file.path}`).toBe(true);
+      expect(
+        lines.some((line) => shows(pointers, file.path, line)),
+        `${name}: ${file.path}`,
+      ).toBe(true);
     }
     expect(pointers.every((pointer) => !pointer.path.startsWith('tests/'))).toBe(true);
     await expectValidPointers(textkitContext, instance.instanceId, pointers);

@@ -7,7 +7,11 @@ import { createEmbeddingLocalizer, type EmbeddingLocalizerOptionsInput } from '.
 const setupWith = (options: EmbeddingLocalizerOptionsInput) => async () => {
   const server = await startLoopbackModelServer();
   const fixture = await createFixtureRepository({ instances: ['sentence-stats'] });
-  const context = createTestPluginContext({ instances: fixture.instances, repositorySources: fixture.repositorySources, model: createModelClient({ endpoint: server.endpoint() }) });
+  const context = createTestPluginContext({
+    instances: fixture.instances,
+    repositorySources: fixture.repositorySources,
+    model: createModelClient({ endpoint: server.endpoint() }),
+  });
   return {
     localizer: createEmbeddingLocalizer(options, context),
     context,

@@ -2,10 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { mentionedFiles, moduleNameOf, type Corpus } from '../src/index';
 
 const corpusOf = (paths: string[]): Corpus =>
-  ({ files: paths.map((path) => ({ path, contentHash: '', lines: [], outlined: true, chunks: [] })), chunks: [], fileOfChunk: new Int32Array(), fileChunkStart: new Int32Array(paths.length + 1), statistics: {} }) as unknown as Corpus;
+  ({
+    files: paths.map((path) => ({ path, contentHash: '', lines: [], outlined: true, chunks: [] })),
+    chunks: [],
+    fileOfChunk: new Int32Array(),
+    fileChunkStart: new Int32Array(paths.length + 1),
+    statistics: {},
+  }) as unknown as Corpus;
 
 describe('mentionedFiles', () => {
-  const corpus = corpusOf(['django/core/handlers/base.py', 'django/db/models/query.py', 'django/db/models/__init__.py', 'django/db/backends/base/base.py', 'django/utils/timezone.py']);
+  const corpus = corpusOf([
+    'django/core/handlers/base.py',
+    'django/db/models/query.py',
+    'django/db/models/__init__.py',
+    'django/db/backends/base/base.py',
+    'django/utils/timezone.py',
+  ]);
   const named = (text: string): Record<string, number> => Object.fromEntries([...mentionedFiles(text, corpus)].map(([file, count]) => [corpus.files[file]!.path, count]));
 
   it('finds paths inside traceback paths', () => {

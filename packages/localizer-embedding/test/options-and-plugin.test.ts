@@ -21,7 +21,9 @@ describe('the plugin', () => {
   });
 
   it('refuses bad options with every zod issue named', async () => {
-    const failure = await instantiatePlugin(plugin, { tokenBudget: -5, embedder: 'neural', chunking: { maxChunkLines: 20, overlapLines: 15 }, typo: true }, context).catch((error: unknown) => error);
+    const failure = await instantiatePlugin(plugin, { tokenBudget: -5, embedder: 'neural', chunking: { maxChunkLines: 20, overlapLines: 15 }, typo: true }, context).catch(
+      (error: unknown) => error,
+    );
     expect(InvalidPluginOptionsError.isInstance(failure)).toBe(true);
     const message = (failure as Error).message;
     for (const fragment of ['tokenBudget', 'embedder', 'typo', 'overlapLines']) expect(message).toContain(fragment);

@@ -63,7 +63,9 @@ async function timed(label: string, options: Record<string, unknown>, storage: S
   const result = await localizer.run(instance.instanceId);
   const elapsed = performance.now() - started;
   const calls = server.requestCount('openai-chat');
-  console.log(`${label.padEnd(34)} ${elapsed.toFixed(0).padStart(6)} ms  ${String(calls).padStart(4)} calls  peak ${server.maxActiveRequests} in flight  (${(result.content as unknown[]).length} files)`);
+  console.log(
+    `${label.padEnd(34)} ${elapsed.toFixed(0).padStart(6)} ms  ${String(calls).padStart(4)} calls  peak ${server.maxActiveRequests} in flight  (${(result.content as unknown[]).length} files)`,
+  );
   return elapsed;
 }
 

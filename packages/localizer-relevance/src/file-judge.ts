@@ -44,7 +44,8 @@ export function createFileJudge(options: {
         return { path, status: 'skipped', cached: false, bytes: 0, error: `unreadable: ${error instanceof Error ? error.message : String(error)}`, ...emptyExchangeCost() };
       }
       const bytes = Buffer.byteLength(content, 'utf8');
-      if (bytes > settings.maxFileBytes) return { path, status: 'skipped', cached: false, bytes, error: `larger than maxFileBytes (${settings.maxFileBytes})`, ...emptyExchangeCost() };
+      if (bytes > settings.maxFileBytes)
+        return { path, status: 'skipped', cached: false, bytes, error: `larger than maxFileBytes (${settings.maxFileBytes})`, ...emptyExchangeCost() };
 
       const key = judgmentCacheKey({ promptVersion, model: modelName, problemStatement: task.problemStatement, hintsText: task.hintsText, path, content });
       if (settings.cache) {

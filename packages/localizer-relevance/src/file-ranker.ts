@@ -28,7 +28,10 @@ export async function runRankings(options: {
   const modelName = settings.rankerModel ?? options.model.defaultModel ?? options.model.endpoint;
   const system = rankingSystemPrompt({ tokenBudget: settings.tokenBudget, targetTokens: settings.targetTokens ?? Math.floor(settings.tokenBudget / 2) });
   const prompt = rankingPrompt({ problemStatement: task.problemStatement, hintsText: task.hintsText, files: options.files });
-  const resolver = createRepositoryPathResolver(options.files.map((file) => file.path), { distance });
+  const resolver = createRepositoryPathResolver(
+    options.files.map((file) => file.path),
+    { distance },
+  );
 
   return Promise.all(
     Array.from({ length: settings.rankings }, (_, sample) =>

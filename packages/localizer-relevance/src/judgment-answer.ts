@@ -12,7 +12,9 @@ export function parseJudgment(answer: string): Judgment {
   const decisions = [...text.matchAll(/^[ \t>#-]*RELEVANCE\s*:\s*(not\s+relevant|irrelevant|relevant)\b/gim)];
   const decision = decisions.at(-1);
   if (!decision) {
-    throw new UnparseableAnswerError('it has no line "RELEVANCE: Relevant" or "RELEVANCE: Not Relevant". End your answer with one of them (and a SUMMARY line for a relevant file).');
+    throw new UnparseableAnswerError(
+      'it has no line "RELEVANCE: Relevant" or "RELEVANCE: Not Relevant". End your answer with one of them (and a SUMMARY line for a relevant file).',
+    );
   }
   if (!/^relevant$/i.test(decision[1]!)) return { relevant: false };
   const rest = text.slice(decision.index! + decision[0].length);

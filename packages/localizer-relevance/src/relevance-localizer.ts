@@ -11,7 +11,8 @@ import { RelevanceLocalizationError } from './relevance-localization-error';
 import type { FileJudgmentRecord, RankedFileRecord, RankingRecord, RelevanceMetadata } from './relevance-metadata';
 import type { RelevanceOptions } from './relevance-options';
 
-const endpointHint = 'Check that the judge endpoint is reachable and its model name is right, then run the instance again (a resumed run retries it; judgments already made are cached).';
+const endpointHint =
+  'Check that the judge endpoint is reachable and its model name is right, then run the instance again (a resumed run retries it; judgments already made are cached).';
 
 function lineCountOf(content: string): number {
   const lines = content.split('\n');

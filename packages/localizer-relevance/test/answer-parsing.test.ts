@@ -40,11 +40,14 @@ describe('rankings', () => {
 
 describe('mergeRankings', () => {
   it('orders by mean relative rank; a file a ranking leaves out counts 1 there', () => {
-    const merged = mergeRankings(['a', 'b', 'c', 'd'], [
-      ['a', 'b', 'c'],
-      ['b', 'a'],
-      ['b', 'c', 'a', 'd'],
-    ]);
+    const merged = mergeRankings(
+      ['a', 'b', 'c', 'd'],
+      [
+        ['a', 'b', 'c'],
+        ['b', 'a'],
+        ['b', 'c', 'a', 'd'],
+      ],
+    );
     expect(merged.map((rank) => rank.path)).toEqual(['b', 'a', 'c', 'd']);
     expect(merged[0]).toEqual({ path: 'b', meanRelativeRank: (1 / 3 + 0 + 0) / 3, listedIn: 3 });
     expect(merged[3]).toEqual({ path: 'd', meanRelativeRank: (1 + 1 + 3 / 4) / 3, listedIn: 1 });

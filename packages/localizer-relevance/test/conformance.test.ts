@@ -9,7 +9,8 @@ for (const output of ['text', 'pointers'] as const) {
       const harness = await createRelevanceHarness({ instances: ['word-count'] });
       harness.server.setHandler(
         relevanceHandler({
-          judge: (path) => (path === 'textkit/words.py' ? relevant('split_words splits on one space.') : path === 'textkit/__init__.py' ? relevant('exports count_words.') : notRelevant),
+          judge: (path) =>
+            path === 'textkit/words.py' ? relevant('split_words splits on one space.') : path === 'textkit/__init__.py' ? relevant('exports count_words.') : notRelevant,
           rankings: [rankingReply(['textkit/words.py', 'textkit/__init__.py']), rankingReply(['textkit/words.py'])],
         }),
       );

@@ -11,7 +11,10 @@ function demoHandler(demo: PluginDemo, instance: DemoInstanceScript): LoopbackHa
     const answer = demo.answer({
       messages: request.messages as DemoAnswerRequest['messages'],
       lastUserMessage: request.lastUserMessage ?? '',
-      prompt: request.messages.filter((message) => message.role !== 'assistant').map((message) => message.content).join('\n'),
+      prompt: request.messages
+        .filter((message) => message.role !== 'assistant')
+        .map((message) => message.content)
+        .join('\n'),
       parameters,
       instance,
     });
@@ -56,6 +59,17 @@ describe("localizer-relevance's demo answers its own current prompts", () => {
 
   it('claims no request whose system message is not one of relevance’s', () => {
     const question = '<issue>\nx\n</issue>\n\nFile: textkit/stats.py\n<content>\n\n</content>';
-    expect(relevancePlugin.demo!.answer({ messages: [{ role: 'system', content: 'You localize bugs.' }, { role: 'user', content: question }], lastUserMessage: question, prompt: question, parameters: {}, instance: script })).toBeUndefined();
+    expect(
+      relevancePlugin.demo!.answer({
+        messages: [
+          { role: 'system', content: 'You localize bugs.' },
+          { role: 'user', content: question },
+        ],
+        lastUserMessage: question,
+        prompt: question,
+        parameters: {},
+        instance: script,
+      }),
+    ).toBeUndefined();
   });
 });

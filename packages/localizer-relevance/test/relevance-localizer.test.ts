@@ -42,7 +42,7 @@ async function localize(options: RelevanceOptionsInput = {}, context: PluginCont
   harness.records.length = 0;
   const localizer = await instantiatePlugin(relevancePlugin, options, context);
   const result = await localizer.run(harness.instanceId('sentence-stats'));
-  for (const model of [context.modelFor("judge"), context.modelFor("ranker")]) await (model as unknown as { flush(): Promise<void> }).flush();
+  for (const model of [context.modelFor('judge'), context.modelFor('ranker')]) await (model as unknown as { flush(): Promise<void> }).flush();
   return { result, metadata: result.metadata as unknown as RelevanceMetadata, pointers: typeof result.content === 'string' ? [] : (result.content as CodePointer[]) };
 }
 
@@ -59,7 +59,14 @@ describe('judgments, rankings and the budget on a fixture repository', () => {
 
   it('judges every candidate source file once with the cheap model, tests and docs left out', () => {
     const judged = requests.filter((request) => callKindOf(request) === 'judge');
-    expect(judged.map(judgedPathOf).sort()).toEqual(['textkit/__init__.py', 'textkit/case.py', 'textkit/punctuation.py', 'textkit/sentences.py', 'textkit/stats.py', 'textkit/words.py']);
+    expect(judged.map(judgedPathOf).sort()).toEqual([
+      'textkit/__init__.py',
+      'textkit/case.py',
+      'textkit/punctuation.py',
+      'textkit/sentences.py',
+      'textkit/stats.py',
+      'textkit/words.py',
+    ]);
     for (const request of judged) expect(request.model).toBe(judgeModelName);
     const stats = judged.find((request) => judgedPathOf(request) === 'textkit/stats.py')!;
     expect(stats.lastUserMessage).toContain('summarize() gives strange numbers for dialogue');
@@ -73,7 +80,9 @@ describe('judgments, rankings and the budget on a fixture repository', () => {
     for (const request of ranked) {
       expect(request.model).toBe(rankerModelName);
       expect((request.body as { temperature: number }).temperature).toBe(0.7);
-      expect(request.lastUserMessage).toContain(`File: textkit/stats.py\nTokens: ${outcome.metadata.ranked.find((file) => file.path === 'textkit/stats.py')!.tokens}\nSummary: ${summaries['textkit/stats.py']}`);
+      expect(request.lastUserMessage).toContain(
+        `File: textkit/stats.py\nTokens: ${outcome.metadata.ranked.find((file) => file.path === 'textkit/stats.py')!.tokens}\nSummary: ${summaries['textkit/stats.py']}`,
+      );
       expect(request.lastUserMessage).not.toContain('textkit/case.py');
       expect(request.messages[0]!.content).toContain('budget of 128000 tokens');
     }
@@ -120,7 +129,12 @@ describe('judgments, rankings and the budget on a fixture repository', () => {
     expect(metadata.total.judge.costUsd).toBeCloseTo(judgeCost, 12);
     expect(metadata.total.costUsd).toBeCloseTo(judgeCost + (metadata.total.ranker.usage.inputTokens * 3 + metadata.total.ranker.usage.outputTokens * 15) / 1e6, 12);
     expect(metadata.context.tokens).toBe(metadata.ranked.reduce((sum, file) => sum + file.tokens, 0));
-    expect(metadata.judgments.find((judgment) => judgment.path === 'textkit/stats.py')).toMatchObject({ status: 'relevant', summary: summaries['textkit/stats.py'], cached: false, calls: 1 });
+    expect(metadata.judgments.find((judgment) => judgment.path === 'textkit/stats.py')).toMatchObject({
+      status: 'relevant',
+      summary: summaries['textkit/stats.py'],
+      cached: false,
+      calls: 1,
+    });
     expect(JSON.parse(JSON.stringify(metadata))).toEqual(metadata);
   });
 });
@@ -188,7 +202,9 @@ describe('the judgment cache', () => {
 
 describe('malformed answers and made-up paths', () => {
   it('re-asks a judgment once with the parse error and uses the second answer', async () => {
-    harness.server.setHandler(relevanceHandler({ judge: (path, attempt) => (path === 'textkit/stats.py' && attempt === 0 ? 'It is relevant, I think.' : judge(path)), rankings: threeRankings }));
+    harness.server.setHandler(
+      relevanceHandler({ judge: (path, attempt) => (path === 'textkit/stats.py' && attempt === 0 ? 'It is relevant, I think.' : judge(path)), rankings: threeRankings }),
+    );
     const { metadata } = await localize();
     expect(metadata.judgments.find((judgment) => judgment.path === 'textkit/stats.py')).toMatchObject({ status: 'relevant', calls: 2 });
     const reask = chats().find((request) => judgedPathOf(request) === 'textkit/stats.py' && request.messages.length === 4)!;
@@ -202,18 +218,31 @@ describe('malformed answers and made-up paths', () => {
     harness.server.setHandler(relevanceHandler({ judge: (path) => (path === 'textkit/words.py' ? 'RELEVANCE: Relevant' : judge(path)), rankings: threeRankings }));
     const { metadata, pointers } = await localize({}, harness.createContext({ storage }));
     expect(metadata.status).toBe('partial');
-    expect(metadata.judgments.find((judgment) => judgment.path === 'textkit/words.py')).toMatchObject({ status: 'failed', failure: 'unparseable', calls: 2, error: expect.stringContaining('no "SUMMARY:" line') });
+    expect(metadata.judgments.find((judgment) => judgment.path === 'textkit/words.py')).toMatchObject({
+      status: 'failed',
+      failure: 'unparseable',
+      calls: 2,
+      error: expect.stringContaining('no "SUMMARY:" line'),
+    });
     expect(metadata.counts.failed).toBe(1);
     expect(pointers.map((pointer) => pointer.path)).toEqual(['textkit/stats.py', 'textkit/sentences.py']);
 
     harness.server.setHandler(relevanceHandler({ judge, rankings: threeRankings }));
     await localize({}, harness.createContext({ storage }));
-    expect(chats().filter((request) => callKindOf(request) === 'judge').map(judgedPathOf)).toEqual(['textkit/words.py']);
+    expect(
+      chats()
+        .filter((request) => callKindOf(request) === 'judge')
+        .map(judgedPathOf),
+    ).toEqual(['textkit/words.py']);
   });
 
   it('matches misspelt ranking paths, drops the others, and merges the rankings that parsed', async () => {
     // First answers in order of arrival: a misspelt list, prose, a good list; every re-ask gets prose again.
-    const firstAnswers = [rankingReply(['textkit/sentence.py', './textkit/stats.py', 'textkit/engine.py']), 'I would rank stats first.', rankingReply(['textkit/stats.py', 'textkit/sentences.py', 'textkit/words.py'])];
+    const firstAnswers = [
+      rankingReply(['textkit/sentence.py', './textkit/stats.py', 'textkit/engine.py']),
+      'I would rank stats first.',
+      rankingReply(['textkit/stats.py', 'textkit/sentences.py', 'textkit/words.py']),
+    ];
     harness.server.setHandler(relevanceHandler({ judge, rank: (attempt) => (attempt === 0 ? firstAnswers.shift()! : 'Still no list.') }));
     const { metadata } = await localize({ rankings: 3 });
     expect(metadata.rankings.map((ranking) => ranking.status).sort()).toEqual(['failed', 'ok', 'ok']);
@@ -291,7 +320,9 @@ describe('options', () => {
     ]);
     expect(metadata.counts.skipped).toBe(2);
     expect(pointers.map((pointer) => pointer.path)).toEqual(['textkit/sentences.py', 'textkit/words.py']);
-    const judged = chats().filter((request) => callKindOf(request) === 'judge').map(judgedPathOf);
+    const judged = chats()
+      .filter((request) => callKindOf(request) === 'judge')
+      .map(judgedPathOf);
     for (const judgment of skipped) expect(judged).not.toContain(judgment.path);
   });
 
@@ -336,6 +367,8 @@ describe('options', () => {
   });
 
   it('rejects invalid options with the zod issues', async () => {
-    await expect(instantiatePlugin(relevancePlugin, { rankings: 0, tokenBudget: -1 }, harness.createContext())).rejects.toThrow(/rankings[\s\S]*tokenBudget|tokenBudget[\s\S]*rankings/);
+    await expect(instantiatePlugin(relevancePlugin, { rankings: 0, tokenBudget: -1 }, harness.createContext())).rejects.toThrow(
+      /rankings[\s\S]*tokenBudget|tokenBudget[\s\S]*rankings/,
+    );
   });
 });

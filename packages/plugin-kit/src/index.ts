@@ -1,12 +1,5 @@
 // Model answers: ask and re-ask, fenced blocks, paths a model names.
-export {
-  addExchangeCost,
-  askAndParse,
-  emptyExchangeCost,
-  type AskAndParseOptions,
-  type ExchangeCost,
-  type ExchangeOutcome,
-} from './model-answers/ask-and-parse';
+export { addExchangeCost, askAndParse, emptyExchangeCost, type AskAndParseOptions, type ExchangeCost, type ExchangeOutcome } from './model-answers/ask-and-parse';
 export { fencedBlocks, fencedCodeBlocks, type FencedBlock } from './model-answers/fenced-blocks';
 export {
   cleanModelNamedPath,
@@ -21,13 +14,7 @@ export {
 export { followSignal, withFollowedSignal } from './signals/follow-signal';
 
 // Which files of a repository are source, tests or documentation.
-export {
-  createSourceFileFilter,
-  documentationPatterns,
-  testFilePatterns,
-  type GlobMatcherFactory,
-  type SourceFileFilterOptions,
-} from './workspace/source-file-filter';
+export { createSourceFileFilter, documentationPatterns, testFilePatterns, type GlobMatcherFactory, type SourceFileFilterOptions } from './workspace/source-file-filter';
 
 // Context rendering (the format and its parser are in @codemonkeys/protocol).
 export { renderContext, type RenderContextOptions, type RenderedContext } from './render/context-renderer';

@@ -59,7 +59,13 @@ describe('renderContext', () => {
       expect(countTokens(rendered.text)).toBe(rendered.tokens);
       expect(toSets(parseRenderedContext(rendered.text))).toEqual(toSets(pointerLines(rendered.shown)));
     }
-    const small = await renderContext([{ path: 'pkg/a.py', startLine: 1, endLine: 50 }, { path: 'pkg/c.py', startLine: 1, endLine: 2 }], { readFile, tokenBudget: 60, countTokens });
+    const small = await renderContext(
+      [
+        { path: 'pkg/a.py', startLine: 1, endLine: 50 },
+        { path: 'pkg/c.py', startLine: 1, endLine: 2 },
+      ],
+      { readFile, tokenBudget: 60, countTokens },
+    );
     expect(small.shown[0]).toMatchObject({ path: 'pkg/a.py', startLine: 1 });
     expect(small.shown[0]!.endLine).toBeLessThan(50);
     expect(small.omitted[0]).toMatchObject({ path: 'pkg/a.py', startLine: small.shown[0]!.endLine + 1, endLine: 50 });

@@ -40,7 +40,13 @@ describe('renderPointersWithinBudget', () => {
   });
 
   it('leaves out the score of shown lines no scored pointer covers, and a missing file', async () => {
-    const rendered = await renderPointersWithinBudget([{ path: 'a.py', startLine: 1, endLine: 2 }, { path: 'gone.py', startLine: 1, endLine: 3 }], { readFile });
+    const rendered = await renderPointersWithinBudget(
+      [
+        { path: 'a.py', startLine: 1, endLine: 2 },
+        { path: 'gone.py', startLine: 1, endLine: 3 },
+      ],
+      { readFile },
+    );
     expect(rendered.pointers).toEqual([{ path: 'a.py', startLine: 1, endLine: 2, kind: 'lines' }]);
     expect(rendered.omitted).toBe(1);
   });

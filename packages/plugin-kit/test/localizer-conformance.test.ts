@@ -31,7 +31,15 @@ function recordingModel(requests: unknown[]): ModelClient {
     defaultModel: 'recording-model',
     async chat(request) {
       requests.push(request);
-      return { model: 'recording-model', choices: [{ index: 0, message: { role: 'assistant', content: 'pkg/words.py' }, finishReason: 'stop' }], usage: { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 }, costUsd: 0, latencyMs: 0, cacheHit: false, retries: 0 };
+      return {
+        model: 'recording-model',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'pkg/words.py' }, finishReason: 'stop' }],
+        usage: { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 },
+        costUsd: 0,
+        latencyMs: 0,
+        cacheHit: false,
+        retries: 0,
+      };
     },
     async embed() {
       throw new Error('not used');

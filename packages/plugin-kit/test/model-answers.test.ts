@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { addExchangeCost, askAndParse, cleanModelNamedPath, createRepositoryPathResolver, createSourceFileFilter, emptyExchangeCost, fencedBlocks, fencedCodeBlocks, followSignal, withFollowedSignal } from '../src/index';
+import {
+  addExchangeCost,
+  askAndParse,
+  cleanModelNamedPath,
+  createRepositoryPathResolver,
+  createSourceFileFilter,
+  emptyExchangeCost,
+  fencedBlocks,
+  fencedCodeBlocks,
+  followSignal,
+  withFollowedSignal,
+} from '../src/index';
 import { ModelCallError, UnparseableAnswerError, type ChatRequest, type ModelClient } from '@codemonkeys/protocol';
 
 /** Core cannot depend on @codemonkeys/llm (its loopback server): a model client that plays back answers. */
@@ -46,7 +57,13 @@ describe('askAndParse', () => {
 
   it('asks once more with the answer and the parse error, then gives up with both answers kept', async () => {
     const seen: ChatRequest[] = [];
-    const recovered = await askAndParse({ model: scriptedModel(['seven', 'cached <n>7</n>'], seen), request: question, parse: parseNumber, reaskPrompt, signal: new AbortController().signal });
+    const recovered = await askAndParse({
+      model: scriptedModel(['seven', 'cached <n>7</n>'], seen),
+      request: question,
+      parse: parseNumber,
+      reaskPrompt,
+      signal: new AbortController().signal,
+    });
     expect(recovered).toMatchObject({ status: 'ok', value: 7, calls: 2, cacheHits: 1, costUsd: 1 });
     expect(seen[1]!.messages.map((message) => [message.role, message.content])).toEqual([
       ['user', 'Pick a number in <n></n>.'],
@@ -64,12 +81,19 @@ describe('askAndParse', () => {
     expect(outcome.status === 'failed' && outcome.cause).toBe(failure);
     const controller = new AbortController();
     controller.abort(new Error('run stopped'));
-    await expect(askAndParse({ model: scriptedModel([new Error('aborted call')]), request: question, parse: parseNumber, reaskPrompt, signal: controller.signal })).rejects.toThrow('run stopped');
+    await expect(askAndParse({ model: scriptedModel([new Error('aborted call')]), request: question, parse: parseNumber, reaskPrompt, signal: controller.signal })).rejects.toThrow(
+      'run stopped',
+    );
   });
 
   it('adds costs', () => {
     const one = { calls: 1, usage: { inputTokens: 1, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0 }, costUsd: 0.25, cacheHits: 1 };
-    expect(addExchangeCost(addExchangeCost(emptyExchangeCost(), one), one)).toEqual({ calls: 2, usage: { inputTokens: 2, outputTokens: 4, cacheReadTokens: 0, cacheWriteTokens: 0 }, costUsd: 0.5, cacheHits: 2 });
+    expect(addExchangeCost(addExchangeCost(emptyExchangeCost(), one), one)).toEqual({
+      calls: 2,
+      usage: { inputTokens: 2, outputTokens: 4, cacheReadTokens: 0, cacheWriteTokens: 0 },
+      costUsd: 0.5,
+      cacheHits: 2,
+    });
   });
 });
 
@@ -134,7 +158,22 @@ describe('createSourceFileFilter', () => {
   // A stand-in glob compiler for `**/` prefixes and `*` (plugins pass picomatch).
   const compileGlobs = (globs: readonly string[]) => {
     const toPattern = (glob: string) =>
-      new RegExp(`^${glob.split('**/').map((part) => part.split('**').map((piece) => piece.split('*').map((text) => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')).join('.*')).join('(?:.*/)?')}$`);
+      new RegExp(
+        `^${glob
+          .split('**/')
+          .map((part) =>
+            part
+              .split('**')
+              .map((piece) =>
+                piece
+                  .split('*')
+                  .map((text) => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+                  .join('[^/]*'),
+              )
+              .join('.*'),
+          )
+          .join('(?:.*/)?')}$`,
+      );
     const patterns = globs.map(toPattern);
     return (path: string) => patterns.some((pattern) => pattern.test(path));
   };

@@ -63,7 +63,9 @@ describe('parseUnifiedDiff', () => {
   });
 
   it('splits plain `diff -u` output at its ---/+++ pairs and reads nothing from empty input', () => {
-    const plain = ['--- a/x.py\t2024-01-01 10:00:00', '+++ b/x.py\t2024-01-02 10:00:00', '@@ -1 +1 @@', '-1', '+2', '--- a/y.py', '+++ b/y.py', '@@ -1 +1,2 @@', ' 1', '+2'].join('\n');
+    const plain = ['--- a/x.py\t2024-01-01 10:00:00', '+++ b/x.py\t2024-01-02 10:00:00', '@@ -1 +1 @@', '-1', '+2', '--- a/y.py', '+++ b/y.py', '@@ -1 +1,2 @@', ' 1', '+2'].join(
+      '\n',
+    );
     expect(parseUnifiedDiff(plain).map((file) => [file.path, file.hunks.length, file.hunks[0]!.lines.length])).toEqual([
       ['x.py', 1, 2],
       ['y.py', 1, 2],

@@ -3,7 +3,13 @@ import { reciprocalRankFusion } from '../src/index';
 
 describe('reciprocalRankFusion', () => {
   it('scores an item weight / (k + rank) per ranking, ranks from 1, summed over the rankings that list it', () => {
-    const fused = reciprocalRankFusion([['a', 'b', 'c'], ['c', 'a']], { k: 60 });
+    const fused = reciprocalRankFusion(
+      [
+        ['a', 'b', 'c'],
+        ['c', 'a'],
+      ],
+      { k: 60 },
+    );
     expect(fused.map(({ item }) => item)).toEqual(['a', 'c', 'b']);
     expect(fused[0]).toEqual({ item: 'a', score: 1 / 61 + 1 / 62, rankings: [0, 1] });
     expect(fused[1]).toEqual({ item: 'c', score: 1 / 63 + 1 / 61, rankings: [0, 1] });
@@ -21,7 +27,13 @@ describe('reciprocalRankFusion', () => {
 
   it('breaks equal scores by first appearance, ranking 0 first', () => {
     // x and y both score 1/(k+1) + 1/(k+2); z and w score 1/(k+3) once each.
-    const fused = reciprocalRankFusion([['y', 'x', 'z'], ['x', 'y', 'w']], { k: 10 });
+    const fused = reciprocalRankFusion(
+      [
+        ['y', 'x', 'z'],
+        ['x', 'y', 'w'],
+      ],
+      { k: 10 },
+    );
     expect(fused.map(({ item }) => item)).toEqual(['y', 'x', 'z', 'w']);
   });
 

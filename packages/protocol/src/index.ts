@@ -50,7 +50,6 @@ export type { ModelCallOptions, ModelClient } from './model/v1/model-client';
 export { CallLabelsSchema, currentCallLabels, withCallLabels, type CallLabels } from './call-labels/call-labels';
 export { approximateTokenCount, type TokenCounter } from './tokens/token-counter';
 
-
 // Workspaces and sandboxes
 export { OutlineEntrySchema, type OutlineEntry } from './workspace/v1/outline';
 export type { Workspace, WorkspaceCapabilities, WritableWorkspace } from './workspace/v1/workspace';
@@ -69,7 +68,6 @@ export {
   type SandboxSpec,
 } from './sandbox/v1/sandbox';
 export { sandboxImagesOf, type SandboxImage, type SandboxImageDefinition, type SandboxImages } from './sandbox/v1/sandbox-images';
-
 
 // Storage
 export * from './storage/v1/records';
@@ -90,11 +88,7 @@ export {
   type StorageRecordKind,
   type StorageRecordOf,
 } from './storage/storage-record-codec';
-export {
-  InMemorySequenceStorage,
-  createInMemorySequenceStorage,
-  type InMemorySequenceStorageOptions,
-} from './storage/in-memory-sequence-storage';
+export { InMemorySequenceStorage, createInMemorySequenceStorage, type InMemorySequenceStorageOptions } from './storage/in-memory-sequence-storage';
 
 // Protocols
 export type { LocalizerV1, LocalizerV1 as Localizer } from './localization/v1/localizer';

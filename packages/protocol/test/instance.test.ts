@@ -60,7 +60,10 @@ describe('SWE-bench records', () => {
 const data = locateSharedData('swe-bench-lite.jsonl', 'swe-bench-lite-dev.jsonl');
 describeWhenAvailable('SWE-bench Lite records from the shared data', data, () => {
   it.each(['swe-bench-lite.jsonl', 'swe-bench-lite-dev.jsonl'])('parses every row of %s', (file) => {
-    const lines = fs.readFileSync(data.paths[file]!, 'utf8').split('\n').filter((line) => line.trim() !== '');
+    const lines = fs
+      .readFileSync(data.paths[file]!, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     const instances = lines.map((line) => SweBenchRecordSchema.parse(JSON.parse(line)));
     expect(instances.length).toBe(file === 'swe-bench-lite.jsonl' ? 300 : 23);
     for (const instance of instances) {

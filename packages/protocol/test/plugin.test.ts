@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { InvalidPluginError, InvalidPluginOptionsError, UnsupportedSpecificationVersionError, assertPluginDefinition, createInMemorySequenceStorage, definePlugin, instantiatePlugin, isPluginDefinition, silentLogger, type PluginContext } from '../src/index';
+import {
+  InvalidPluginError,
+  InvalidPluginOptionsError,
+  UnsupportedSpecificationVersionError,
+  assertPluginDefinition,
+  createInMemorySequenceStorage,
+  definePlugin,
+  instantiatePlugin,
+  isPluginDefinition,
+  silentLogger,
+  type PluginContext,
+} from '../src/index';
 import { createInMemoryWorkspace } from '../src/testkit/index';
 
 const firstFileLocalizer = definePlugin({
@@ -44,9 +55,7 @@ describe('definePlugin', () => {
     expect(() => assertPluginDefinition({ ...firstFileLocalizer, specificationVersion: 'v9' }, 'x')).toThrow(UnsupportedSpecificationVersionError);
     expect(() => assertPluginDefinition({ kind: 'localizer' }, 'x')).toThrow(InvalidPluginError);
     expect(() => assertPluginDefinition(42, 'x')).toThrow(/not an object made by definePlugin/);
-    expect(() =>
-      definePlugin({ ...firstFileLocalizer, optionsSchema: undefined as unknown as z.ZodObject }),
-    ).toThrow(/optionsSchema must be a zod schema/);
+    expect(() => definePlugin({ ...firstFileLocalizer, optionsSchema: undefined as unknown as z.ZodObject })).toThrow(/optionsSchema must be a zod schema/);
   });
 
   it('checks the specification version of the created instance', async () => {

@@ -58,7 +58,15 @@ export { rewardValidity, type RewardObservation, type RewardValidity, type Valid
 export { pseudoRewardNames, validityFromRecords } from './validity/validity-from-records';
 
 // Scorecards
-export { buildScorecard, scorecardFromStorage, type MetricSummary, type Scorecard, type ScorecardHeadline, type ScorecardOptions, type StageScorecard } from './scorecard/scorecard';
+export {
+  buildScorecard,
+  scorecardFromStorage,
+  type MetricSummary,
+  type Scorecard,
+  type ScorecardHeadline,
+  type ScorecardOptions,
+  type StageScorecard,
+} from './scorecard/scorecard';
 export { formatScorecardMarkdown, formatScorecardValue, formatValidityMarkdown, scorecardRows } from './scorecard/format-scorecard';
 
 // Offline mode

@@ -32,7 +32,12 @@ describe('localization rewards of a whole result', () => {
 
   it('gives the same lines for the rendered string as for the pointers it was rendered from', async () => {
     const rendered = await renderContext(pointers, { readFile, countTokens: countCharacters });
-    const fromText = await computeLocalizationRewards({ result: { content: `Instructions first.\n\n${rendered.text}\n`, metadata: {} }, goldPatch: multiFileGold, workspace, countTokens: countCharacters });
+    const fromText = await computeLocalizationRewards({
+      result: { content: `Instructions first.\n\n${rendered.text}\n`, metadata: {} },
+      goldPatch: multiFileGold,
+      workspace,
+      countTokens: countCharacters,
+    });
     const fromPointers = await computeLocalizationRewards({ result: { content: pointers, metadata: {} }, goldPatch: multiFileGold, workspace, countTokens: countCharacters });
     expect(fromText.form).toBe('text');
     for (const key of ['contextLines', 'shownGoldLines', 'goldLineRecall', 'fileRecallAll', 'fileRecallAny', 'relevantOverContext', 'compressionLines'] as const) {

@@ -19,7 +19,18 @@ describe('candidate against gold', () => {
   });
 
   it('ignores whitespace inside changed lines and the context around them', () => {
-    const reindented = ['diff --git a/pkg/a.py b/pkg/a.py', '--- a/pkg/a.py', '+++ b/pkg/a.py', '@@ -1,4 +1,4 @@', ' line1', ' line2', '-line3', '+    LINE3   ', ' line4', ''].join('\n');
+    const reindented = [
+      'diff --git a/pkg/a.py b/pkg/a.py',
+      '--- a/pkg/a.py',
+      '+++ b/pkg/a.py',
+      '@@ -1,4 +1,4 @@',
+      ' line1',
+      ' line2',
+      '-line3',
+      '+    LINE3   ',
+      ' line4',
+      '',
+    ].join('\n');
     expect(comparePatches(reindented, gold).similarity).toBe(1);
   });
 

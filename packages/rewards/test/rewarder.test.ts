@@ -104,7 +104,15 @@ describe('the rewarder without a sandbox', () => {
     expect(wrong.verdicts).toEqual([true, false, false]);
     // (0 − 1/3) / (1 − 1/3) = −1/2.
     expect(wrong.rewards.normalized).toBeCloseTo(-0.5, 12);
-    expect(byName(wrong.records)).toMatchObject({ '0:resolved': 0, '0:random': 1 / 3, '0:oracle': 1, '0:candidates': 3, '0:tokens': 1800, '0:cost-usd': 0.0175, '0:duration-ms': 40 });
+    expect(byName(wrong.records)).toMatchObject({
+      '0:resolved': 0,
+      '0:random': 1 / 3,
+      '0:oracle': 1,
+      '0:candidates': 3,
+      '0:tokens': 1800,
+      '0:cost-usd': 0.0175,
+      '0:duration-ms': 40,
+    });
     const right = await rewarder.rewardSelection({ runId, instance, candidates, chosen: candidates[0]! });
     expect(right.rewards).toMatchObject({ resolved: 1, normalized: 1 });
     // The second selection overwrote the first: one record per name.
@@ -141,7 +149,13 @@ describe('the scorecard of a run', () => {
     const instances = [handInstance(multiFileGold), handInstance(replaceLine3('LINE3'), { instanceId: 'hand__checked-2' })];
     for (const [index, instance] of instances.entries()) {
       const workspace = createInMemoryWorkspace({ instanceId: instance.instanceId, files: baseFiles });
-      await rewarder.rewardLocalization({ runId, instance, workspace, result: { content: [{ path: 'pkg/a.py', startLine: 1, endLine: 5 }], metadata: {} }, cost: { durationMs: 1000, tokens: 10, costUsd: 0.5 } });
+      await rewarder.rewardLocalization({
+        runId,
+        instance,
+        workspace,
+        result: { content: [{ path: 'pkg/a.py', startLine: 1, endLine: 5 }], metadata: {} },
+        cost: { durationMs: 1000, tokens: 10, costUsd: 0.5 },
+      });
       const candidates: Patch[] = [
         { instanceId: instance.instanceId, diff: replaceLine3('LINE3'), metadata: {} },
         { instanceId: instance.instanceId, diff: replaceLine3('Line3'), metadata: {} },

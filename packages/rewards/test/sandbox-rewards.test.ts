@@ -28,7 +28,8 @@ const alwaysPassingTest = pythonTest('reproduce_simple', 'from textkit.words imp
 /** Runs the check in a Python subprocess: coverage must follow it. */
 const subprocessTest: GeneratedTest = {
   path: 'reproduce_in_subprocess.py',
-  content: 'import subprocess, sys\nsys.exit(subprocess.call([sys.executable, "-c", "import sys; from textkit.words import count_words; sys.exit(0 if count_words(\'x  y\') == 2 else 2)"]))\n',
+  content:
+    'import subprocess, sys\nsys.exit(subprocess.call([sys.executable, "-c", "import sys; from textkit.words import count_words; sys.exit(0 if count_words(\'x  y\') == 2 else 2)"]))\n',
   command: 'python3 reproduce_in_subprocess.py',
   metadata: {},
 };
@@ -104,8 +105,12 @@ describeWhenAvailable('sandbox rewards in Docker on the fixture instances', dock
     const storage = createInMemorySequenceStorage();
     // A time limit never decides a verdict here: wrap-hang's candidates and tests that hang loop for ever, so
     // they pass any limit on any machine; word-count's get limits no loaded machine reaches (a safety net).
-    const limitsOf = (name: 'word-count' | 'wrap-hang') => (name === 'wrap-hang' ? { goldTestTimeoutMs: 8_000, generatedTestTimeoutMs: 5_000 } : { goldTestTimeoutMs: 600_000, generatedTestTimeoutMs: 600_000 });
-    const rewarders = { 'word-count': createRewarder({ storage, sandboxes: provider, ...limitsOf('word-count') }), 'wrap-hang': createRewarder({ storage, sandboxes: provider, ...limitsOf('wrap-hang') }) };
+    const limitsOf = (name: 'word-count' | 'wrap-hang') =>
+      name === 'wrap-hang' ? { goldTestTimeoutMs: 8_000, generatedTestTimeoutMs: 5_000 } : { goldTestTimeoutMs: 600_000, generatedTestTimeoutMs: 600_000 };
+    const rewarders = {
+      'word-count': createRewarder({ storage, sandboxes: provider, ...limitsOf('word-count') }),
+      'wrap-hang': createRewarder({ storage, sandboxes: provider, ...limitsOf('wrap-hang') }),
+    };
     const runId = 'docker-run';
     const expected = new Map<string, { resolved: boolean; hangs: boolean }>();
     for (const name of ['word-count', 'wrap-hang'] as const) {
@@ -152,9 +157,13 @@ describeWhenAvailable('sandbox rewards in Docker on the fixture instances', dock
     const before = (await storage.queryRewards({ runId, limit: 1000 })).items.length;
     const resumed = createRewarder({ storage, sandboxes: provider, ...limitsOf('word-count') });
     const instance = fixture.instance('word-count');
-    const candidates: Patch[] = fixture.candidates(instance.instanceId).map((candidate) => ({ instanceId: instance.instanceId, diff: candidate.diff, tests: [wordCountTest, alwaysPassingTest], metadata: {} }));
+    const candidates: Patch[] = fixture
+      .candidates(instance.instanceId)
+      .map((candidate) => ({ instanceId: instance.instanceId, diff: candidate.diff, tests: [wordCountTest, alwaysPassingTest], metadata: {} }));
     const again = await resumed.rewardGeneration({ runId, instance, candidates });
-    expect(again.candidates.map((rewards) => rewards.verdictSource)).toEqual(fixture.candidates(instance.instanceId).map((candidate) => (candidate.diff.trim() === '' ? 'empty' : 'stored')));
+    expect(again.candidates.map((rewards) => rewards.verdictSource)).toEqual(
+      fixture.candidates(instance.instanceId).map((candidate) => (candidate.diff.trim() === '' ? 'empty' : 'stored')),
+    );
     expect(again.candidates.every((rewards) => rewards.generatedTests === undefined && rewards.generatedTestValidity === 0.5)).toBe(true);
     expect((await storage.queryRewards({ runId, limit: 1000 })).items.length).toBe(before);
   }, 1_800_000);

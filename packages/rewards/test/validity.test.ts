@@ -28,7 +28,11 @@ describe('point-biserial correlation', () => {
 });
 
 describe('bootstrap intervals', () => {
-  const observations = Array.from({ length: 60 }, (_, index) => ({ score: index % 10, resolved: index % 10 >= 5 !== (index % 7 === 0), group: `instance-${Math.floor(index / 3)}` }));
+  const observations = Array.from({ length: 60 }, (_, index) => ({
+    score: index % 10,
+    resolved: index % 10 >= 5 !== (index % 7 === 0),
+    group: `instance-${Math.floor(index / 3)}`,
+  }));
 
   it('is reproducible with a seed and changes with it', () => {
     const first = rewardValidity('score', observations, { seed: 7, samples: 500 });
@@ -49,10 +53,16 @@ describe('bootstrap intervals', () => {
 
   it('is wider when correlated observations are resampled as clusters', () => {
     // Every group holds ten copies of one observation: as clusters there are only ten independent draws.
-    const copies = Array.from({ length: 10 }, (_, group) => Array.from({ length: 10 }, () => ({ score: group, resolved: group >= 4 !== (group === 8), group: `g${group}` }))).flat();
+    const copies = Array.from({ length: 10 }, (_, group) =>
+      Array.from({ length: 10 }, () => ({ score: group, resolved: group >= 4 !== (group === 8), group: `g${group}` })),
+    ).flat();
     const width = (estimate: { low: number | null; high: number | null } | null): number => estimate!.high! - estimate!.low!;
     const clustered = rewardValidity('score', copies, { samples: 1000 });
-    const independent = rewardValidity('score', copies.map(({ score, resolved }) => ({ score, resolved })), { samples: 1000 });
+    const independent = rewardValidity(
+      'score',
+      copies.map(({ score, resolved }) => ({ score, resolved })),
+      { samples: 1000 },
+    );
     expect(clustered.rocAuc!.value).toBe(independent.rocAuc!.value);
     expect(width(clustered.rocAuc)).toBeGreaterThan(width(independent.rocAuc) * 2);
   });
@@ -60,7 +70,11 @@ describe('bootstrap intervals', () => {
   it('counts only the resamples where the statistic is defined, and gives no interval when most are not', () => {
     // One resolved candidate in 100: about 1 − (0.99)^100 ≈ 63% of resamples hold it.
     const rare = [{ score: 1, resolved: true }, ...Array.from({ length: 99 }, (_, index) => ({ score: index % 3, resolved: false }))];
-    const auc = (sample: readonly { score: number; resolved: boolean }[]): number | null => rocAuc(sample.map((o) => o.score), sample.map((o) => o.resolved));
+    const auc = (sample: readonly { score: number; resolved: boolean }[]): number | null =>
+      rocAuc(
+        sample.map((o) => o.score),
+        sample.map((o) => o.resolved),
+      );
     const estimate = bootstrapEstimate(rare, auc, { samples: 400 });
     expect(estimate!.value).toBeCloseTo(auc(rare)!, 12);
     expect(estimate!.resamples).toBeGreaterThan(200);

@@ -183,7 +183,10 @@ export class DockerImages implements SandboxImages {
       });
       // The stale image lost its tag; remove it unless a container still uses it (or it is not ours).
       if (existing && existing.id !== built.id && existing.labels[sandboxLabels.image] === '1') {
-        await this.docker.getImage(existing.id).remove().catch(() => undefined);
+        await this.docker
+          .getImage(existing.id)
+          .remove()
+          .catch(() => undefined);
       }
       return built;
     })().finally(() => inFlight.delete(key));
@@ -215,7 +218,8 @@ export class DockerImages implements SandboxImages {
     }
     const files = (context as readonly BuildContextFile[]).map((file) => ({ name: file.path, content: file.content, ...(file.mode === undefined ? {} : { mode: file.mode }) }));
     if (options.dockerfile !== undefined) files.push({ name: 'Dockerfile', content: options.dockerfile });
-    if (!files.some((file) => file.name === 'Dockerfile')) throw new SandboxError(`Building ${options.tag} needs a Dockerfile: give \`dockerfile\` or a context file named Dockerfile.`);
+    if (!files.some((file) => file.name === 'Dockerfile'))
+      throw new SandboxError(`Building ${options.tag} needs a Dockerfile: give \`dockerfile\` or a context file named Dockerfile.`);
     return packFiles(files);
   }
 

@@ -11,9 +11,17 @@ export const DockerSandboxOptionsSchema = z.object({
   /** Remove containers of crashed runs (owner process gone) when the sandbox is created. */
   reapOnStart: z.boolean().default(true),
   /** Time limit of a command that gives none. */
-  defaultTimeoutMs: z.number().int().positive().default(30 * 60_000),
+  defaultTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(30 * 60_000),
   /** Output kept per stream (head and tail) for a command that gives no cap. */
-  maxOutputBytes: z.number().int().positive().default(10 * 1024 * 1024),
+  maxOutputBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
   /** After TERM at the time limit, how long before KILL. */
   killGraceMs: z.number().int().nonnegative().default(2_000),
   /** How commands are stopped at their limit: see KillStrategy. */

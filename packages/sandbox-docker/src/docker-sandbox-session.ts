@@ -113,8 +113,7 @@ export class DockerSandboxSession implements SandboxSession {
     const target = this.resolve(destination);
     await this.ensureDirectory(target);
     const controller = new AbortController();
-    const body =
-      archive instanceof Uint8Array ? Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength) : Readable.from(archive, { objectMode: false });
+    const body = archive instanceof Uint8Array ? Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength) : Readable.from(archive, { objectMode: false });
     let sourceError: unknown;
     if (body instanceof Readable) {
       body.once('error', (error) => {

@@ -2,15 +2,7 @@ export { packageMeta } from './package-meta';
 export { DockerSandbox, createDockerSandbox } from './docker-sandbox';
 export { DockerSandboxOptionsSchema, defaultLinuxCapabilities, type DockerSandboxOptions, type DockerSandboxSettings } from './docker-sandbox-options';
 export { DockerSandboxSession } from './docker-sandbox-session';
-export {
-  DockerImages,
-  imageDefinitionHash,
-  type BuildContextFile,
-  type BuildImageOptions,
-  type ImageDefinition,
-  type ImageInfo,
-  type ImportImageOptions,
-} from './docker-images';
+export { DockerImages, imageDefinitionHash, type BuildContextFile, type BuildImageOptions, type ImageDefinition, type ImageInfo, type ImportImageOptions } from './docker-images';
 export { reapLeftoverContainers, type ReapResult } from './reap-leftover-containers';
 export { currentOwner, ownerLiveness, type OwnerIdentity, type OwnerLiveness } from './owner-identity';
 export { sandboxLabels } from './sandbox-labels';

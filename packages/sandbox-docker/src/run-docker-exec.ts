@@ -61,10 +61,7 @@ export async function runDockerExec(
   restartContainer: () => Promise<void>,
 ): Promise<DockerExecOutcome> {
   const started = performance.now();
-  const argv =
-    request.killStrategy === 'timeout-command'
-      ? ['timeout', '-k', seconds(request.killGraceMs), seconds(request.timeoutMs), ...request.argv]
-      : [...request.argv];
+  const argv = request.killStrategy === 'timeout-command' ? ['timeout', '-k', seconds(request.killGraceMs), seconds(request.timeoutMs), ...request.argv] : [...request.argv];
   const exec = await container.exec({
     Cmd: argv,
     AttachStdout: true,
@@ -87,8 +84,7 @@ export async function runDockerExec(
   if (request.stdin !== undefined) stream.end(Buffer.from(request.stdin, 'utf8'));
 
   let restarting: Promise<void> | undefined;
-  const guardDelay =
-    request.killStrategy === 'timeout-command' ? request.timeoutMs + request.killGraceMs + guardMarginMs : request.timeoutMs;
+  const guardDelay = request.killStrategy === 'timeout-command' ? request.timeoutMs + request.killGraceMs + guardMarginMs : request.timeoutMs;
   const guard = setTimeout(() => {
     // Last resort: restarting kills every process in the container, which ends the exec's streams.
     restarting = restartContainer().finally(() => stream.destroy());

@@ -33,11 +33,7 @@ export function filesRelativeToRoot(files: readonly SandboxFile[], workdir: stri
   });
 }
 
-export type ArchiveEntry =
-  | { type: 'file'; content: Buffer }
-  | { type: 'symlink'; target: string }
-  | { type: 'directory' }
-  | { type: 'other'; kind: string };
+export type ArchiveEntry = { type: 'file'; content: Buffer } | { type: 'symlink'; target: string } | { type: 'directory' } | { type: 'other'; kind: string };
 
 /**
  * The first entry of a tar stream (what the Docker archive endpoint returns for one path). The rest of

@@ -71,9 +71,7 @@ describeWhenAvailable('Docker images (real daemon)', await dockerAvailability(),
   }, 120_000);
 
   it('reports a failing build with the end of its output', async () => {
-    const error = await sandbox.images
-      .build({ tag: tag('failing'), dockerfile: `FROM ${baseImage}\nRUN echo about to fail && exit 3\n` })
-      .catch((caught: unknown) => caught);
+    const error = await sandbox.images.build({ tag: tag('failing'), dockerfile: `FROM ${baseImage}\nRUN echo about to fail && exit 3\n` }).catch((caught: unknown) => caught);
     expect(SandboxError.isInstance(error)).toBe(true);
     expect((error as Error).message).toContain('about to fail');
     expect((error as Error).message).toMatch(/non-zero code: 3/);

@@ -60,7 +60,10 @@ describeWhenAvailable('Docker sandbox (real containers)', await dockerAvailabili
 
   it('leaves nothing open after uploads and reads: a process that used a session exits by itself once it is closed', async () => {
     const script = fileURLToPath(new URL('./support/uploads-then-exit.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script, baseImage, 'docker-sandbox-exit'], { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, baseImage, 'docker-sandbox-exit'], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

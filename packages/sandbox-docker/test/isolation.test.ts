@@ -143,11 +143,14 @@ while True:
     try {
       const limit = await session.exec('cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max');
       expect(Number(limit.stdout.trim())).toBe(memoryBytes);
-      const hog = await session.exec(`python3 -c "
+      const hog = await session.exec(
+        `python3 -c "
 chunks = []
 while True:
     chunks.append(b'x' * (16 << 20))
-"`, { timeoutMs: 60_000 });
+"`,
+        { timeoutMs: 60_000 },
+      );
       expect(hog).toMatchObject({ exitCode: 137, oomKilled: true, timedOut: false });
       // A child killed for memory counts too, even when its parent exits otherwise.
       const child = await session.exec(`python3 -c "b'x' * (512 << 20)"; echo "child exited $?"; exit 3`, { timeoutMs: 60_000 });

@@ -16,7 +16,8 @@ export class InvalidChoiceError extends UnparseableAnswerError {
 }
 
 const choiceTag = /<choice>\s*(?:candidate\s*)?#?\s*(-?\d+)\s*<\/choice>/gi;
-const statedChoice = /(?:final\s+(?:answer|choice|selection)|(?:i|we)\s+(?:choose|pick|select|prefer)|(?:best|correct)\s+(?:candidate|patch|one)\s+is|selected\s+candidate|choice|answer)\s*(?:is|:|=|-)?\s*(?:\*\*)?\s*(?:candidate|patch)?\s*#?\s*(-?\d+)/gi;
+const statedChoice =
+  /(?:final\s+(?:answer|choice|selection)|(?:i|we)\s+(?:choose|pick|select|prefer)|(?:best|correct)\s+(?:candidate|patch|one)\s+is|selected\s+candidate|choice|answer)\s*(?:is|:|=|-)?\s*(?:\*\*)?\s*(?:candidate|patch)?\s*#?\s*(-?\d+)/gi;
 const candidateMention = /\b(?:candidate|patch)\s*#?\s*(\d+)/gi;
 
 /**

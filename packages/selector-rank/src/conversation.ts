@@ -34,8 +34,7 @@ export interface ConversationOptions {
 }
 
 /** The model's test script: its first closed fenced block tagged Python or untagged (a block cut by the token limit is not run). */
-const testScriptOf = (answer: string): string | undefined =>
-  fencedCodeBlocks(answer).find((block) => block.closed && /^(?:python3?|py)?$/i.test(block.language))?.content;
+const testScriptOf = (answer: string): string | undefined => fencedCodeBlocks(answer).find((block) => block.closed && /^(?:python3?|py)?$/i.test(block.language))?.content;
 
 const truncate = (text: string, limit: number | undefined): string =>
   limit === undefined || text.length <= limit ? text : `${text.slice(0, limit)}\n[… ${text.length - limit} more characters of this diff not shown]\n`;
@@ -50,7 +49,9 @@ export function presentCandidates(contenders: readonly Contender[], showTestResu
 }
 
 /** The first prompt of a comparison (also used to measure whether the candidates fit the context). */
-export function openingMessages(options: Pick<ConversationOptions, 'task' | 'contenders' | 'showTestResults' | 'originalTestResults' | 'maxDiffChars' | 'maxAttempts'> & { mayWriteTests: boolean }): Message[] {
+export function openingMessages(
+  options: Pick<ConversationOptions, 'task' | 'contenders' | 'showTestResults' | 'originalTestResults' | 'maxDiffChars' | 'maxAttempts'> & { mayWriteTests: boolean },
+): Message[] {
   return [
     { role: 'system', content: systemPrompt },
     {
@@ -128,7 +129,8 @@ async function runModelTest(options: ConversationOptions, script: string, attemp
   });
   const columns = [{ label: 'Original code', cell: matrix.original![0]! }, ...matrix.cells[0]!.map((cell, index) => ({ label: `Candidate ${index + 1}`, cell }))];
   const results: ModelTestRun['results'] = {};
-  for (const column of columns) results[column.label === 'Original code' ? 'original' : column.label.toLowerCase()] = { exitCode: column.cell.exitCode, outcome: column.cell.outcome };
+  for (const column of columns)
+    results[column.label === 'Original code' ? 'original' : column.label.toLowerCase()] = { exitCode: column.cell.exitCode, outcome: column.cell.outcome };
   return {
     record: { path, results },
     shown: columns.map((column) => ({

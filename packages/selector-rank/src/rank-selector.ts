@@ -60,7 +60,14 @@ export function createRankSelector(options: RankOptions, context: PluginContext)
       let prepared: PreparedContenders = { contenders: distinctContenders(patches) };
       const hasTests = patches.some((patch) => (patch.tests?.length ?? 0) > 0);
       if (sandbox && hasTests && prepared.contenders.some((contender) => !contender.empty)) {
-        prepared = await voteByTests({ contenders: prepared.contenders, patches, sandbox, timeoutMs: options.testTimeoutMs, signal: context.signal, ...(options.cache ? { cache: context.storage } : {}) });
+        prepared = await voteByTests({
+          contenders: prepared.contenders,
+          patches,
+          sandbox,
+          timeoutMs: options.testTimeoutMs,
+          signal: context.signal,
+          ...(options.cache ? { cache: context.storage } : {}),
+        });
       } else if (hasTests) notes.push('the candidates carry generated tests but there is no sandbox to run them: no test vote');
       const ranked = byVotes(prepared.contenders);
       const voteWinner = ranked[0]!;
@@ -83,7 +90,10 @@ export function createRankSelector(options: RankOptions, context: PluginContext)
       if (eligible.length <= 1) {
         chosen = eligible[0] ?? voteWinner;
         decidedBy = 'only-candidate';
-        reasoning = eligible.length === 1 ? 'Only one distinct candidate changes something and applies: nothing to compare.' : 'No candidate changes something and applies: the first candidate is returned.';
+        reasoning =
+          eligible.length === 1
+            ? 'Only one distinct candidate changes something and applies: nothing to compare.'
+            : 'No candidate changes something and applies: the first candidate is returned.';
       } else {
         const task = await context.task(instanceId);
         const conversation = (group: readonly Contender[], maxDiffChars?: number): ConversationOptions => ({
@@ -100,7 +110,10 @@ export function createRankSelector(options: RankOptions, context: PluginContext)
           signal: context.signal,
         });
         const promptTokens = (group: readonly Contender[], maxDiffChars?: number): number =>
-          openingMessages({ ...conversation(group, maxDiffChars), mayWriteTests: mode === 'state-machine' }).reduce((sum, message) => sum + exchange.countTokens(message.content ?? ''), 0);
+          openingMessages({ ...conversation(group, maxDiffChars), mayWriteTests: mode === 'state-machine' }).reduce(
+            (sum, message) => sum + exchange.countTokens(message.content ?? ''),
+            0,
+          );
         let result: ConversationResult;
         if (promptTokens(eligible) <= options.maxPromptTokens) {
           result = await converse(conversation(eligible));
@@ -143,7 +156,13 @@ export function createRankSelector(options: RankOptions, context: PluginContext)
         mode,
         reasoning,
         ...(fallbackReason ? { fallbackReason } : {}),
-        contenders: prepared.contenders.map((contender) => ({ id: contender.id, members: contender.members, empty: contender.empty, applies: contender.applies ?? null, votes: contender.votes })),
+        contenders: prepared.contenders.map((contender) => ({
+          id: contender.id,
+          members: contender.members,
+          empty: contender.empty,
+          applies: contender.applies ?? null,
+          votes: contender.votes,
+        })),
         compared: eligible.length > 1 ? eligible.map((contender) => contender.id) : [],
         ...(prepared.testMatrix ? { testMatrix: prepared.testMatrix } : {}),
         modelTests,

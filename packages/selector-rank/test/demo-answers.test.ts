@@ -11,7 +11,10 @@ function demoHandler(demo: PluginDemo, instance: DemoInstanceScript): LoopbackHa
     const answer = demo.answer({
       messages: request.messages as DemoAnswerRequest['messages'],
       lastUserMessage: request.lastUserMessage ?? '',
-      prompt: request.messages.filter((message) => message.role !== 'assistant').map((message) => message.content).join('\n'),
+      prompt: request.messages
+        .filter((message) => message.role !== 'assistant')
+        .map((message) => message.content)
+        .join('\n'),
       parameters,
       instance,
     });
@@ -25,7 +28,11 @@ let script: DemoInstanceScript;
 beforeAll(async () => {
   harness = await createRankHarness();
   candidates = await harness.candidates();
-  script = { instanceId: harness.instanceId, locations: { files: ['textkit/words.py'], elements: {}, lines: {} }, samples: [{ diff: harness.fixture.instance('word-count').patch }] };
+  script = {
+    instanceId: harness.instanceId,
+    locations: { files: ['textkit/words.py'], elements: {}, lines: {} },
+    samples: [{ diff: harness.fixture.instance('word-count').patch }],
+  };
 });
 afterAll(() => harness?.close());
 
@@ -39,7 +46,10 @@ describe("selector-rank's demo answers its own current prompts", () => {
       ['noFix', 'fixPlain', 'regression', 'empty'],
     ]) {
       harness.server.reset();
-      const chosen = await selector.run(order.map((name) => candidates[name]!), harness.instanceId);
+      const chosen = await selector.run(
+        order.map((name) => candidates[name]!),
+        harness.instanceId,
+      );
       expect(chosen.metadata.name).toBe(order.find((name) => name === 'gold' || name === 'fixPlain'));
       expect(harness.server.requests.filter((request) => request.protocol === 'openai-chat')).toHaveLength(1);
     }
@@ -47,6 +57,17 @@ describe("selector-rank's demo answers its own current prompts", () => {
 
   it('claims no request whose system message is not rank’s', () => {
     const question = '### Candidate 1 ###\n```diff\n+x\n```\n<choice>N</choice>';
-    expect(rankPlugin.demo!.answer({ messages: [{ role: 'system', content: 'You fix issues.' }, { role: 'user', content: question }], lastUserMessage: question, prompt: question, parameters: {}, instance: script })).toBeUndefined();
+    expect(
+      rankPlugin.demo!.answer({
+        messages: [
+          { role: 'system', content: 'You fix issues.' },
+          { role: 'user', content: question },
+        ],
+        lastUserMessage: question,
+        prompt: question,
+        parameters: {},
+        instance: script,
+      }),
+    ).toBeUndefined();
   });
 });

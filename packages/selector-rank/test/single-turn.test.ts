@@ -86,7 +86,11 @@ describe('single-turn ranking (no sandbox)', () => {
 
   it('compares in pairwise tournament rounds when the candidates do not fit the prompt budget', async () => {
     // Four distinct candidates; each pair fits, all four do not.
-    const extra = { ...c.noFix!, diff: c.noFix!.diff.replace('[word for word in', '[w for w in').replace('text.split(WORD_SEPARATOR)]', 'text.split(WORD_SEPARATOR) if True]'), metadata: { name: 'noFix2' } };
+    const extra = {
+      ...c.noFix!,
+      diff: c.noFix!.diff.replace('[word for word in', '[w for w in').replace('text.split(WORD_SEPARATOR)]', 'text.split(WORD_SEPARATOR) if True]'),
+      metadata: { name: 'noFix2' },
+    };
     const patches = [c.regression!, c.noFix!, c.fixPlain!, extra];
     script('<choice>1</choice>', '<choice>2</choice>', '<choice>2</choice>');
     const selector = await harness.selector({ maxPromptTokens: 700 });

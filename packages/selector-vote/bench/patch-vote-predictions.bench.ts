@@ -27,7 +27,9 @@ const percent = (value: number): string => `${(100 * value).toFixed(1)}%`;
 
 const ensemble = ensembleOf(loaded);
 const score = await scoreVote(ensemble, selector, systems);
-console.log(`Patch vote over ${systems.length} systems' SWE-bench Lite predictions (${score.instances} instances, ${score.withCandidates} with a candidate; textual normalization)`);
+console.log(
+  `Patch vote over ${systems.length} systems' SWE-bench Lite predictions (${score.instances} instances, ${score.withCandidates} with a candidate; textual normalization)`,
+);
 console.log('');
 console.log('| selection | resolved |');
 console.log('| --- | ---: |');
@@ -51,11 +53,15 @@ console.log(`| patch vote, mean over all ${orders.length} system orders | ${perc
 console.log(`| oracle (any candidate resolved) | ${percent(score.oracle)} |`);
 console.log('');
 console.log(`normalized selection score (vote − random) / (oracle − random): ${score.normalized.toFixed(3)}`);
-console.log(`instances with a real majority (a group of 2+ equal normalized patches): ${score.majorities}, of which resolved: ${score.majoritiesResolved} (${percent(score.majoritiesResolved / Math.max(1, score.majorities))})`);
+console.log(
+  `instances with a real majority (a group of 2+ equal normalized patches): ${score.majorities}, of which resolved: ${score.majoritiesResolved} (${percent(score.majoritiesResolved / Math.max(1, score.majorities))})`,
+);
 const candidates = ensemble.flatMap((instance) => instance.candidates);
 const nonEmpty = candidates.filter((candidate) => candidate.diff.trim() !== '').length;
 const noChange = noChangeCandidates(ensemble);
-console.log(`non-empty candidates read as "no change" (ineligible) from the diff alone: ${noChange.length} of ${nonEmpty} (${noChange.filter((candidate) => candidate.resolved).length} of them resolving)`);
+console.log(
+  `non-empty candidates read as "no change" (ineligible) from the diff alone: ${noChange.length} of ${nonEmpty} (${noChange.filter((candidate) => candidate.resolved).length} of them resolving)`,
+);
 
 // The same vote where the base-commit files are at hand (54 instances), the rest from the diff alone.
 const base = await baseCommitWorkspaces(sharedDataDirectory(), ensemble);
@@ -72,7 +78,9 @@ console.log(`| random candidate (expected) | ${percent(withBase.random)} | ${per
 console.log(`| patch vote, diff alone | ${percent(score.vote)} | ${percent(coveredDiff.vote)} |`);
 console.log(`| patch vote, files read against the base commit | ${percent(withBase.vote)} | ${percent(coveredBase.vote)} |`);
 console.log(`| oracle | ${percent(withBase.oracle)} | ${percent(coveredBase.oracle)} |`);
-console.log(`non-empty candidates of those ${covered.length} instances read as "no change": ${noChangeCandidates(covered).length} from the diff alone, ${noChangeCandidates(covered, base.baseTextOf).length} against the base commit`);
+console.log(
+  `non-empty candidates of those ${covered.length} instances read as "no change": ${noChangeCandidates(covered).length} from the diff alone, ${noChangeCandidates(covered, base.baseTextOf).length} against the base commit`,
+);
 
 // Cost: the vote (normalization, grouping, metadata) per instance against parsing the same diffs only.
 const rounds = 5;
@@ -84,7 +92,10 @@ for (let round = 0; round < rounds; round += 1) {
   started = performance.now();
   for (const instance of ensemble) {
     if (instance.candidates.length === 0) continue;
-    await selector.run(instance.candidates.map((candidate) => ({ instanceId: instance.instanceId, diff: candidate.diff, metadata: {} })), instance.instanceId);
+    await selector.run(
+      instance.candidates.map((candidate) => ({ instanceId: instance.instanceId, diff: candidate.diff, metadata: {} })),
+      instance.instanceId,
+    );
   }
   timings.vote.push(performance.now() - started);
 }

@@ -1,6 +1,16 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { createInMemorySequenceStorage, instantiatePlugin, NotFoundError, silentLogger, UnsupportedCapabilityError, type Patch, type PluginContext, type SelectorV1, type Workspace } from '@codemonkeys/protocol';
+import {
+  createInMemorySequenceStorage,
+  instantiatePlugin,
+  NotFoundError,
+  silentLogger,
+  UnsupportedCapabilityError,
+  type Patch,
+  type PluginContext,
+  type SelectorV1,
+  type Workspace,
+} from '@codemonkeys/protocol';
 import { createInMemoryWorkspace } from '@codemonkeys/protocol/testkit';
 import { loadPredictions } from '@codemonkeys/swebench';
 import { normalizeDiffText, normalizedKeyOf, votePlugin, type VoteSelectionMetadata } from '../src/index';
@@ -62,7 +72,14 @@ export function bareContext(workspaceOf: WorkspaceLookup = () => undefined): Plu
       throw new NotFoundError(`No task for ${instanceId} in the bare context.`);
     },
     workspace: async (instanceId) => workspaceOf(instanceId) ?? refuse('workspace')(),
-    model: { specificationVersion: 'v1', endpoint: 'none', defaultModel: undefined, chat: refuse('model'), embed: refuse('model'), countTokens: (text) => Math.ceil(text.length / 4) },
+    model: {
+      specificationVersion: 'v1',
+      endpoint: 'none',
+      defaultModel: undefined,
+      chat: refuse('model'),
+      embed: refuse('model'),
+      countTokens: (text) => Math.ceil(text.length / 4),
+    },
     modelFor: () => bareContext().model,
     sandbox: () => undefined,
     storage: createInMemorySequenceStorage(),
@@ -106,13 +123,17 @@ export interface NoChangeCandidate {
 }
 
 /** Candidates with a non-empty diff that the textual normalization reads as changing nothing (`baseText` per instance when given). */
-export function noChangeCandidates(ensemble: readonly EnsembleInstance[], baseTextOf?: (instanceId: string) => ((path: string) => string | undefined) | undefined): NoChangeCandidate[] {
+export function noChangeCandidates(
+  ensemble: readonly EnsembleInstance[],
+  baseTextOf?: (instanceId: string) => ((path: string) => string | undefined) | undefined,
+): NoChangeCandidate[] {
   const found: NoChangeCandidate[] = [];
   for (const instance of ensemble) {
     const baseText = baseTextOf?.(instance.instanceId);
     for (const candidate of instance.candidates) {
       if (candidate.diff.trim() === '') continue;
-      if (normalizedKeyOf(normalizeDiffText(candidate.diff, baseText ? { baseText } : {}).files) === '') found.push({ instanceId: instance.instanceId, system: candidate.system, resolved: candidate.resolved });
+      if (normalizedKeyOf(normalizeDiffText(candidate.diff, baseText ? { baseText } : {}).files) === '')
+        found.push({ instanceId: instance.instanceId, system: candidate.system, resolved: candidate.resolved });
     }
   }
   return found;

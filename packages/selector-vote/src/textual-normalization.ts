@@ -178,7 +178,9 @@ interface LineReading {
 
 /** Whitespace collapsed, context lines unchanged. */
 const rawReading = (hunk: Hunk): LineReading[] =>
-  hunk.lines.map((line) => (line.kind === 'context' ? { before: '', after: '' } : line.kind === 'removed' ? { before: collapse(line.content), after: '' } : { before: '', after: collapse(line.content) }));
+  hunk.lines.map((line) =>
+    line.kind === 'context' ? { before: '', after: '' } : line.kind === 'removed' ? { before: collapse(line.content), after: '' } : { before: '', after: collapse(line.content) },
+  );
 
 /**
  * How each line of a hunk reads, or undefined when no start is plausible (or only starts inside a
@@ -216,7 +218,5 @@ function lexHunk(hunk: Hunk): LineReading[] | undefined {
 
 /** The canonical text of a normalization: equal texts mean "the same change". '' = changes nothing. */
 export function normalizedKeyOf(files: readonly NormalizedFileChange[]): string {
-  return files
-    .map((file) => [`=== ${file.path} (${file.status})`, ...file.removed.map((line) => `-${line}`), ...file.added.map((line) => `+${line}`)].join('\n'))
-    .join('\n');
+  return files.map((file) => [`=== ${file.path} (${file.status})`, ...file.removed.map((line) => `-${line}`), ...file.added.map((line) => `+${line}`)].join('\n')).join('\n');
 }

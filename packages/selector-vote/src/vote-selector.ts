@@ -26,7 +26,16 @@ export interface VoteSelectionMetadata {
   textBasis: 'base-commit' | 'diff';
   /** Groups of equal normalized candidates (indices), best first. */
   groups: Array<{ members: number[]; changedLines: number; eligible: boolean }>;
-  candidates: Array<{ index: number; group: number; empty: boolean; applies: boolean | null; changedLines: number; testVotes: number; regressionFailures: number; notes?: string[] }>;
+  candidates: Array<{
+    index: number;
+    group: number;
+    empty: boolean;
+    applies: boolean | null;
+    changedLines: number;
+    testVotes: number;
+    regressionFailures: number;
+    notes?: string[];
+  }>;
   /** Candidate indices, best first: the best `topK` for a later stage. */
   topK: number[];
   testVote?: TestVoteMatrix;
@@ -56,13 +65,19 @@ export function createVoteSelector(options: VoteOptions, context: PluginContext)
     async run(patches: Patch[], instanceId: string): Promise<Patch> {
       assertSelectorCandidates('@codemonkeys/selector-vote', patches, instanceId);
       const started = Date.now();
-      const sandbox: InstanceSandbox | undefined = options.normalization === 'text' && options.testVote === false && !options.regressionFilter ? undefined : context.sandbox(instanceId);
+      const sandbox: InstanceSandbox | undefined =
+        options.normalization === 'text' && options.testVote === false && !options.regressionFilter ? undefined : context.sandbox(instanceId);
       if (options.normalization === 'ast' && !sandbox) {
         context.logger.warn(`selector-vote: normalization "ast" needs a sandbox and ${instanceId} has none; normalizing textually`, { instanceId });
       }
       // The textual normalization reads each file in the context of its base text when the workspace has it.
       const { workspace, refusal } = await workspaceOf(context, instanceId);
-      const baseTexts = workspace ? await readBaseTexts(patches.map((patch) => patch.diff), workspace) : new Map<string, string | undefined>();
+      const baseTexts = workspace
+        ? await readBaseTexts(
+            patches.map((patch) => patch.diff),
+            workspace,
+          )
+        : new Map<string, string | undefined>();
       const textual = patches.map((patch) => normalizeDiffText(patch.diff, workspace ? { baseText: (path) => baseTexts.get(path) } : {}));
       const notes: string[][] = patches.map(() => []);
       const keys = textual.map((normalized) => normalizedKeyOf(normalized.files));
@@ -182,7 +197,9 @@ export function createVoteSelector(options: VoteOptions, context: PluginContext)
       else {
         if (regression && regression.testFiles.length > 0) reasons.push(`${regression.failures[chosen]} new failure(s) in ${regression.testFiles.length} existing test file(s)`);
         if (testVote) reasons.push(`passes ${testVotes[chosen]} of ${testVote.tests.length} generated test(s) (best: ${Math.max(...testVotes)})`);
-        reasons.push(`its normalized patch is shared by ${group.members.length} of ${patches.length} candidate(s) (${ranking.groups.filter((entry) => entry.eligible).length} distinct eligible change(s))`);
+        reasons.push(
+          `its normalized patch is shared by ${group.members.length} of ${patches.length} candidate(s) (${ranking.groups.filter((entry) => entry.eligible).length} distinct eligible change(s))`,
+        );
         const tied = ranking.groups.filter((entry) => entry.eligible && entry.members.length === group.members.length).length;
         if (!testVote && tied > 1) reasons.push(`tie among ${tied} group(s) broken by fewest changed lines (${group.changedLines}), then first seen`);
       }

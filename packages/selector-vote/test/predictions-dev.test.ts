@@ -20,14 +20,19 @@ describeWhenAvailable('patch vote on real SWE-bench Lite predictions (prediction
   it('chooses a candidate of each instance, never an empty one while a non-empty exists, and scores between random and the oracle', async () => {
     const selector = await textualVoteSelector();
     for (const instance of ensemble.filter((entry) => entry.candidates.length > 0)) {
-      const chosen = await selector.run(instance.candidates.map((candidate) => ({ instanceId: instance.instanceId, diff: candidate.diff, metadata: {} })), instance.instanceId);
+      const chosen = await selector.run(
+        instance.candidates.map((candidate) => ({ instanceId: instance.instanceId, diff: candidate.diff, metadata: {} })),
+        instance.instanceId,
+      );
       const selection = chosen.metadata.selection as VoteSelectionMetadata;
       expect(chosen.diff).toBe(instance.candidates[selection.chosen]!.diff);
       expect(selection.textBasis).toBe('diff');
       if (instance.candidates.some((candidate) => candidate.diff.trim() !== '')) expect(chosen.diff.trim(), instance.instanceId).not.toBe('');
     }
     const score = await scoreVote(ensemble, selector, systems);
-    console.log(`patch vote ${(100 * score.vote).toFixed(1)}%, random ${(100 * score.random).toFixed(1)}%, oracle ${(100 * score.oracle).toFixed(1)}% over ${score.instances} instances`);
+    console.log(
+      `patch vote ${(100 * score.vote).toFixed(1)}%, random ${(100 * score.random).toFixed(1)}%, oracle ${(100 * score.oracle).toFixed(1)}% over ${score.instances} instances`,
+    );
     expect(score.instances).toBe(300);
     expect(score.oracle).toBeGreaterThanOrEqual(score.vote);
     expect(score.oracle).toBeGreaterThan(score.random);
@@ -55,7 +60,8 @@ describeWhenAvailable('patch vote on real SWE-bench Lite predictions (prediction
     expect(fromDiff.length).toBeLessThanOrEqual(Math.floor(nonEmpty / 100));
     // The diff-alone reading drops a line only when every plausible reading does: where the exact reading finds a change, so does it.
     const exactNoChange = new Set(againstBase.map((candidate) => `${candidate.instanceId} ${candidate.system}`));
-    for (const candidate of fromDiff.filter((entry) => base.instanceIds.includes(entry.instanceId))) expect(exactNoChange, `${candidate.instanceId} ${candidate.system}`).toContain(`${candidate.instanceId} ${candidate.system}`);
+    for (const candidate of fromDiff.filter((entry) => base.instanceIds.includes(entry.instanceId)))
+      expect(exactNoChange, `${candidate.instanceId} ${candidate.system}`).toContain(`${candidate.instanceId} ${candidate.system}`);
   });
 
   it('reads the candidates of instances with base-commit files against them in the vote', async () => {
@@ -64,12 +70,20 @@ describeWhenAvailable('patch vote on real SWE-bench Lite predictions (prediction
     for (const instanceId of base.instanceIds) {
       const instance = ensemble.find((entry) => entry.instanceId === instanceId)!;
       if (instance.candidates.length === 0) continue;
-      const chosen = await selector.run(instance.candidates.map((candidate) => ({ instanceId, diff: candidate.diff, metadata: {} })), instanceId);
+      const chosen = await selector.run(
+        instance.candidates.map((candidate) => ({ instanceId, diff: candidate.diff, metadata: {} })),
+        instanceId,
+      );
       const selection = chosen.metadata.selection as VoteSelectionMetadata;
       expect(selection.textBasis).toBe('base-commit');
       ineligible += selection.candidates.filter((candidate) => candidate.empty && instance.candidates[candidate.index]!.diff.trim() !== '').length;
     }
-    expect(ineligible).toBe(noChangeCandidates(ensemble.filter((instance) => base.instanceIds.includes(instance.instanceId)), base.baseTextOf).length);
+    expect(ineligible).toBe(
+      noChangeCandidates(
+        ensemble.filter((instance) => base.instanceIds.includes(instance.instanceId)),
+        base.baseTextOf,
+      ).length,
+    );
     const score = await scoreVote(ensemble, selector, systems);
     console.log(`patch vote with base-commit files for ${base.instanceIds.length} instances: ${(100 * score.vote).toFixed(1)}% over ${score.instances} instances`);
     expect(score.oracle).toBeGreaterThanOrEqual(score.vote);

@@ -27,7 +27,8 @@ const readings: Record<string, (before: string, file: string) => TextualNormaliz
 };
 
 describe.each(Object.entries(readings))('normalizeDiffText %s', (_, optionsFor) => {
-  const normalize = async (before: string, after: string, file: string, context = 3) => normalizeDiffText(await unifiedDiffOf(file, before, after, { context }), optionsFor(before, file));
+  const normalize = async (before: string, after: string, file: string, context = 3) =>
+    normalizeDiffText(await unifiedDiffOf(file, before, after, { context }), optionsFor(before, file));
   const keyOf = async (after: string, context = 3, file = 'textkit/words.py') => normalizedKeyOf((await normalize(base, after, file, context)).files);
 
   it('gives the same key to a fix written with other spacing, comments, docstrings, blank lines and context sizes', async () => {
@@ -114,7 +115,17 @@ describe.each(Object.entries(readings))('normalizeDiffText %s', (_, optionsFor) 
   });
 
   it('keeps a changed string inside brackets (an error message), which is no docstring, when the hunk starts inside the call', async () => {
-    const checks = ['def check(value):', '    if value < 0:', '        raise ValueError(', '            "the value must be "', '            "positive, got a negative one"', '            f" ({value})"', '        )', '    return value', ''].join('\n');
+    const checks = [
+      'def check(value):',
+      '    if value < 0:',
+      '        raise ValueError(',
+      '            "the value must be "',
+      '            "positive, got a negative one"',
+      '            f" ({value})"',
+      '        )',
+      '    return value',
+      '',
+    ].join('\n');
     const key = normalizedKeyOf((await normalize(checks, checks.replace('"positive, got a negative one"', '"zero or more"'), 'checks.py', 1)).files);
     expect(key).toContain('-"positive, got a negative one"');
     expect(key).toContain('+"zero or more"');

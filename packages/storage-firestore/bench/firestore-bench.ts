@@ -86,7 +86,11 @@ try {
   const rows: Array<[string, string, string]> = [
     ['write, bare client batches of 300 (baseline: plain documents, 4 commits in flight)', `${perSecond(count, bareWrite)} records/s`, seconds(bareWrite)],
     ['write, Firestore storage, puts of 500 records', `${perSecond(count, batchedWrite)} records/s`, seconds(batchedWrite)],
-    [`write, Firestore storage, puts of 500, first ${unbatchedCount} records into an empty store`, `${perSecond(unbatchedCount, smallBatchedWrite)} records/s`, seconds(smallBatchedWrite)],
+    [
+      `write, Firestore storage, puts of 500, first ${unbatchedCount} records into an empty store`,
+      `${perSecond(unbatchedCount, smallBatchedWrite)} records/s`,
+      seconds(smallBatchedWrite),
+    ],
     [`write, Firestore storage, one record per put, same ${unbatchedCount} records (baseline)`, `${perSecond(unbatchedCount, unbatchedWrite)} records/s`, seconds(unbatchedWrite)],
     ['run summary, aggregation queries', `${summary.toFixed(1)} ms`, ''],
     ['run summary by reading every record (baseline)', `${byReading.toFixed(0)} ms`, ''],

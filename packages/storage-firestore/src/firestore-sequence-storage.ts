@@ -1,6 +1,47 @@
 import { AggregateField, type DocumentReference, type DocumentSnapshot, type Firestore, type Query } from '@google-cloud/firestore';
 import pMap from 'p-map';
-import { CodemonkeysError, StorageError, createSequenceWriter, createStorageRecordCodec, encodeCursor, exportRunRecords, importExportRecords, resolvePageRequest, roundCostUsd, type CacheEntry, type ExperimentRecord, type ExportRecord, type MessageLogQuery, type MessageLogRecord, type ModelCallQuery, type ModelCallRecord, type Page, type PageRequest, type RewardQuery, type RewardRecord, type RunQuery, type RunRecord, type RunSummary, type SequenceStorage, type SequenceWriter, type StageKey, type StageResultQuery, type StageResultRecord, type StorageCapabilities, createInstanceLeases, decodeInstanceLeaseState, type InstanceLeaseKey, type InstanceLeases, type InstanceLeaseState, type LeaseDecision, type StorageRecordCodec, type StorageRecordKind, type StorageRecordOf, type WorkStateQuery, type WorkStateRecord } from '@codemonkeys/protocol';
+import {
+  CodemonkeysError,
+  StorageError,
+  createSequenceWriter,
+  createStorageRecordCodec,
+  encodeCursor,
+  exportRunRecords,
+  importExportRecords,
+  resolvePageRequest,
+  roundCostUsd,
+  type CacheEntry,
+  type ExperimentRecord,
+  type ExportRecord,
+  type MessageLogQuery,
+  type MessageLogRecord,
+  type ModelCallQuery,
+  type ModelCallRecord,
+  type Page,
+  type PageRequest,
+  type RewardQuery,
+  type RewardRecord,
+  type RunQuery,
+  type RunRecord,
+  type RunSummary,
+  type SequenceStorage,
+  type SequenceWriter,
+  type StageKey,
+  type StageResultQuery,
+  type StageResultRecord,
+  type StorageCapabilities,
+  createInstanceLeases,
+  decodeInstanceLeaseState,
+  type InstanceLeaseKey,
+  type InstanceLeases,
+  type InstanceLeaseState,
+  type LeaseDecision,
+  type StorageRecordCodec,
+  type StorageRecordKind,
+  type StorageRecordOf,
+  type WorkStateQuery,
+  type WorkStateRecord,
+} from '@codemonkeys/protocol';
 import { createFirestoreClient } from './firestore-client';
 import {
   chunksCollection,
@@ -122,7 +163,14 @@ export class FirestoreSequenceStorage implements SequenceStorage {
           if (next) {
             if (next.generation !== current?.generation) {
               const claim = this.collection(instanceLeaseClaimsCollection).doc(documentIdOf([key.runId, key.instanceId, String(next.generation)]));
-              transaction.create(claim, { runId: next.runId, instanceId: next.instanceId, generation: next.generation, holder: next.holder, token: next.token, claimedAt: next.acquiredAt });
+              transaction.create(claim, {
+                runId: next.runId,
+                instanceId: next.instanceId,
+                generation: next.generation,
+                holder: next.holder,
+                token: next.token,
+                claimedAt: next.acquiredAt,
+              });
             }
             // Every field is written (null when unused): the npm emulator merges a set into the old document.
             transaction.set(reference, { ...next, releasedAt: next.releasedAt ?? null, layoutVersion });
@@ -168,7 +216,10 @@ export class FirestoreSequenceStorage implements SequenceStorage {
   async queryRuns(query: RunQuery = {}): Promise<Page<RunRecord>> {
     return this.keyset<'run'>({
       kind: 'run',
-      equal: [['experimentId', query.experimentId], ['status', query.status]],
+      equal: [
+        ['experimentId', query.experimentId],
+        ['status', query.status],
+      ],
       sortField: 'orderKey',
       ...timeRange(query),
       page: query,
@@ -185,7 +236,12 @@ export class FirestoreSequenceStorage implements SequenceStorage {
     const byTime = query.since !== undefined || query.until !== undefined;
     return this.keyset<'stageResult'>({
       kind: 'stageResult',
-      equal: [['runId', query.runId], ['instanceId', query.instanceId], ['stage', query.stage], ['status', query.status]],
+      equal: [
+        ['runId', query.runId],
+        ['instanceId', query.instanceId],
+        ['stage', query.stage],
+        ['status', query.status],
+      ],
       sortField: byTime ? 'timeKey' : 'orderKey',
       ...timeRange(query),
       page: query,
@@ -198,7 +254,12 @@ export class FirestoreSequenceStorage implements SequenceStorage {
   async queryRewards(query: RewardQuery): Promise<Page<RewardRecord>> {
     return this.keyset<'reward'>({
       kind: 'reward',
-      equal: [['runId', query.runId], ['instanceId', query.instanceId], ['stage', query.stage], ['name', query.name]],
+      equal: [
+        ['runId', query.runId],
+        ['instanceId', query.instanceId],
+        ['stage', query.stage],
+        ['name', query.name],
+      ],
       sortField: 'orderKey',
       page: query,
     });
@@ -210,7 +271,11 @@ export class FirestoreSequenceStorage implements SequenceStorage {
   async queryMessageLogs(query: MessageLogQuery): Promise<Page<MessageLogRecord>> {
     return this.keyset<'messageLog'>({
       kind: 'messageLog',
-      equal: [['runId', query.runId], ['instanceId', query.instanceId], ['stage', query.stage]],
+      equal: [
+        ['runId', query.runId],
+        ['instanceId', query.instanceId],
+        ['stage', query.stage],
+      ],
       sortField: 'orderKey',
       page: query,
     });
@@ -250,7 +315,15 @@ export class FirestoreSequenceStorage implements SequenceStorage {
     await this.write('workState', [record]);
   }
   async queryWorkStates(query: WorkStateQuery): Promise<Page<WorkStateRecord>> {
-    return this.keyset<'workState'>({ kind: 'workState', equal: [['runId', query.runId], ['instanceId', query.instanceId]], sortField: 'orderKey', page: query });
+    return this.keyset<'workState'>({
+      kind: 'workState',
+      equal: [
+        ['runId', query.runId],
+        ['instanceId', query.instanceId],
+      ],
+      sortField: 'orderKey',
+      page: query,
+    });
   }
 
   /**
@@ -490,7 +563,11 @@ export class FirestoreSequenceStorage implements SequenceStorage {
     const page = resolvePageRequest(plan.page, ['string', 'string']);
     if (page.after && page.after[0] !== cursorTag) throw invalidCursor(plan.page.cursor!);
     const equal = plan.equal.filter((entry): entry is readonly [string, string] => entry[1] !== undefined);
-    assertDeclaredShape(layout.collection, equal.map(([field]) => field), plan.sortField);
+    assertDeclaredShape(
+      layout.collection,
+      equal.map(([field]) => field),
+      plan.sortField,
+    );
     let query: Query = this.collection(layout.collection);
     for (const [field, value] of equal) query = query.where(field, '==', value);
     // Time bounds and the cursor are all ranges on the one sort-key field (see sort-key.ts).
@@ -541,8 +618,7 @@ export class FirestoreSequenceStorage implements SequenceStorage {
   }
 }
 
-const invalidCursor = (cursor: string): CodemonkeysError =>
-  new CodemonkeysError(`Invalid page cursor "${cursor}": pass the nextCursor of a previous page of the same query.`);
+const invalidCursor = (cursor: string): CodemonkeysError => new CodemonkeysError(`Invalid page cursor "${cursor}": pass the nextCursor of a previous page of the same query.`);
 
 const timeRange = (query: { since?: string; until?: string }): { since?: string; until?: string } => ({
   ...(query.since !== undefined ? { since: query.since } : {}),

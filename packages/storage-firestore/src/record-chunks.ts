@@ -24,5 +24,4 @@ export const joinChunks = (chunks: readonly string[]): string => chunks.join('')
 export const contentHashOf = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 32);
 
 /** The id of chunk `index` of a version of the document `owner` (a collection/document path). */
-export const chunkDocumentId = (owner: string, hash: string, index: number): string =>
-  `${createHash('sha256').update(`${owner}\n${hash}`).digest('hex').slice(0, 40)}-${index}`;
+export const chunkDocumentId = (owner: string, hash: string, index: number): string => `${createHash('sha256').update(`${owner}\n${hash}`).digest('hex').slice(0, 40)}-${index}`;

@@ -16,7 +16,14 @@ export function benchModelCalls(count: number, bytes = 10_000, runId = 'bench-ru
       kind: 'chat',
       endpoint: 'http://127.0.0.1:1/v1',
       model: ['model-a', 'model-b', 'model-c'][index % 3]!,
-      request: { messages: [{ role: 'system', content: 'You fix bugs.' }, { role: 'user', content: prompt }], temperature: 0.2, maxTokens: 1024 },
+      request: {
+        messages: [
+          { role: 'system', content: 'You fix bugs.' },
+          { role: 'user', content: prompt },
+        ],
+        temperature: 0.2,
+        maxTokens: 1024,
+      },
       response: { choices: [{ index: 0, message: { role: 'assistant', content: `answer ${index}` }, finishReason: 'stop' }] },
       usage: { inputTokens: 2500 + (index % 100), outputTokens: 200 + (index % 13), cacheReadTokens: 0, cacheWriteTokens: 0 },
       costUsd: 0.0021,

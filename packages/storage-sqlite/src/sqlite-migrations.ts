@@ -187,7 +187,9 @@ export function migrateSqliteSchema(database: Database.Database, path: string): 
 /** The migrations recorded in the database, oldest first. */
 export function appliedSqliteMigrations(database: Database.Database): Array<{ version: number; description: string; appliedAt: string }> {
   if (readSchemaVersion(database) === 0) return [];
-  return database
-    .prepare('SELECT version, description, applied_at AS appliedAt FROM schema_migrations ORDER BY version')
-    .all() as Array<{ version: number; description: string; appliedAt: string }>;
+  return database.prepare('SELECT version, description, applied_at AS appliedAt FROM schema_migrations ORDER BY version').all() as Array<{
+    version: number;
+    description: string;
+    appliedAt: string;
+  }>;
 }

@@ -1,5 +1,45 @@
 import Database from 'better-sqlite3';
-import { CodemonkeysError, StorageError, createSequenceWriter, createStorageRecordCodec, encodeCursor, exportRunRecords, importExportRecords, resolvePageRequest, emptyRunSummary, roundCostUsd, type CacheEntry, type ExperimentRecord, type ExportRecord, type MessageLogQuery, type MessageLogRecord, type ModelCallQuery, type ModelCallRecord, type Page, type PageRequest, type RewardQuery, type RewardRecord, type RunQuery, type RunRecord, type RunSummary, type SequenceStorage, type SequenceWriter, type StageKey, type StageResultQuery, type StageResultRecord, type StorageCapabilities, createInstanceLeases, decodeInstanceLeaseState, type InstanceLeases, type InstanceLeaseState, type StorageRecordCodec, type StorageRecordKind, type StorageRecordOf, type WorkStateQuery, type WorkStateRecord } from '@codemonkeys/protocol';
+import {
+  CodemonkeysError,
+  StorageError,
+  createSequenceWriter,
+  createStorageRecordCodec,
+  encodeCursor,
+  exportRunRecords,
+  importExportRecords,
+  resolvePageRequest,
+  emptyRunSummary,
+  roundCostUsd,
+  type CacheEntry,
+  type ExperimentRecord,
+  type ExportRecord,
+  type MessageLogQuery,
+  type MessageLogRecord,
+  type ModelCallQuery,
+  type ModelCallRecord,
+  type Page,
+  type PageRequest,
+  type RewardQuery,
+  type RewardRecord,
+  type RunQuery,
+  type RunRecord,
+  type RunSummary,
+  type SequenceStorage,
+  type SequenceWriter,
+  type StageKey,
+  type StageResultQuery,
+  type StageResultRecord,
+  type StorageCapabilities,
+  createInstanceLeases,
+  decodeInstanceLeaseState,
+  type InstanceLeases,
+  type InstanceLeaseState,
+  type StorageRecordCodec,
+  type StorageRecordKind,
+  type StorageRecordOf,
+  type WorkStateQuery,
+  type WorkStateRecord,
+} from '@codemonkeys/protocol';
 import { migrateSqliteSchema } from './sqlite-migrations';
 import { parseSqliteStorageOptions, type SqliteSequenceStorageOptions } from './sqlite-storage-options';
 
@@ -43,13 +83,36 @@ const tables = {
     table: 'model_calls',
     key: ['id'],
     columns: [
-      'id', 'experiment_id', 'run_id', 'instance_id', 'stage', 'model', 'status', 'cache_hit',
-      'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cost_usd', 'created_at',
+      'id',
+      'experiment_id',
+      'run_id',
+      'instance_id',
+      'stage',
+      'model',
+      'status',
+      'cache_hit',
+      'input_tokens',
+      'output_tokens',
+      'cache_read_tokens',
+      'cache_write_tokens',
+      'cost_usd',
+      'created_at',
     ],
     values: (record) => [
-      record.id, record.experimentId ?? null, record.runId ?? null, record.instanceId ?? null, record.stage ?? null, record.model, record.status,
-      record.cacheHit ? 1 : 0, record.usage.inputTokens, record.usage.outputTokens, record.usage.cacheReadTokens, record.usage.cacheWriteTokens,
-      record.costUsd, record.createdAt,
+      record.id,
+      record.experimentId ?? null,
+      record.runId ?? null,
+      record.instanceId ?? null,
+      record.stage ?? null,
+      record.model,
+      record.status,
+      record.cacheHit ? 1 : 0,
+      record.usage.inputTokens,
+      record.usage.outputTokens,
+      record.usage.cacheReadTokens,
+      record.usage.cacheWriteTokens,
+      record.costUsd,
+      record.createdAt,
     ],
   },
   cacheEntry: { table: 'cache_entries', key: ['key'], columns: ['key', 'created_at'], values: (record) => [record.key, record.createdAt] },
@@ -102,7 +165,11 @@ export class SqliteSequenceStorage implements SequenceStorage {
     try {
       this.handle = new Database(settings.path, { readonly: settings.readonly, fileMustExist: settings.mustExist || settings.readonly, timeout: settings.busyTimeoutMs });
     } catch (error) {
-      throw this.failure(`Cannot open ${settings.path}`, error, settings.mustExist ? 'Check the path, or create the database by writing to it first (e.g. `codemonkeys run`).' : 'Check that the directory exists and is writable.');
+      throw this.failure(
+        `Cannot open ${settings.path}`,
+        error,
+        settings.mustExist ? 'Check the path, or create the database by writing to it first (e.g. `codemonkeys run`).' : 'Check that the directory exists and is writable.',
+      );
     }
     try {
       this.handle.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
@@ -179,9 +246,18 @@ export class SqliteSequenceStorage implements SequenceStorage {
   async queryRuns(query: RunQuery = {}): Promise<Page<RunRecord>> {
     return this.keyset<'run'>({
       kind: 'run',
-      equal: [['experiment_id', query.experimentId], ['status', query.status]],
-      ranges: [['created_at', '>=', query.since], ['created_at', '<', query.until]],
-      sort: [{ column: 'created_at', type: 'string' }, { column: 'id', type: 'string' }],
+      equal: [
+        ['experiment_id', query.experimentId],
+        ['status', query.status],
+      ],
+      ranges: [
+        ['created_at', '>=', query.since],
+        ['created_at', '<', query.until],
+      ],
+      sort: [
+        { column: 'created_at', type: 'string' },
+        { column: 'id', type: 'string' },
+      ],
       page: query,
     });
   }
@@ -207,8 +283,16 @@ export class SqliteSequenceStorage implements SequenceStorage {
     ] as const;
     return this.keyset<'stageResult'>({
       kind: 'stageResult',
-      equal: [['run_id', query.runId], ['instance_id', query.instanceId], ['stage', query.stage], ['status', query.status]],
-      ranges: [['finished_at', '>=', query.since], ['finished_at', '<', query.until]],
+      equal: [
+        ['run_id', query.runId],
+        ['instance_id', query.instanceId],
+        ['stage', query.stage],
+        ['status', query.status],
+      ],
+      ranges: [
+        ['finished_at', '>=', query.since],
+        ['finished_at', '<', query.until],
+      ],
       sort: byTime ? [{ column: 'finished_at', type: 'string' }, ...keyColumns] : keyColumns,
       page: query,
     });
@@ -220,7 +304,12 @@ export class SqliteSequenceStorage implements SequenceStorage {
   async queryRewards(query: RewardQuery): Promise<Page<RewardRecord>> {
     return this.keyset<'reward'>({
       kind: 'reward',
-      equal: [['run_id', query.runId], ['instance_id', query.instanceId], ['stage', query.stage], ['name', query.name]],
+      equal: [
+        ['run_id', query.runId],
+        ['instance_id', query.instanceId],
+        ['stage', query.stage],
+        ['name', query.name],
+      ],
       sort: [
         { column: 'instance_id', type: 'string' },
         { column: 'stage', type: 'string' },
@@ -237,7 +326,11 @@ export class SqliteSequenceStorage implements SequenceStorage {
   async queryMessageLogs(query: MessageLogQuery): Promise<Page<MessageLogRecord>> {
     return this.keyset<'messageLog'>({
       kind: 'messageLog',
-      equal: [['run_id', query.runId], ['instance_id', query.instanceId], ['stage', query.stage]],
+      equal: [
+        ['run_id', query.runId],
+        ['instance_id', query.instanceId],
+        ['stage', query.stage],
+      ],
       sort: [
         { column: 'instance_id', type: 'string' },
         { column: 'stage', type: 'string' },
@@ -261,8 +354,14 @@ export class SqliteSequenceStorage implements SequenceStorage {
         ['model', query.model],
         ['status', query.status],
       ],
-      ranges: [['created_at', '>=', query.since], ['created_at', '<', query.until]],
-      sort: [{ column: 'created_at', type: 'string' }, { column: 'id', type: 'string' }],
+      ranges: [
+        ['created_at', '>=', query.since],
+        ['created_at', '<', query.until],
+      ],
+      sort: [
+        { column: 'created_at', type: 'string' },
+        { column: 'id', type: 'string' },
+      ],
       page: query,
     });
   }
@@ -288,8 +387,14 @@ export class SqliteSequenceStorage implements SequenceStorage {
   async queryWorkStates(query: WorkStateQuery): Promise<Page<WorkStateRecord>> {
     return this.keyset<'workState'>({
       kind: 'workState',
-      equal: [['run_id', query.runId], ['instance_id', query.instanceId]],
-      sort: [{ column: 'instance_id', type: 'string' }, { column: 'key', type: 'string' }],
+      equal: [
+        ['run_id', query.runId],
+        ['instance_id', query.instanceId],
+      ],
+      sort: [
+        { column: 'instance_id', type: 'string' },
+        { column: 'key', type: 'string' },
+      ],
       page: query,
     });
   }
@@ -421,9 +526,7 @@ export class SqliteSequenceStorage implements SequenceStorage {
       const items = rows.slice(0, page.limit);
       const last = items.at(-1);
       return {
-        items: items.map((row) =>
-          this.codec.decode(query.kind as K, row.body as string, `${table}/${sortColumns.map((column) => row[column]).join('/')}`),
-        ),
+        items: items.map((row) => this.codec.decode(query.kind as K, row.body as string, `${table}/${sortColumns.map((column) => row[column]).join('/')}`)),
         ...(rows.length > page.limit && last ? { nextCursor: encodeCursor([cursorTag, ...sortColumns.map((column) => last[column])]) } : {}),
       };
     });

@@ -39,7 +39,15 @@ describe('schema migrations', () => {
     raw.prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)').run(1, sqliteMigrations[0]!.description, '2026-01-01');
     raw.close();
     const old = createSqliteSequenceStorage({ path: databasePath });
-    await old.putRun({ id: 'run-1', experimentId: 'exp-1', hypers: {}, status: 'running', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', metadata: {} });
+    await old.putRun({
+      id: 'run-1',
+      experimentId: 'exp-1',
+      hypers: {},
+      status: 'running',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      metadata: {},
+    });
     expect(appliedSqliteMigrations(old.database).map((migration) => migration.version)).toEqual([1, 2]);
     const lease = await old.leases.acquire({ runId: 'run-1', instanceId: 'a', holder: 'p', durationMs: 60_000 });
     expect(lease.status).toBe('acquired');

@@ -107,7 +107,10 @@ try {
   await warm.sandboxFor(smallInstance).use(async () => undefined);
   await warm.close();
 
-  for (const [label, instance] of [['the fixture repository (a dozen files)', smallInstance], [`the fixture with ${fillerFiles} more modules`, large.instance]]) {
+  for (const [label, instance] of [
+    ['the fixture repository (a dozen files)', smallInstance],
+    [`the fixture with ${fillerFiles} more modules`, large.instance],
+  ]) {
     const reuse = [];
     const fresh = [];
     let statistics;

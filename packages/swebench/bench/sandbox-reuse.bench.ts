@@ -248,7 +248,9 @@ async function main(): Promise<void> {
       const overheadRatio = baseline ? `${(overhead(baseline) / overhead(mode)).toFixed(2)}x` : 'baseline';
       console.log(`| ${mode} | ${milliseconds(total(mode))} | ${milliseconds(total(mode) / diffs.length)} | ${speedUp} | ${milliseconds(overhead(mode))} | ${overheadRatio} |`);
     }
-    console.log('\nSandbox overhead: everything but putting the diff in, applying it and running pytest (container create/start/remove, or reset; the pools\' one-time prepare and snapshot; streaming the repository).');
+    console.log(
+      "\nSandbox overhead: everything but putting the diff in, applying it and running pytest (container create/start/remove, or reset; the pools' one-time prepare and snapshot; streaming the repository).",
+    );
     console.log('\nOutcomes (identical in every mode and round):');
     reference!.forEach((outcome, index) => console.log(`- ${candidates[index]!.name}: ${outcome}`));
 

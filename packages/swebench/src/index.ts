@@ -23,16 +23,7 @@ export { parseDjangoLog } from './grading/django-log-parser';
 export { parseSympyLog } from './grading/sympy-log-parser';
 export { parseMatplotlibLog, parsePytestLog, parsePytestOptionsLog, parsePytestV2Log, parseSeabornLog } from './grading/pytest-log-parsers';
 export { evaluationLogMarkers, extractTestOutput, type TestOutputExtraction } from './grading/evaluation-log-markers';
-export {
-  gradeTests,
-  resolutionStatus,
-  ResolutionStatusSchema,
-  testFailed,
-  testPassed,
-  TestsStatusSchema,
-  type ResolutionStatus,
-  type TestsStatus,
-} from './grading/grade-tests';
+export { gradeTests, resolutionStatus, ResolutionStatusSchema, testFailed, testPassed, TestsStatusSchema, type ResolutionStatus, type TestsStatus } from './grading/grade-tests';
 export {
   gradeEvaluation,
   InfrastructureFailureKindSchema,
@@ -102,4 +93,9 @@ export {
 
 // One evaluation environment (specs, repository cache, workspaces, sandbox, instance sandboxes) for every command that runs instances.
 export { loadEnvironmentSpecFile } from './evaluation-environment/environment-spec-file';
-export { openEvaluationEnvironment, type EvaluationEnvironment, type EvaluationEnvironmentOptions, type EvaluationSandboxSource } from './evaluation-environment/open-evaluation-environment';
+export {
+  openEvaluationEnvironment,
+  type EvaluationEnvironment,
+  type EvaluationEnvironmentOptions,
+  type EvaluationSandboxSource,
+} from './evaluation-environment/open-evaluation-environment';

@@ -46,7 +46,10 @@ describeWhenAvailable('SWE-bench Lite datasets', shared, () => {
 
   it('reads the same instances from a parquet copy as from the JSONL file', async () => {
     const { parquetWriteBuffer } = await import('hyparquet-writer');
-    const lines = (await fs.readFile(shared.paths['swe-bench-lite-dev.jsonl']!, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, string>);
+    const lines = (await fs.readFile(shared.paths['swe-bench-lite-dev.jsonl']!, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, string>);
     const columns = Object.keys(lines[0]!);
     const buffer = parquetWriteBuffer({ columnData: columns.map((name) => ({ name, data: lines.map((row) => row[name] ?? ''), type: 'STRING' as const })) });
     const file = path.join(directory, 'dev.parquet');
@@ -58,12 +61,17 @@ describeWhenAvailable('SWE-bench Lite datasets', shared, () => {
     const lite = await loadDataset(shared.paths['swe-bench-lite.jsonl']!);
     expect(filterInstances(lite, { repos: ['psf/requests'] }).map((instance) => instance.instanceId)).toHaveLength(6);
     expect(filterInstances(lite, { globs: ['sympy__sympy-1*'], slice: '0:3' }).map((instance) => instance.instanceId)).toEqual([
-      'sympy__sympy-11400', 'sympy__sympy-11870', 'sympy__sympy-11897',
+      'sympy__sympy-11400',
+      'sympy__sympy-11870',
+      'sympy__sympy-11897',
     ]);
     expect(filterInstances(lite, { slice: '-2:' })).toHaveLength(2);
     expect(filterInstances(lite, { slice: { start: 10, end: 15 } })).toHaveLength(5);
     expect(filterInstances(lite, { repos: ['pallets/flask'], exclude: ['*-4045'] }).map((instance) => instance.instanceId)).toEqual(['pallets__flask-4992', 'pallets__flask-5063']);
-    expect(filterInstances(lite, { ids: ['psf__requests-2317', 'django__django-11099'] }).map((instance) => instance.instanceId)).toEqual(['django__django-11099', 'psf__requests-2317']);
+    expect(filterInstances(lite, { ids: ['psf__requests-2317', 'django__django-11099'] }).map((instance) => instance.instanceId)).toEqual([
+      'django__django-11099',
+      'psf__requests-2317',
+    ]);
     expect(() => filterInstances(lite, { ids: ['django__django-1'] })).toThrow(/django__django-1/);
     expect(() => filterInstances(lite, { slice: 'first ten' })).toThrow(/start:end/);
     const loaded = await loadDataset(shared.paths['swe-bench-lite.jsonl']!, { repos: ['pallets/flask'] });
@@ -145,7 +153,11 @@ describe('predictions', () => {
   });
 
   it('refuses an empty or blank predictions file, naming it', async () => {
-    for (const [name, content] of [['empty.jsonl', ''], ['blank.jsonl', '\n  \n\n'], ['empty.json', '[]']] as const) {
+    for (const [name, content] of [
+      ['empty.jsonl', ''],
+      ['blank.jsonl', '\n  \n\n'],
+      ['empty.json', '[]'],
+    ] as const) {
       const file = path.join(directory, name);
       await fs.writeFile(file, content);
       await expect(loadPredictions(file)).rejects.toMatchObject({ name: 'DatasetError', message: expect.stringContaining(file) });

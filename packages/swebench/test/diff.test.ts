@@ -61,7 +61,11 @@ describe('parseUnifiedDiff', () => {
     const [modified, renamed, , deleted, added] = files;
     expect(modified!.hunks[0]!.section).toBe('def header():');
     expect(modified!.hunks[0]!.lines.map((line) => `${line.kind}:${line.content}:${line.oldLine ?? ''}:${line.newLine ?? ''}`)).toEqual([
-      'context:x = 1:1:1', 'removed:-- not a header, a removed line:2:', 'added:y = 2::2', 'context:z = 3:3:3', 'context:w = 4:4:4',
+      'context:x = 1:1:1',
+      'removed:-- not a header, a removed line:2:',
+      'added:y = 2::2',
+      'context:z = 3:3:3',
+      'context:w = 4:4:4',
     ]);
     expect([modified!.oldMissingNewlineAtEnd, modified!.newMissingNewlineAtEnd]).toEqual([true, true]);
     expect(renamed!.similarity).toBe(90);
@@ -91,10 +95,17 @@ describe('gold lines', () => {
   const data = locateSharedData('gold-localization-lite.jsonl', 'gold-localization-verified.jsonl', 'swe-bench-lite.jsonl', 'swe-bench-verified.partial.jsonl');
   describeWhenAvailable('against gold-localization-*.jsonl', data, () => {
     it('matches gold_file_details for all 800 rows (one explained disagreement)', async () => {
-      const read = async (name: string) => (await fs.readFile(data.paths[name]!, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      const read = async (name: string) =>
+        (await fs.readFile(data.paths[name]!, 'utf8'))
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
       const disagreements: string[] = [];
       let rows = 0;
-      for (const [goldFile, datasetFile] of [['gold-localization-lite.jsonl', 'swe-bench-lite.jsonl'], ['gold-localization-verified.jsonl', 'swe-bench-verified.partial.jsonl']] as const) {
+      for (const [goldFile, datasetFile] of [
+        ['gold-localization-lite.jsonl', 'swe-bench-lite.jsonl'],
+        ['gold-localization-verified.jsonl', 'swe-bench-verified.partial.jsonl'],
+      ] as const) {
         const patches = new Map((await read(datasetFile)).map((row) => [row.instance_id as string, row.patch as string]));
         for (const row of await read(goldFile)) {
           rows++;
@@ -150,10 +161,11 @@ describe('normalization and changed lines', () => {
           const patch = (JSON.parse(line) as { model_patch: string | null }).model_patch ?? '';
           const parsed = parseUnifiedDiff(patch);
           const hunkLines = parsed.flatMap((entry) => entry.hunks.flatMap((hunk) => hunk.lines));
-          for (const entry of parsed) for (const hunk of entry.hunks) {
-            expect(hunk.lines.filter((hunkLine) => hunkLine.kind !== 'added').length).toBe(hunk.oldLines);
-            expect(hunk.lines.filter((hunkLine) => hunkLine.kind !== 'removed').length).toBe(hunk.newLines);
-          }
+          for (const entry of parsed)
+            for (const hunk of entry.hunks) {
+              expect(hunk.lines.filter((hunkLine) => hunkLine.kind !== 'added').length).toBe(hunk.oldLines);
+              expect(hunk.lines.filter((hunkLine) => hunkLine.kind !== 'removed').length).toBe(hunk.newLines);
+            }
           expect(changedLines(patch, { whitespace: 'exact', ignoreBlankLines: false })).toHaveLength(hunkLines.filter((hunkLine) => hunkLine.kind !== 'context').length);
           patches++;
         }

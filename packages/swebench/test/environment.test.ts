@@ -49,7 +49,18 @@ describe('environment specs', () => {
   it('reports invalid specs with the zod issues', () => {
     let error: unknown;
     try {
-      parseEnvironmentSpecs([{ kind: 'debian', repo: 'x', versions: [], debianSuite: 'buster', debianPackages: ['Python 3'], testCommand: 'pytest', logParser: 'nose', validation: { status: 'derived', detail: '' } }]);
+      parseEnvironmentSpecs([
+        {
+          kind: 'debian',
+          repo: 'x',
+          versions: [],
+          debianSuite: 'buster',
+          debianPackages: ['Python 3'],
+          testCommand: 'pytest',
+          logParser: 'nose',
+          validation: { status: 'derived', detail: '' },
+        },
+      ]);
     } catch (caught) {
       error = caught;
     }

@@ -108,7 +108,7 @@ describeWhenAvailable('openEvaluationEnvironment over Docker on the fixture repo
     }
   }, 600_000);
 
-  it('throws the sandbox\'s own error when it cannot open halfway, and fails on a bad spec file before opening anything', async () => {
+  it("throws the sandbox's own error when it cannot open halfway, and fails on a bad spec file before opening anything", async () => {
     const instance = fixture.instance('word-count');
     const cacheDirectory = path.join(directory, 'halfway-cache');
     const logger = warningsLogger();

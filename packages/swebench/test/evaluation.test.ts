@@ -67,7 +67,11 @@ describeWhenAvailable('evaluation in Docker on the fixture instances', docker, (
     const verdicts: Record<string, { applied: unknown; resolved: boolean; failure?: string }> = {};
     for (const candidate of candidates) {
       const evaluation = await evaluatePatch({ instance, patch: candidate.diff, instanceSandbox });
-      verdicts[candidate.name] = { applied: evaluation.application.applied, resolved: evaluation.resolved, ...(evaluation.infrastructureFailure ? { failure: evaluation.infrastructureFailure.kind } : {}) };
+      verdicts[candidate.name] = {
+        applied: evaluation.application.applied,
+        resolved: evaluation.resolved,
+        ...(evaluation.infrastructureFailure ? { failure: evaluation.infrastructureFailure.kind } : {}),
+      };
       expect(evaluation.report.patch_successfully_applied, candidate.name).toBe(candidate.expected.applies);
       expect(evaluation.resolved, candidate.name).toBe(candidate.expected.resolved);
       expect(evaluation.infrastructureFailure, candidate.name).toBeUndefined();
@@ -116,7 +120,11 @@ describeWhenAvailable('evaluation in Docker on the fixture instances', docker, (
     // The candidate itself went in; the report says false, as for every evaluation that produced no verdict.
     expect(evaluation.application).toEqual({ applied: true, method: 'git-apply' });
     expect(evaluation.report).toMatchObject({ resolved: false, patch_successfully_applied: false, infrastructure_failure: { kind: 'test-patch' } });
-    const runReport = createRunReport({ datasetInstanceIds: [words.instanceId], reports: { [words.instanceId]: evaluation.report }, predictions: { [words.instanceId]: words.patch } });
+    const runReport = createRunReport({
+      datasetInstanceIds: [words.instanceId],
+      reports: { [words.instanceId]: evaluation.report },
+      predictions: { [words.instanceId]: words.patch },
+    });
     expect(runReport).toMatchObject({ error_ids: [words.instanceId], infrastructure_failure_ids: [words.instanceId], patch_apply_failed_ids: [] });
   }, 180_000);
 
@@ -139,7 +147,10 @@ describeWhenAvailable('evaluation in Docker on the fixture instances', docker, (
     // Closing the instance's sandbox leaves none of its containers behind (this suite's: other suites, e.g.
     // the runner's demo, may run the same fixture instance ids at the same time).
     await provider.release(instance.instanceId);
-    const left = await sandbox.docker.listContainers({ all: true, filters: { label: [`${instanceSandboxLabels.instanceId}=${instance.instanceId}`, `${testLabel.key}=${testLabel.value}`] } });
+    const left = await sandbox.docker.listContainers({
+      all: true,
+      filters: { label: [`${instanceSandboxLabels.instanceId}=${instance.instanceId}`, `${testLabel.key}=${testLabel.value}`] },
+    });
     expect(left).toEqual([]);
   }, 180_000);
 
@@ -188,14 +199,23 @@ describeWhenAvailable('evaluation in Docker on the fixture instances', docker, (
     const instance = fixture.instance('word-count');
     const instanceSandbox = provider.sandboxFor(instance);
     const generated = { path: 'tests/test_generated.py', content: 'from textkit import count_words\n\n\ndef test_tabs_and_spaces():\n    assert count_words("a \\t b  c") == 3\n' };
-    const command = 'python3 -m pytest -q -p no:cacheprovider tests/test_generated.py; python3 -c "import json; json.dump({\'ok\': True}, open(\'/tmp/out.json\', \'w\'))"';
+    const command = "python3 -m pytest -q -p no:cacheprovider tests/test_generated.py; python3 -c \"import json; json.dump({'ok': True}, open('/tmp/out.json', 'w'))\"";
     const base = await runOnPatchedRepository({ instanceSandbox, files: [generated], command, readFiles: ['/tmp/out.json'] });
-    const gold = await runOnPatchedRepository({ instanceSandbox, patch: instance.patch, files: [generated], command: 'python3 -m pytest -q -p no:cacheprovider tests/test_generated.py' });
+    const gold = await runOnPatchedRepository({
+      instanceSandbox,
+      patch: instance.patch,
+      files: [generated],
+      command: 'python3 -m pytest -q -p no:cacheprovider tests/test_generated.py',
+    });
     expect(base.applied && base.result.stdout).toMatch(/1 failed/);
     expect(base.applied && new TextDecoder().decode(base.files['/tmp/out.json'])).toBe('{"ok": true}');
     expect(gold.applied && gold.result.stdout).toMatch(/1 passed/);
     expect(gold.applied && gold.applyMethod).toBe('git-apply');
-    const refused = await runOnPatchedRepository({ instanceSandbox, patch: fixture.candidates(instance.instanceId).find((candidate) => candidate.name === 'not-applying')!.diff, command: 'true' });
+    const refused = await runOnPatchedRepository({
+      instanceSandbox,
+      patch: fixture.candidates(instance.instanceId).find((candidate) => candidate.name === 'not-applying')!.diff,
+      command: 'true',
+    });
     expect(refused.applied).toBe(false);
   }, 120_000);
 
@@ -251,7 +271,15 @@ describeWhenAvailable('evaluation in Docker on the fixture instances', docker, (
       (error) => EnvironmentImageError.isInstance(error) && (error as EnvironmentImageError).phase === 'base',
     );
     // An official image where no registry answers (a loopback port nothing listens on).
-    const official = { kind: 'swebench-image' as const, repo: spec.repo, versions: ['*'], testCommand: 'pytest -rA', logParser: 'pytest' as const, validation: { status: 'derived' as const, detail: 'test' }, imageTemplate: '127.0.0.1:9/swebench/sweb.eval.x86_64.{instance_id}:latest' };
+    const official = {
+      kind: 'swebench-image' as const,
+      repo: spec.repo,
+      versions: ['*'],
+      testCommand: 'pytest -rA',
+      logParser: 'pytest' as const,
+      validation: { status: 'derived' as const, detail: 'test' },
+      imageTemplate: '127.0.0.1:9/swebench/sweb.eval.x86_64.{instance_id}:latest',
+    };
     const pulled = createInstanceSandboxProvider({ sandbox, repositoryCache: cache, specs: [official], specKind: 'swebench-image' });
     try {
       const evaluation = await evaluatePatch({ instance, patch: instance.patch, instanceSandbox: pulled.sandboxFor(instance) });

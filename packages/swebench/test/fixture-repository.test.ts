@@ -59,7 +59,10 @@ describe('createFixtureRepository', () => {
       expect(testTargetsOf(instance.testPatch).every((target) => target.startsWith('tests/'))).toBe(true);
       expect(instance.failToPass.length).toBeGreaterThan(0);
       expect(instance.passToPass.length).toBeGreaterThan(0);
-      const removed = instance.patch.split('\n').filter((line) => line.startsWith('-') && !line.startsWith('---')).map((line) => line.slice(1).trim());
+      const removed = instance.patch
+        .split('\n')
+        .filter((line) => line.startsWith('-') && !line.startsWith('---'))
+        .map((line) => line.slice(1).trim());
       for (const line of removed.filter((text) => text.length > 8)) expect(instance.problemStatement).not.toContain(line);
     }
     expect(fixture.instance('sentence-stats').patch.match(/^diff --git/gm)).toHaveLength(2);
@@ -67,38 +70,51 @@ describe('createFixtureRepository', () => {
   });
 
   const pytest = spawnSync('python3', ['-m', 'pytest', '--version'], { encoding: 'utf8' });
-  describeWhenAvailable('candidate verdicts (pytest on this machine, our own fixture code)', { available: pytest.status === 0, reason: 'python3 -m pytest is not installed' }, () => {
-    it('gives every candidate patch the verdict it declares', async () => {
-      const work = await fs.mkdtemp(path.join(os.tmpdir(), 'fixture-verdicts-'));
-      try {
-        await runGit(['clone', '-q', fixture.root, work], { cwd: os.tmpdir() });
-        for (const instance of fixture.instances) {
-          for (const candidate of fixture.candidates(instance.instanceId)) {
-            await runGit(['checkout', '-q', '-f', '--detach', instance.baseCommit], { cwd: work });
-            await runGit(['clean', '-fdxq'], { cwd: work });
-            const applied = await applyPatch(work, candidate.diff).then(() => true, () => false);
-            expect(applied, `${instance.instanceId} ${candidate.name} applies`).toBe(candidate.expected.applies);
-            if (!applied) continue;
-            await applyPatch(work, instance.testPatch);
-            // Runners such as Nx set FORCE_COLOR, which makes pytest colour its summary; SWE-bench's
-            // parser (like ours) reads plain lines, as a container's clean environment produces them.
-            const { FORCE_COLOR: _forceColor, PY_COLORS: _pyColors, ...environment } = process.env;
-            // The time limit never decides a verdict: a candidate declared to hang loops for ever, so it runs
-            // past any limit however fast the machine is; every other candidate gets a limit no loaded machine
-            // reaches (a safety net), so a slow run is never taken for a hang.
-            const limitMs = candidate.expected.hangs ? 5_000 : 600_000;
-            const run = spawnSync('python3', ['-m', 'pytest', '-rA', '-p', 'no:cacheprovider', ...testTargetsOf(instance.testPatch)], { cwd: work, encoding: 'utf8', timeout: limitMs, killSignal: 'SIGKILL', env: environment });
-            const hung = run.error !== undefined && (run.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
-            expect(hung, `${instance.instanceId} ${candidate.name} hangs`).toBe(candidate.expected.hangs);
-            if (hung) continue;
-            const status = resolutionStatus(gradeTests(parseTestLog('pytest', run.stdout), instance));
-            expect(status === 'RESOLVED_FULL', `${instance.instanceId} ${candidate.name} resolved`).toBe(candidate.expected.resolved);
-            if (candidate.name === 'partial') expect(status).toBe('RESOLVED_PARTIAL');
+  describeWhenAvailable(
+    'candidate verdicts (pytest on this machine, our own fixture code)',
+    { available: pytest.status === 0, reason: 'python3 -m pytest is not installed' },
+    () => {
+      it('gives every candidate patch the verdict it declares', async () => {
+        const work = await fs.mkdtemp(path.join(os.tmpdir(), 'fixture-verdicts-'));
+        try {
+          await runGit(['clone', '-q', fixture.root, work], { cwd: os.tmpdir() });
+          for (const instance of fixture.instances) {
+            for (const candidate of fixture.candidates(instance.instanceId)) {
+              await runGit(['checkout', '-q', '-f', '--detach', instance.baseCommit], { cwd: work });
+              await runGit(['clean', '-fdxq'], { cwd: work });
+              const applied = await applyPatch(work, candidate.diff).then(
+                () => true,
+                () => false,
+              );
+              expect(applied, `${instance.instanceId} ${candidate.name} applies`).toBe(candidate.expected.applies);
+              if (!applied) continue;
+              await applyPatch(work, instance.testPatch);
+              // Runners such as Nx set FORCE_COLOR, which makes pytest colour its summary; SWE-bench's
+              // parser (like ours) reads plain lines, as a container's clean environment produces them.
+              const { FORCE_COLOR: _forceColor, PY_COLORS: _pyColors, ...environment } = process.env;
+              // The time limit never decides a verdict: a candidate declared to hang loops for ever, so it runs
+              // past any limit however fast the machine is; every other candidate gets a limit no loaded machine
+              // reaches (a safety net), so a slow run is never taken for a hang.
+              const limitMs = candidate.expected.hangs ? 5_000 : 600_000;
+              const run = spawnSync('python3', ['-m', 'pytest', '-rA', '-p', 'no:cacheprovider', ...testTargetsOf(instance.testPatch)], {
+                cwd: work,
+                encoding: 'utf8',
+                timeout: limitMs,
+                killSignal: 'SIGKILL',
+                env: environment,
+              });
+              const hung = run.error !== undefined && (run.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
+              expect(hung, `${instance.instanceId} ${candidate.name} hangs`).toBe(candidate.expected.hangs);
+              if (hung) continue;
+              const status = resolutionStatus(gradeTests(parseTestLog('pytest', run.stdout), instance));
+              expect(status === 'RESOLVED_FULL', `${instance.instanceId} ${candidate.name} resolved`).toBe(candidate.expected.resolved);
+              if (candidate.name === 'partial') expect(status).toBe('RESOLVED_PARTIAL');
+            }
           }
+        } finally {
+          await fs.rm(work, { recursive: true, force: true });
         }
-      } finally {
-        await fs.rm(work, { recursive: true, force: true });
-      }
-    }, 1_800_000);
-  });
+      }, 1_800_000);
+    },
+  );
 });

@@ -56,7 +56,6 @@ if os.path.isdir(os.path.join(root, '.git')):
 print('\\n'.join(lines))
 EOF`;
 
-
 describeWhenAvailable('instance sandbox pool over Docker', await dockerAvailability(), () => {
   let sandbox: Sandbox;
   const spec: SandboxSpec = { image: baseImageName('bookworm'), workdir: '/testbed', env: { CODEMONKEYS_CONFORMANCE: 'from the spec' } };
@@ -69,7 +68,7 @@ describeWhenAvailable('instance sandbox pool over Docker', await dockerAvailabil
     await sandbox?.close();
   }, 120_000);
 
-describe('instance pool', () => {
+  describe('instance pool', () => {
     const prepare = async (prepared: SandboxSession): Promise<void> => {
       await prepared.putFiles([
         { path: 'src/app.py', content: 'def answer():\n    return 41\n' },
@@ -94,7 +93,7 @@ describe('instance pool', () => {
       'git -c safe.directory="*" config user.name intruder && printf "#!/bin/sh\\n" > .git/hooks/pre-commit',
       '(setsid sleep 317 > /dev/null 2>&1 &) ; (sleep 318 > /dev/null 2>&1 &)',
     ].join(' && ');
-  
+
     it('lends a session in the prepared state, and restores it exactly after any change', async () => {
       const pool = createInstanceSandboxPool({ instanceId: 'conformance__reset-1', sandbox, spec, prepare });
       try {
@@ -112,7 +111,7 @@ describe('instance pool', () => {
         expect(first.manifest).toMatch(/^HEAD [0-9a-f]{40}$/m);
         expect(first.manifest).toContain('refs refs/heads/main');
         expect(first.manifest).toMatch(/^status $/m);
-  
+
         await pool.use(async (lent) => {
           expect(lent.id).toBe(first.id); // reused, not a new session
           expect((await lent.exec(workdirManifest)).stdout).toBe(first.manifest);
@@ -135,7 +134,7 @@ describe('instance pool', () => {
         await pool.close();
       }
     }, 180_000);
-  
+
     it('restores the repository even after .git is deleted, and replaces a session whose snapshot is destroyed', async () => {
       const pool = createInstanceSandboxPool({ instanceId: 'conformance__reset-2', sandbox, spec, prepare, snapshotDirectory: '/var/lib/conformance-snapshot' });
       try {
@@ -160,7 +159,7 @@ describe('instance pool', () => {
         await pool.close();
       }
     }, 180_000);
-  
+
     it('bounds its sessions, resets each between users, and closes them all', async () => {
       const pool = createInstanceSandboxPool({ instanceId: 'conformance__bounded', sandbox, spec, prepare, maxSessions: 2 });
       let active = 0;

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createRunReport,
-  evaluationLogMarkers,
-  gradeEvaluation,
-  gradeTests,
-  parseTestLog,
-  resolutionStatus,
-} from '../src/index';
+import { createRunReport, evaluationLogMarkers, gradeEvaluation, gradeTests, parseTestLog, resolutionStatus } from '../src/index';
 
 // Logs below are shaped like real runs of each runner (trimmed), including the noise around results.
 const pytestLog = `============================= test session starts ==============================
@@ -103,7 +96,8 @@ describe('log parsers', () => {
   });
 
   it('pytest-options: absolute-path parameters keep their last component', () => {
-    const log = 'PASSED tests/test_lookup.py::test_load[/tmp/pytest-of-root/pytest-0/data/conf.toml]\nPASSED tests/test_lookup.py::test_url[http://x/a]\nFAILED test_requests.py::RequestsTestCase::test_HTTP_200_OK_GET - ConnectionError\n';
+    const log =
+      'PASSED tests/test_lookup.py::test_load[/tmp/pytest-of-root/pytest-0/data/conf.toml]\nPASSED tests/test_lookup.py::test_url[http://x/a]\nFAILED test_requests.py::RequestsTestCase::test_HTTP_200_OK_GET - ConnectionError\n';
     expect(parseTestLog('pytest-options', log)).toEqual({
       'tests/test_lookup.py::test_load[/conf.toml]': 'PASSED',
       'tests/test_lookup.py::test_url[http://x/a]': 'PASSED',
@@ -112,7 +106,8 @@ describe('log parsers', () => {
   });
 
   it('pytest-v2: ANSI colours from tox and old-pytest verbose lines', () => {
-    const log = '\u001b[32mPASSED\u001b[0m tests/test_build.py::test_html\n' +
+    const log =
+      '\u001b[32mPASSED\u001b[0m tests/test_build.py::test_html\n' +
       'astropy/io/fits/tests/test_header.py::TestHeaderFunctions::test_card_constructor_default_args PASSED\n' +
       'astropy/io/fits/tests/test_header.py::TestHeaderFunctions::test_rename_keyword FAILED\n' +
       '\u001b[31mFAILED\u001b[0m tests/test_build.py::test_latex - AssertionError\n';
@@ -125,14 +120,20 @@ describe('log parsers', () => {
   });
 
   it('matplotlib: MouseButton ids as numbers', () => {
-    expect(parseTestLog('matplotlib', 'PASSED lib/matplotlib/tests/test_widgets.py::test_span_selector_drag[MouseButton.LEFT]\nFAILED lib/matplotlib/tests/test_widgets.py::test_lasso[MouseButton.RIGHT] - x\n')).toEqual({
+    expect(
+      parseTestLog(
+        'matplotlib',
+        'PASSED lib/matplotlib/tests/test_widgets.py::test_span_selector_drag[MouseButton.LEFT]\nFAILED lib/matplotlib/tests/test_widgets.py::test_lasso[MouseButton.RIGHT] - x\n',
+      ),
+    ).toEqual({
       'lib/matplotlib/tests/test_widgets.py::test_span_selector_drag[1]': 'PASSED',
       'lib/matplotlib/tests/test_widgets.py::test_lasso[3]': 'FAILED',
     });
   });
 
   it('seaborn: PASSED in either position, FAILED first', () => {
-    const log = 'tests/test_core.py::TestHueMapping::test_init_from_map PASSED [ 10%]\nPASSED tests/test_core.py::TestHueMapping::test_plotter_default_init\nFAILED tests/test_axisgrid.py::TestPairGrid::test_hue_order - ValueError\n';
+    const log =
+      'tests/test_core.py::TestHueMapping::test_init_from_map PASSED [ 10%]\nPASSED tests/test_core.py::TestHueMapping::test_plotter_default_init\nFAILED tests/test_axisgrid.py::TestPairGrid::test_hue_order - ValueError\n';
     expect(parseTestLog('seaborn', log)).toEqual({
       'tests/test_core.py::TestHueMapping::test_init_from_map': 'PASSED',
       'tests/test_core.py::TestHueMapping::test_plotter_default_init': 'PASSED',
@@ -171,7 +172,10 @@ describe('grading', () => {
   const statuses = parseTestLog('pytest', pytestLog);
 
   it('resolves only when every FAIL_TO_PASS and PASS_TO_PASS test passes; missing tests fail', () => {
-    const full = gradeTests(statuses, { failToPass: ['tests/test_json.py::test_dump[True]', 'tests/test_json.py::test_known_bug'], passToPass: ['tests/test_json.py::test_html_escaping'] });
+    const full = gradeTests(statuses, {
+      failToPass: ['tests/test_json.py::test_dump[True]', 'tests/test_json.py::test_known_bug'],
+      passToPass: ['tests/test_json.py::test_html_escaping'],
+    });
     expect(resolutionStatus(full)).toBe('RESOLVED_FULL');
     const missing = gradeTests(statuses, { failToPass: ['tests/test_json.py::test_dump[True]'], passToPass: ['tests/test_json.py::test_not_run'] });
     expect(missing.PASS_TO_PASS.failure).toEqual(['tests/test_json.py::test_not_run']);
@@ -222,9 +226,30 @@ describe('grading', () => {
   });
 
   it('builds the run report with SWE-bench fields and schema_version 2', () => {
-    const passed = gradeEvaluation({ instanceId: 'a', failToPass: ['t'], passToPass: [], patch: 'd', logParser: 'pytest', evaluation: { kind: 'test-output', output: 'PASSED t\n' } }).report;
-    const failed = gradeEvaluation({ instanceId: 'b', failToPass: ['t'], passToPass: [], patch: 'd', logParser: 'pytest', evaluation: { kind: 'test-output', output: 'FAILED t\n' } }).report;
-    const timedOut = gradeEvaluation({ instanceId: 'c', failToPass: ['t'], passToPass: [], patch: 'd', logParser: 'pytest', evaluation: { kind: 'infrastructure-failure', failure: { kind: 'timeout', message: '1800 s' } } }).report;
+    const passed = gradeEvaluation({
+      instanceId: 'a',
+      failToPass: ['t'],
+      passToPass: [],
+      patch: 'd',
+      logParser: 'pytest',
+      evaluation: { kind: 'test-output', output: 'PASSED t\n' },
+    }).report;
+    const failed = gradeEvaluation({
+      instanceId: 'b',
+      failToPass: ['t'],
+      passToPass: [],
+      patch: 'd',
+      logParser: 'pytest',
+      evaluation: { kind: 'test-output', output: 'FAILED t\n' },
+    }).report;
+    const timedOut = gradeEvaluation({
+      instanceId: 'c',
+      failToPass: ['t'],
+      passToPass: [],
+      patch: 'd',
+      logParser: 'pytest',
+      evaluation: { kind: 'infrastructure-failure', failure: { kind: 'timeout', message: '1800 s' } },
+    }).report;
     const notApplied = gradeEvaluation({ instanceId: 'f', failToPass: ['t'], passToPass: [], patch: 'd', logParser: 'pytest', evaluation: { kind: 'not-applied' } }).report;
     const report = createRunReport({
       datasetInstanceIds: ['a', 'b', 'c', 'd', 'e', 'f', 'g'],

@@ -69,19 +69,27 @@ describe('Python outline (tree-sitter)', () => {
   const python = spawnSync('python3', ['-c', 'import ast'], { encoding: 'utf8' });
   describeWhenAvailable('agreement with Python’s own ast module', { available: python.status === 0 && fs.existsSync(stdlib), reason: `python3 and ${stdlib} are needed` }, () => {
     it('finds the same definitions, at the same lines, as ast in standard-library modules', async () => {
-      const files = ['argparse.py', 'dataclasses.py', 'json/decoder.py', 'asyncio/tasks.py', 'email/message.py', 'unittest/case.py', 'typing.py', 'pathlib.py'].map((name) => `${stdlib}/${name}`).filter((file) => fs.existsSync(file));
+      const files = ['argparse.py', 'dataclasses.py', 'json/decoder.py', 'asyncio/tasks.py', 'email/message.py', 'unittest/case.py', 'typing.py', 'pathlib.py']
+        .map((name) => `${stdlib}/${name}`)
+        .filter((file) => fs.existsSync(file));
       const script =
         'import ast, json, sys\nout = {}\nfor path in sys.argv[1:]:\n    entries = []\n    def visit(node, scope):\n        for child in ast.iter_child_nodes(node):\n' +
         '            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):\n                start = min([child.lineno] + [d.lineno for d in child.decorator_list])\n' +
         '                entries.append([".".join(scope + [child.name]), start, child.end_lineno])\n                visit(child, scope + [child.name])\n' +
         '            elif not isinstance(child, (ast.Lambda,)):\n                visit(child, scope)\n    visit(ast.parse(open(path).read()), [])\n    out[path] = entries\nprint(json.dumps(out))\n';
-      const expected = JSON.parse(spawnSync('python3', ['-c', script, ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout) as Record<string, [string, number, number][]>;
+      const expected = JSON.parse(spawnSync('python3', ['-c', script, ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout) as Record<
+        string,
+        [string, number, number][]
+      >;
       let definitions = 0;
       for (const file of files) {
         const outline = await outlinePython(fs.readFileSync(file, 'utf8'));
         const ours = outline.map((entry) => [entry.qualifiedName, entry.startLine, entry.endLine]);
         const sortKey = (entry: (string | number)[]) => `${String(entry[1]).padStart(6, '0')}:${entry[0]}`;
-        expect(ours.sort((left, right) => sortKey(left).localeCompare(sortKey(right))), file).toEqual(expected[file]!.sort((left, right) => sortKey(left).localeCompare(sortKey(right))));
+        expect(
+          ours.sort((left, right) => sortKey(left).localeCompare(sortKey(right))),
+          file,
+        ).toEqual(expected[file]!.sort((left, right) => sortKey(left).localeCompare(sortKey(right))));
         definitions += ours.length;
       }
       expect(definitions).toBeGreaterThan(500);

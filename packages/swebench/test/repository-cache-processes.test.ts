@@ -63,15 +63,19 @@ const cacheDirectory = async (): Promise<string> => {
   return directory;
 };
 
-function startWorker(configuration: { mode: 'lease' | 'hold'; directory: string; workerId: number; rounds?: number; leasesPerRound?: number; maxIdleWorktrees?: number; lockStaleMs?: number; lockTimeoutMs?: number }): Worker {
+function startWorker(configuration: {
+  mode: 'lease' | 'hold';
+  directory: string;
+  workerId: number;
+  rounds?: number;
+  leasesPerRound?: number;
+  maxIdleWorktrees?: number;
+  lockStaleMs?: number;
+  lockTimeoutMs?: number;
+}): Worker {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      workerScript,
-      JSON.stringify({ rounds: 1, leasesPerRound: 1, maxIdleWorktrees: 1, ...configuration, repo: fixture.repo, source: fixture.root, commits }),
-    ],
+    ['--import', 'tsx', workerScript, JSON.stringify({ rounds: 1, leasesPerRound: 1, maxIdleWorktrees: 1, ...configuration, repo: fixture.repo, source: fixture.root, commits })],
     { cwd: packageRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
@@ -124,7 +128,10 @@ async function finished(worker: Worker): Promise<WorkerEvent & { checked: number
 async function registeredWorktrees(directory: string): Promise<string[]> {
   const mirror = path.join(directory, 'mirrors', mirrorName);
   const listing = await runGit(['--git-dir', mirror, 'worktree', 'list', '--porcelain'], { cwd: mirror });
-  return listing.split('\n').filter((line) => line.startsWith('worktree ') && !line.endsWith(mirrorName)).map((line) => line.slice('worktree '.length));
+  return listing
+    .split('\n')
+    .filter((line) => line.startsWith('worktree ') && !line.endsWith(mirrorName))
+    .map((line) => line.slice('worktree '.length));
 }
 
 describe('a repository cache folder shared by several processes', () => {

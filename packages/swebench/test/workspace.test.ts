@@ -60,10 +60,13 @@ describe('repository workspaces', () => {
         '        """Count the punctuation of ``text``."""\n        ...\n',
     );
     const source = (await workspace.readFile('textkit/punctuation.py')).split('\n');
-    skeleton.text.split('\n').slice(0, -1).forEach((line, index) => {
-      const sourceLine = skeleton.sourceLines[index]!;
-      if (sourceLine > 0) expect(source[sourceLine - 1]).toBe(line);
-    });
+    skeleton.text
+      .split('\n')
+      .slice(0, -1)
+      .forEach((line, index) => {
+        const sourceLine = skeleton.sourceLines[index]!;
+        if (sourceLine > 0) expect(source[sourceLine - 1]).toBe(line);
+      });
     expect(await workspace.skeleton('textkit/punctuation.py')).toBe(skeleton.text);
     await expect(workspace.outline('README.md')).rejects.toSatisfy(rejectsWith((error) => UnsupportedCapabilityError.isInstance(error)));
   });
@@ -79,7 +82,9 @@ describe('repository workspaces', () => {
     await copy.deleteFile('README.md');
     const diff = await copy.diff();
     expect(parseUnifiedDiff(diff).map((file) => [file.path, file.status])).toEqual([
-      ['README.md', 'deleted'], ['textkit/extra/new_module.py', 'added'], ['textkit/words.py', 'modified'],
+      ['README.md', 'deleted'],
+      ['textkit/extra/new_module.py', 'added'],
+      ['textkit/words.py', 'modified'],
     ]);
     expect(await copy.readFile('textkit/words.py')).toContain('text.split()');
     expect(await copy.listFiles()).toContain('textkit/extra/new_module.py');
@@ -117,7 +122,23 @@ describe('repository workspaces', () => {
       await runGit(['add', '-A'], { cwd: repo });
       await runGit(['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '-q', '-m', 'links'], { cwd: repo });
       const commit = (await runGit(['rev-parse', 'HEAD'], { cwd: repo })).trim();
-      const provider = createWorkspaceProvider({ cache: separate, instances: [{ instanceId: 'links-1', repo: 'owner/links', baseCommit: commit, patch: '', testPatch: '', problemStatement: 'p', hintsText: '', failToPass: [], passToPass: [], extra: {} }] });
+      const provider = createWorkspaceProvider({
+        cache: separate,
+        instances: [
+          {
+            instanceId: 'links-1',
+            repo: 'owner/links',
+            baseCommit: commit,
+            patch: '',
+            testPatch: '',
+            problemStatement: 'p',
+            hintsText: '',
+            failToPass: [],
+            passToPass: [],
+            extra: {},
+          },
+        ],
+      });
       const workspace = await provider.workspace('links-1');
       expect(await workspace.listFiles()).toEqual(['pkg/real.py']);
       expect(await workspace.readFile('pkg/alias.py')).toBe('x = 1\n');

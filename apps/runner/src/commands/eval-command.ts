@@ -95,7 +95,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--repository <owner/name=path-or-url>', 'where to clone a repository from (a local clone or a URL); repeatable', collect, [])
     .option('--spec-file <file>', 'JSON array of environment specs, used before the built-in ones')
     .addOption(new Option('--spec-kind <kind>', 'debian: images built here; swebench-image: official instance images (needs a registry)').choices(['debian', 'swebench-image']))
-    .option('--timeout <seconds>', 'time limit of each test run (default: the spec\'s)')
+    .option('--timeout <seconds>', "time limit of each test run (default: the spec's)")
     .option('--cache-dir <dir>', 'repository mirror cache (default: the system temporary folder)')
     .option('--memory-gb <n>', 'memory limit per container')
     .option('--cpus <n>', 'CPU limit per container')

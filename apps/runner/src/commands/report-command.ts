@@ -50,19 +50,26 @@ export function registerReportCommand(program: Command): void {
   program
     .command('report')
     .argument('[runs...]', 'run ids (see `codemonkeys runs`); several are shown side by side')
-    .description('Per-stage scorecard of runs (recall, tokens, resolved, selection accuracy, cost, time), side by side, as a table, Markdown, JSON or a self-contained HTML page with charts.')
+    .description(
+      'Per-stage scorecard of runs (recall, tokens, resolved, selection accuracy, cost, time), side by side, as a table, Markdown, JSON or a self-contained HTML page with charts.',
+    )
     .option('--storage <url>', 'where the runs are', defaultStorageUrl)
     .option('--experiment <id>', 'every run of this experiment (after the runs named)')
     .addOption(new Option('--format <format>', 'output format (default: from the --output extension .md/.json/.html, else table)').choices(['table', 'markdown', 'json', 'html']))
     .option('--output <file>', 'write to this file instead of stdout (its folder is created)')
     .option('--title <title>', 'title of the Markdown and HTML reports')
     .action(async (runIds: string[], flags: ReportFlags, command: Command) => {
-      if (runIds.length === 0 && !flags.experiment) command.error('error: name at least one run (or --experiment ID); `codemonkeys runs` lists them', { exitCode: exitCodes.usage, code: 'codemonkeys.usage' });
+      if (runIds.length === 0 && !flags.experiment)
+        command.error('error: name at least one run (or --experiment ID); `codemonkeys runs` lists them', { exitCode: exitCodes.usage, code: 'codemonkeys.usage' });
       // A bad storage URL or path, a missing database or an unknown run id is a usage error: the CLI prints it and exits 2.
       const storage: SequenceStorage = await openStorage(flags.storage, { mustExist: true });
       try {
         const reports = await collectReports(storage, runIds, flags.experiment, { storageUrl: flags.storage });
-        if (reports.length === 0) command.error(`error: experiment ${flags.experiment} has no runs in ${flags.storage}; \`codemonkeys runs --storage ${flags.storage}\` lists the runs there`, { exitCode: exitCodes.usage, code: 'codemonkeys.usage' });
+        if (reports.length === 0)
+          command.error(`error: experiment ${flags.experiment} has no runs in ${flags.storage}; \`codemonkeys runs --storage ${flags.storage}\` lists the runs there`, {
+            exitCode: exitCodes.usage,
+            code: 'codemonkeys.usage',
+          });
         const options = flags.title ? { title: flags.title } : {};
         const format = reportFormat(flags.format, flags.output);
         const text =

@@ -60,7 +60,12 @@ export function registerRewardsCommand(program: Command): void {
     )
     .option('--dataset <file>', 'SWE-bench dataset with the gold patches: JSONL, JSON array or Hugging Face parquet')
     .option('--predictions <file>', 'predictions file (instance_id, model_name_or_path, model_patch); repeatable, one run per model', collect, [])
-    .option('--labels <file>', 'resolved labels: a *.resolved.json, a SWE-bench run report or a JSON array of resolved ids; one for all, or one per --predictions in order', collect, [])
+    .option(
+      '--labels <file>',
+      'resolved labels: a *.resolved.json, a SWE-bench run report or a JSON array of resolved ids; one for all, or one per --predictions in order',
+      collect,
+      [],
+    )
     .option('--instances <ids>', 'instance ids or globs, comma-separated or repeated', collect, [])
     .option('--sandbox', 'evaluate every prediction in Docker as SWE-bench does (gold tests)')
     .option('--format <format>', 'md (default) or json')
@@ -70,7 +75,7 @@ export function registerRewardsCommand(program: Command): void {
     .option('--concurrency <n>', 'with --sandbox: instances evaluated at once (one container each)')
     .option('--repository <owner/name=path-or-url>', 'with --sandbox: where to clone a repository from; repeatable', collect, [])
     .option('--spec-file <file>', 'with --sandbox: JSON array of environment specs, before the built-in ones')
-    .option('--timeout <seconds>', 'with --sandbox: time limit of each test run (default: the spec\'s)')
+    .option('--timeout <seconds>', "with --sandbox: time limit of each test run (default: the spec's)")
     .option('--cache-dir <dir>', 'with --sandbox: repository mirror cache')
     .option('--no-build-base-images', 'with --sandbox: fail instead of building a missing Debian base image')
     .option('--progress <mode>', 'progress on stderr: auto (default), bar or lines')

@@ -70,7 +70,10 @@ export function registerRunCommand(program: Command): void {
     .option('--queue-prefix <prefix>', 'Redis key prefix of the queue (default codemonkeys)')
     .option('--queue-name <name>', 'queue name (default runs)')
     .option('--detach', 'with --queue: enqueue and exit without waiting for the workers')
-    .option('--allow-partial', 'exit 0 even when some instances are partial (work that obtained no result because the endpoint, the sandbox or the budget failed; they are still reported, and the same command redoes that work)')
+    .option(
+      '--allow-partial',
+      'exit 0 even when some instances are partial (work that obtained no result because the endpoint, the sandbox or the budget failed; they are still reported, and the same command redoes that work)',
+    )
     .addHelpText(
       'after',
       `

@@ -14,8 +14,7 @@ const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'codemonkeys-runs-'));
 let emulator: FirestoreEmulator;
 
 // Asynchronously: the emulator answers from this process's event loop.
-const codemonkeys = (...args: string[]): Promise<CliResult> =>
-  runCli(args, { cwd: directory, env: { METADATA_SERVER_DETECTION: 'none', FIRESTORE_EMULATOR_HOST: emulator.host } });
+const codemonkeys = (...args: string[]): Promise<CliResult> => runCli(args, { cwd: directory, env: { METADATA_SERVER_DETECTION: 'none', FIRESTORE_EMULATOR_HOST: emulator.host } });
 
 const time = (second: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
 const firestoreUrl = (): string => `firestore://codemonkeys-test/runs-command/${randomUUID()}`;
@@ -34,9 +33,18 @@ beforeAll(async () => {
     sampleStageResult('django__django-11099', 'generate', 0),
     { ...sampleStageResult('sympy__sympy-20590', 'generate', 1, 'failed'), error: { name: 'SandboxTimeoutError', message: 'timed out after 300 s' } },
   ]);
-  await storage.putRewards([{ runId: 'run-1', instanceId: 'django__django-11099', stage: 'localize', sample: 0, name: 'goldLineRecall', value: 0.75, details: { gold: 4 }, createdAt: time(30) }]);
+  await storage.putRewards([
+    { runId: 'run-1', instanceId: 'django__django-11099', stage: 'localize', sample: 0, name: 'goldLineRecall', value: 0.75, details: { gold: 4 }, createdAt: time(30) },
+  ]);
   await storage.putMessageLogs([
-    { runId: 'run-1', instanceId: 'django__django-11099', stage: 'generate', sample: 0, messages: [{ role: 'assistant', content: `naïve “quotes” \u{1F600}\n${'diff line\n'.repeat(150_000)}` }], createdAt: time(40) },
+    {
+      runId: 'run-1',
+      instanceId: 'django__django-11099',
+      stage: 'generate',
+      sample: 0,
+      messages: [{ role: 'assistant', content: `naïve “quotes” \u{1F600}\n${'diff line\n'.repeat(150_000)}` }],
+      createdAt: time(40),
+    },
   ]);
   await storage.putModelCalls(Array.from({ length: 25 }, (_, index) => sampleModelCall(index, { costUsd: 0.0013 * (index + 1) })));
   await storage.putWorkState({ runId: 'run-1', instanceId: 'sympy__sympy-20590', key: 'generate/1', state: { step: 3 }, updatedAt: time(50) });
@@ -83,8 +91,15 @@ describe('codemonkeys runs', () => {
     expect(original.code, original.stderr).toBe(0);
     const lines = original.stdout.trimEnd().split('\n');
     expect(lines.map((line) => (JSON.parse(line) as { type: string }).type)).toEqual([
-      'experiment', 'run', 'stageResult', 'stageResult', 'stageResult', 'reward', 'messageLog',
-      ...Array.from({ length: 25 }, () => 'modelCall'), 'workState',
+      'experiment',
+      'run',
+      'stageResult',
+      'stageResult',
+      'stageResult',
+      'reward',
+      'messageLog',
+      ...Array.from({ length: 25 }, () => 'modelCall'),
+      'workState',
     ]);
     expect(Buffer.byteLength(original.stdout)).toBeGreaterThan(1_500_000); // the message log needs chunk documents in Firestore
     fs.writeFileSync(path.join(directory, 'run-1.jsonl'), original.stdout);
@@ -108,7 +123,9 @@ describe('codemonkeys runs', () => {
     expect((await codemonkeys('runs', 'export', 'run-1', '--storage', firestore)).stdout).toBe(original.stdout);
 
     const summaries = await Promise.all(
-      ['sqlite:source.db', firestore, 'sqlite:copy.db'].map(async (storage) => (JSON.parse((await codemonkeys('runs', 'show', 'run-1', '--storage', storage, '--json')).stdout) as { summary: RunSummary }).summary),
+      ['sqlite:source.db', firestore, 'sqlite:copy.db'].map(
+        async (storage) => (JSON.parse((await codemonkeys('runs', 'show', 'run-1', '--storage', storage, '--json')).stdout) as { summary: RunSummary }).summary,
+      ),
     );
     expect(summaries[1]).toEqual(summaries[0]);
     expect(summaries[2]).toEqual(summaries[0]);

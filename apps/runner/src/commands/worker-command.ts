@@ -27,16 +27,16 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description(
-      'Process the (instance × run) jobs that `codemonkeys run --queue` enqueued, with this machine\'s Docker and the run\'s storage. ' +
-        'Start any number, anywhere; a killed worker\'s jobs are taken over by another.',
+      "Process the (instance × run) jobs that `codemonkeys run --queue` enqueued, with this machine's Docker and the run's storage. " +
+        "Start any number, anywhere; a killed worker's jobs are taken over by another.",
     )
     .requiredOption('--queue <redis-url>', 'the Redis of the queue, e.g. redis://127.0.0.1:6379')
     .option('--queue-prefix <prefix>', 'Redis key prefix of the queue', 'codemonkeys')
     .option('--queue-name <name>', 'queue name', 'runs')
     .option('--concurrency <n>', 'jobs processed at once', '4')
-    .option('--lock-duration <ms>', 'lock of a job; a dead worker\'s jobs are taken over after about this long', '30000')
+    .option('--lock-duration <ms>', "lock of a job; a dead worker's jobs are taken over after about this long", '30000')
     .option('--stalled-interval <ms>', 'how often to look for jobs of dead workers and put them back in the queue (default: half the lock duration, at least 1000)')
-    .option('--name <name>', 'this worker\'s name in the jobs it takes (BullMQ processedBy; default <host>:<pid>)')
+    .option('--name <name>', "this worker's name in the jobs it takes (BullMQ processedBy; default <host>:<pid>)")
     .option('--idle-exit <seconds>', 'exit after this long without a job (default: run until stopped)')
     .option('--storage <url>', 'use this storage instead of the one each job names (the same store reached another way)')
     .action(async (flags: WorkerFlags, command: Command) => {

@@ -30,7 +30,10 @@ export type ModelEndpointConfig = z.output<typeof ModelEndpointConfigSchema>;
 
 /** A plugin by name (short name, package name or path) with its options and the model role it uses. */
 export const PluginConfigSchema = z.union([
-  z.string().min(1).transform((plugin) => ({ plugin, options: {} as Record<string, unknown>, model: 'default' })),
+  z
+    .string()
+    .min(1)
+    .transform((plugin) => ({ plugin, options: {} as Record<string, unknown>, model: 'default' })),
   z.strictObject({
     plugin: z.string().min(1),
     options: z.record(z.string(), z.unknown()).default({}),
@@ -41,14 +44,20 @@ export const PluginConfigSchema = z.union([
 export type PluginConfig = z.output<typeof PluginConfigSchema>;
 
 export const DatasetConfigSchema = z.union([
-  z.string().min(1).transform((path) => ({ path }) as { path: string; instances?: string[]; repo?: string; slice?: string }),
+  z
+    .string()
+    .min(1)
+    .transform((path) => ({ path }) as { path: string; instances?: string[]; repo?: string; slice?: string }),
   z.strictObject({
     path: z.string().min(1),
     /** Instance ids or globs (`django__django-1*`). */
     instances: z.array(z.string().min(1)).optional(),
     repo: z.string().optional(),
     /** Python-style slice of the filtered list, e.g. "0:20". */
-    slice: z.string().regex(/^-?\d*:-?\d*$/, 'must look like "start:end", e.g. "0:20"').optional(),
+    slice: z
+      .string()
+      .regex(/^-?\d*:-?\d*$/, 'must look like "start:end", e.g. "0:20"')
+      .optional(),
   }),
 ]);
 export type DatasetConfig = z.output<typeof DatasetConfigSchema>;
@@ -60,10 +69,7 @@ const hyperValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
  * `generator`, `selector` (the plugin), `<stage>.<option>` (a plugin option, e.g. `generator.samples`), or
  * any other name, handed to plugins as `context.hypers`.
  */
-export const HypersConfigSchema = z.union([
-  z.array(z.record(z.string(), z.unknown())).min(1),
-  z.strictObject({ grid: z.record(z.string(), z.array(hyperValue).min(1)) }),
-]);
+export const HypersConfigSchema = z.union([z.array(z.record(z.string(), z.unknown())).min(1), z.strictObject({ grid: z.record(z.string(), z.array(hyperValue).min(1)) })]);
 
 export const DockerSandboxConfigSchema = z.strictObject({
   kind: z.literal('docker').default('docker'),
@@ -132,7 +138,10 @@ export const ExperimentConfigSchema = z.strictObject({
   /** Wait before the first retry; doubled for each further one. */
   retryDelayMs: z.number().int().min(0).default(2_000),
   /** `redis://host:port`: enqueue (instance × run) jobs for `codemonkeys worker` instead of running them here. */
-  queue: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  queue: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
   /** `model_name_or_path` of predictions.jsonl (default: the run id). */
   modelNameOrPath: z.string().min(1).optional(),
   /** Folder for predictions.jsonl and reports. */

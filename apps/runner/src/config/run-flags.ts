@@ -50,7 +50,10 @@ const number = (flag: string, value: string | undefined, integer = true): number
 
 /** `a,b` and repeated flags alike, as one list. */
 export const splitList = (values: readonly string[] | undefined): string[] =>
-  (values ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
+  (values ?? [])
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter(Boolean);
 
 /** Values of `--set key=value`: JSON where it parses, a string otherwise. */
 export function parseSetFlags(flags: readonly string[]): Record<string, unknown> {
@@ -89,7 +92,12 @@ export function applyRunFlags(raw: Record<string, unknown>, flags: RunFlags, cwd
   const config: Record<string, unknown> = structuredClone(raw);
   const object = (key: string): Record<string, unknown> => {
     const current = config[key];
-    const value = typeof current === 'object' && current !== null && !Array.isArray(current) ? { ...(current as Record<string, unknown>) } : typeof current === 'string' && key === 'dataset' ? { path: current } : {};
+    const value =
+      typeof current === 'object' && current !== null && !Array.isArray(current)
+        ? { ...(current as Record<string, unknown>) }
+        : typeof current === 'string' && key === 'dataset'
+          ? { path: current }
+          : {};
     config[key] = value;
     return value;
   };
@@ -115,7 +123,11 @@ export function applyRunFlags(raw: Record<string, unknown>, flags: RunFlags, cwd
       ...(flags.maxConcurrent ? { maxConcurrent: number('--max-concurrent', flags.maxConcurrent) } : {}),
     };
   }
-  if (flags.storage) config.storage = flags.storage.startsWith('sqlite:') && !flags.storage.startsWith('sqlite::memory:') ? `sqlite:${absolute(cwd, flags.storage.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''))}` : flags.storage;
+  if (flags.storage)
+    config.storage =
+      flags.storage.startsWith('sqlite:') && !flags.storage.startsWith('sqlite::memory:')
+        ? `sqlite:${absolute(cwd, flags.storage.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''))}`
+        : flags.storage;
   if (flags.output) config.output = absolute(cwd, flags.output);
   const vary = flags.vary.length > 0 ? parseVaryFlags(flags.vary) : undefined;
   if (vary) config.hypers = { grid: vary };

@@ -51,7 +51,8 @@ function samplesOf(fixture: FixtureRepository, instance: Instance): ScriptedSamp
   return [{ diff: gold }, { diff: wrong }, { diff: gold, unusableFirst: true }, { diff: gold }];
 }
 
-const nameOf = (fixture: FixtureRepository, instance: Instance): FixtureInstanceName => fixtureInstanceNames.find((name) => fixture.instance(name).instanceId === instance.instanceId)!;
+const nameOf = (fixture: FixtureRepository, instance: Instance): FixtureInstanceName =>
+  fixtureInstanceNames.find((name) => fixture.instance(name).instanceId === instance.instanceId)!;
 
 export interface DemoDataset {
   fixture: FixtureRepository;
@@ -88,7 +89,11 @@ export async function prepareDemoDataset(directory: string, options: { copies?: 
       const base = fixture.instances[(copy - 1) % fixture.instances.length]!;
       const name = nameOf(fixture, base);
       const ticket = `Reported in ticket TK-${String(copy).padStart(4, '0')}.`;
-      const instance: Instance = { ...base, instanceId: `${base.instanceId}-copy${String(copy).padStart(4, '0')}`, problemStatement: `${base.problemStatement.trimEnd()}\n\n${ticket}\n` };
+      const instance: Instance = {
+        ...base,
+        instanceId: `${base.instanceId}-copy${String(copy).padStart(4, '0')}`,
+        problemStatement: `${base.problemStatement.trimEnd()}\n\n${ticket}\n`,
+      };
       instances.push(instance);
       scripted.push({ instance, marker: ticket, samples: samplesOf(fixture, base), test: reproductionTests[name] });
     }

@@ -30,11 +30,15 @@ async function checkDocker(): Promise<void> {
   try {
     sandbox = await createDockerSandbox({ reapOnStart: false });
   } catch (error) {
-    throw new UsageError(`The demo runs candidate patches in Docker, and no Docker daemon answers (${(error as Error).message.split('\n')[0]}). Start one (bash scripts/setup-machine.sh does), or run \`codemonkeys demo --no-docker\`.`);
+    throw new UsageError(
+      `The demo runs candidate patches in Docker, and no Docker daemon answers (${(error as Error).message.split('\n')[0]}). Start one (bash scripts/setup-machine.sh does), or run \`codemonkeys demo --no-docker\`.`,
+    );
   }
   try {
     if (!(await sandbox.images.exists('codemonkeys/base:bookworm')) && !findBaseImageScript()) {
-      throw new UsageError('The demo needs the offline base image codemonkeys/base:bookworm: build it with scripts/build-base-image.sh bookworm codemonkeys/base:bookworm (from a checkout of codemonkeys), or run `codemonkeys demo --no-docker`.');
+      throw new UsageError(
+        'The demo needs the offline base image codemonkeys/base:bookworm: build it with scripts/build-base-image.sh bookworm codemonkeys/base:bookworm (from a checkout of codemonkeys), or run `codemonkeys demo --no-docker`.',
+      );
     }
   } finally {
     await sandbox.close();
@@ -75,7 +79,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
           price: illustrativePrice,
         },
       },
-      localizer: [{ plugin: 'agentless', options: { samples: 1 } }, { plugin: 'embedding', options: { tokenBudget: 1500 } }],
+      localizer: [
+        { plugin: 'agentless', options: { samples: 1 } },
+        { plugin: 'embedding', options: { tokenBudget: 1500 } },
+      ],
       generator: { plugin: 'llm', options: { samples: 4, seed: 1000, tests: 'combined', concurrency: 4 } },
       selector: 'vote',
       storage: `sqlite:${path.join(output, 'runs.db')}`,
@@ -88,7 +95,16 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const configFile = path.join(output, 'demo-experiment.json');
     // The experiment as a config file: what `codemonkeys run` reads; the model's port is today's.
     await fs.writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
-    const flags: RunCommandFlags = { instances: [], localizer: [], set: [], vary: [], repository: [], rewards: true, progress: options.progress, ...(options.json ? { json: true } : {}) };
+    const flags: RunCommandFlags = {
+      instances: [],
+      localizer: [],
+      set: [],
+      vary: [],
+      repository: [],
+      rewards: true,
+      progress: options.progress,
+      ...(options.json ? { json: true } : {}),
+    };
     return await runExperimentCommand({
       experiment: configFile,
       flags,

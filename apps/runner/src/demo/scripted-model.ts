@@ -56,7 +56,9 @@ export function diffToSearchReplace(diff: string): string {
     for (const hunk of file.hunks) {
       const search = hunk.lines.filter((line) => line.kind !== 'added').map((line) => line.content);
       const replace = hunk.lines.filter((line) => line.kind !== 'removed').map((line) => line.content);
-      blocks.push(`${file.path}\n<<<<<<< SEARCH\n${search.join('\n')}${search.length > 0 ? '\n' : ''}=======\n${replace.join('\n')}${replace.length > 0 ? '\n' : ''}>>>>>>> REPLACE`);
+      blocks.push(
+        `${file.path}\n<<<<<<< SEARCH\n${search.join('\n')}${search.length > 0 ? '\n' : ''}=======\n${replace.join('\n')}${replace.length > 0 ? '\n' : ''}>>>>>>> REPLACE`,
+      );
     }
   }
   return blocks.join('\n\n');
@@ -115,7 +117,10 @@ function demoRequestOf(request: LoopbackRequest, instance: DemoInstanceScript): 
   return {
     messages: request.messages.map((message) => ({ role: message.role as DemoAnswerRequest['messages'][number]['role'], content: message.content })),
     lastUserMessage: request.lastUserMessage ?? '',
-    prompt: request.messages.filter((message) => message.role !== 'assistant').map((message) => message.content).join('\n'),
+    prompt: request.messages
+      .filter((message) => message.role !== 'assistant')
+      .map((message) => message.content)
+      .join('\n'),
     parameters,
     instance,
   };
@@ -131,7 +136,10 @@ export function createScriptedModelHandler(options: ScriptedModelOptions): Loopb
   const scripts = options.instances.map((entry) => ({ marker: entry.marker, script: demoInstanceScript(entry, baseSeed) }));
   let answerers: Promise<readonly DemoAnswerer[]> | undefined = options.plugins ? Promise.resolve(options.plugins) : undefined;
   return async (request) => {
-    const prompt = request.messages.filter((message) => message.role !== 'assistant').map((message) => message.content).join('\n');
+    const prompt = request.messages
+      .filter((message) => message.role !== 'assistant')
+      .map((message) => message.content)
+      .join('\n');
     const scripted = scripts.find((entry) => prompt.includes(entry.marker));
     if (!scripted) return `${scriptedModelNotice}. This request is not one of the scripted ones (no example instance is named in it).`;
     answerers ??= installedDemoAnswerers(process.cwd());

@@ -61,7 +61,18 @@ describeWhenAvailable('codemonkeys eval in Docker on a fixture dataset', docker,
     fs.writeFileSync(dataset, fixture.instances.map((instance) => JSON.stringify(toSweBenchRecord(instance))).join('\n') + '\n');
     specFile = path.join(directory, 'fixture-specs.json');
     fs.writeFileSync(specFile, JSON.stringify([fixtureEnvironmentSpec()], null, 2));
-    common = ['--dataset', dataset, '--spec-file', specFile, '--repository', `${fixture.repo}=${fixture.root}`, '--cache-dir', path.join(directory, 'repositories'), '--output', path.join(directory, 'out')];
+    common = [
+      '--dataset',
+      dataset,
+      '--spec-file',
+      specFile,
+      '--repository',
+      `${fixture.repo}=${fixture.root}`,
+      '--cache-dir',
+      path.join(directory, 'repositories'),
+      '--output',
+      path.join(directory, 'out'),
+    ];
   }, 60_000);
 
   afterAll(async () => {
@@ -100,7 +111,12 @@ describeWhenAvailable('codemonkeys eval in Docker on a fixture dataset', docker,
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/org\/model-a: 3 instance\(s\) — 1 resolved, 1 not resolved, 1 did not apply, 0 environment failure/);
     const report = RunReportSchema.parse(readJson(path.join(directory, 'out', 'model-run', 'org__model-a.model-run.json')));
-    expect(report).toMatchObject({ resolved_ids: [stats!.instanceId], unresolved_ids: [words!.instanceId], patch_apply_failed_ids: [hang!.instanceId], error_ids: [hang!.instanceId] });
+    expect(report).toMatchObject({
+      resolved_ids: [stats!.instanceId],
+      unresolved_ids: [words!.instanceId],
+      patch_apply_failed_ids: [hang!.instanceId],
+      error_ids: [hang!.instanceId],
+    });
 
     // The no-fix candidate of wrap-hang hangs: past --timeout it is an environment failure, exit 1.
     const hanging = path.join(directory, 'hanging.jsonl');
@@ -143,7 +159,10 @@ describeWhenAvailable('codemonkeys eval in Docker on a fixture dataset', docker,
   }, 300_000);
 
   it('stops on SIGINT: removes its containers, keeps finished reports, exits 130', async () => {
-    const child = spawn(process.execPath, [cli, 'eval', ...common, '--predictions', 'gold', '--run-id', 'interrupted-run', '--concurrency', '1', '--timeout', '60'], { cwd: directory, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'eval', ...common, '--predictions', 'gold', '--run-id', 'interrupted-run', '--concurrency', '1', '--timeout', '60'], {
+      cwd: directory,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -156,7 +175,9 @@ describeWhenAvailable('codemonkeys eval in Docker on a fixture dataset', docker,
     expect(kept.length).toBeGreaterThanOrEqual(1);
     // Nothing the interrupt cut short was recorded as a verdict.
     for (const instance of kept) {
-      expect(readJson<Record<string, InstanceReport>>(path.join(directory, 'out', 'interrupted-run', 'gold', instance.instanceId, 'report.json'))[instance.instanceId]).toMatchObject({ resolved: true });
+      expect(
+        readJson<Record<string, InstanceReport>>(path.join(directory, 'out', 'interrupted-run', 'gold', instance.instanceId, 'report.json'))[instance.instanceId],
+      ).toMatchObject({ resolved: true });
     }
   }, 300_000);
 
@@ -172,7 +193,15 @@ describeWhenAvailable('codemonkeys eval in Docker on a fixture dataset', docker,
     // A spec whose tests select nothing does not reproduce anything: exit 1, with the reason.
     const broken = path.join(directory, 'broken-specs.json');
     fs.writeFileSync(broken, JSON.stringify([{ ...fixtureEnvironmentSpec(), testCommand: 'python3 -m pytest -rA -p no:cacheprovider -k nothing_matches' }]));
-    const failing = await codemonkeys('eval', ...common.map((value) => (value === specFile ? broken : value)), '--check-spec', '--instances', fixture.instance('word-count').instanceId, '--run-id', 'spec-check-broken');
+    const failing = await codemonkeys(
+      'eval',
+      ...common.map((value) => (value === specFile ? broken : value)),
+      '--check-spec',
+      '--instances',
+      fixture.instance('word-count').instanceId,
+      '--run-id',
+      'spec-check-broken',
+    );
     expect(failing.code).toBe(1);
     expect(failing.stdout).toMatch(/0 of 1 instance\(s\) reproduced/);
     expect(failing.stdout).toMatch(/not reproduced: .*with the gold patch, FAIL_TO_PASS tests fail/);

@@ -1,12 +1,13 @@
 import os from 'node:os';
 import { z } from 'zod';
 
-const repositoryMapping = z
-  .string()
-  .regex(/^[\w.-]+\/[\w.-]+=.+$/, 'must look like owner/name=PATH_OR_URL, e.g. django/django=../clones/django');
+const repositoryMapping = z.string().regex(/^[\w.-]+\/[\w.-]+=.+$/, 'must look like owner/name=PATH_OR_URL, e.g. django/django=../clones/django');
 
 const positiveInteger = (what: string) =>
-  z.coerce.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be positive`);
+  z.coerce
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be a whole number`)
+    .positive(`${what} must be positive`);
 
 /** The options of `codemonkeys eval`, as commander hands them over (strings), validated and converted. */
 export const EvalOptionsSchema = z
@@ -19,7 +20,10 @@ export const EvalOptionsSchema = z
     instances: z.array(z.string().min(1)).default([]),
     concurrency: positiveInteger('--concurrency').default(Math.max(1, Math.min(4, os.availableParallelism()))),
     output: z.string().min(1).default('evaluation'),
-    runId: z.string().regex(/^[\w.-]+$/, '--run-id may hold letters, digits, ".", "_" and "-"').optional(),
+    runId: z
+      .string()
+      .regex(/^[\w.-]+$/, '--run-id may hold letters, digits, ".", "_" and "-"')
+      .optional(),
     repository: z.array(repositoryMapping).default([]),
     specFile: z.string().min(1).optional(),
     specKind: z.enum(['debian', 'swebench-image']).default('debian'),
@@ -45,7 +49,10 @@ export type EvalOptions = z.output<typeof EvalOptionsSchema>;
 
 /** `a,b` and repeated flags alike, as one list. */
 export function splitList(values: readonly string[] | undefined): string[] {
-  return (values ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
+  return (values ?? [])
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter(Boolean);
 }
 
 /** `owner/name=PATH_OR_URL` mappings as `repositorySources`. */

@@ -38,7 +38,18 @@ export function evaluationLayout(output: string, runId: string): EvaluationLayou
  * mode), so that running the same command again resumes the same run instead of starting over.
  */
 export function defaultRunId(parts: { dataset: string; predictions: readonly string[]; instances: readonly string[]; checkSpec: boolean }): string {
-  const key = JSON.stringify([path.resolve(parts.dataset), parts.predictions.map((file) => (file === 'gold' ? file : path.resolve(file))), [...parts.instances].sort(), parts.checkSpec]);
-  const name = parts.checkSpec ? 'check-spec' : parts.predictions.length === 1 ? (parts.predictions[0] === 'gold' ? 'gold' : path.basename(parts.predictions[0]!).replace(/\.(jsonl?|json)$/i, '')) : 'predictions';
+  const key = JSON.stringify([
+    path.resolve(parts.dataset),
+    parts.predictions.map((file) => (file === 'gold' ? file : path.resolve(file))),
+    [...parts.instances].sort(),
+    parts.checkSpec,
+  ]);
+  const name = parts.checkSpec
+    ? 'check-spec'
+    : parts.predictions.length === 1
+      ? parts.predictions[0] === 'gold'
+        ? 'gold'
+        : path.basename(parts.predictions[0]!).replace(/\.(jsonl?|json)$/i, '')
+      : 'predictions';
   return `${name.replace(/[^\w.-]/g, '_')}-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
 }

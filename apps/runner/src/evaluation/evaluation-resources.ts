@@ -50,7 +50,12 @@ export async function forEachWithEvaluationResources<Item extends { instance: In
   };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    environment = await openEvaluationSandboxes(options, runId, settings.items.map((item) => item.instance), (message) => progress.log(message));
+    environment = await openEvaluationSandboxes(
+      options,
+      runId,
+      settings.items.map((item) => item.instance),
+      (message) => progress.log(message),
+    );
     const sandboxes = environment.instanceSandboxes;
     await pMap(
       settings.items,

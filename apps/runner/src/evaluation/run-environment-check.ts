@@ -65,7 +65,9 @@ export async function runEnvironmentCheck(options: EvalOptions, io: { signal: Ab
     else todo.push(instance);
   }
   const resumed = records.size;
-  io.log(`environment check ${runId}: ${instances.length} instance(s), ${todo.length} to check${resumed > 0 ? `, ${resumed} already checked (resuming)` : ''}; output ${layout.runDirectory}`);
+  io.log(
+    `environment check ${runId}: ${instances.length} instance(s), ${todo.length} to check${resumed > 0 ? `, ${resumed} already checked (resuming)` : ''}; output ${layout.runDirectory}`,
+  );
 
   let checked = 0;
   let interrupted = false;

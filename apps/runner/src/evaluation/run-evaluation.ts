@@ -204,4 +204,3 @@ async function writeRunReports(layout: EvaluationLayout, instances: readonly Ins
   }
   return results;
 }
-

@@ -39,7 +39,9 @@ async function logCandidateMessages(storage: SequenceStorage, runId: string, ins
 
 /** The patch a candidate stands for, with its status and failure (`metadata.candidate`) when it is not `ok`, as the v1 adapter marks them. */
 const patchOfCandidate = (candidate: Candidate): Patch =>
-  candidate.status === 'ok' ? candidate.patch : { ...candidate.patch, metadata: { ...candidate.patch.metadata, candidate: { status: candidate.status, ...(candidate.failure ? { failure: candidate.failure } : {}) } } };
+  candidate.status === 'ok'
+    ? candidate.patch
+    : { ...candidate.patch, metadata: { ...candidate.patch.metadata, candidate: { status: candidate.status, ...(candidate.failure ? { failure: candidate.failure } : {}) } } };
 
 const CandidatesSchema = z.array(CandidateSchema);
 const PatchesSchema = z.array(PatchSchema);
@@ -57,7 +59,10 @@ const PatchesSchema = z.array(PatchSchema);
 export function createConfiguredPipeline(run: PlannedRun, environment: InstanceEnvironment): (instanceId: string, stages: StageRunner) => Promise<Patch> {
   let plugins: Promise<RunPlugins> | undefined;
   const create = <K extends 'localizer' | 'generator' | 'selector'>(plugin: StagePlugin<K>) =>
-    createPluginInstance(plugin.definition, plugin.options, environment.pluginContext(run, plugin.definition.meta.name, plugin.config.model), { experimentId: environment.experimentId, runId: run.runId });
+    createPluginInstance(plugin.definition, plugin.options, environment.pluginContext(run, plugin.definition.meta.name, plugin.config.model), {
+      experimentId: environment.experimentId,
+      runId: run.runId,
+    });
   const pluginsOfRun = (): Promise<RunPlugins> => {
     plugins ??= (async () => ({
       localizers: await Promise.all(run.localizers.map((plugin) => create(plugin))),
@@ -74,10 +79,18 @@ export function createConfiguredPipeline(run: PlannedRun, environment: InstanceE
 
     // Localize.
     const localizeOne = (plugin: StagePlugin<'localizer'>, index: number): Promise<LocalizationResult> =>
-      stages.stage(plugin.stage, async () => parseWithSchema(LocalizationResultSchema, await localizers[index]!.run(instanceId), `The localization of ${plugin.record.name} for ${instanceId}`), {
-        schema: LocalizationResultSchema,
-        metadata: (result) => ({ plugin: plugin.record.name, form: typeof result.content === 'string' ? 'text' : 'pointers', pointers: Array.isArray(result.content) ? result.content.length : undefined }),
-      });
+      stages.stage(
+        plugin.stage,
+        async () => parseWithSchema(LocalizationResultSchema, await localizers[index]!.run(instanceId), `The localization of ${plugin.record.name} for ${instanceId}`),
+        {
+          schema: LocalizationResultSchema,
+          metadata: (result) => ({
+            plugin: plugin.record.name,
+            form: typeof result.content === 'string' ? 'text' : 'pointers',
+            pointers: Array.isArray(result.content) ? result.content.length : undefined,
+          }),
+        },
+      );
     let localization: LocalizationResult;
     if (run.localizers.length === 1) {
       localization = await localizeOne(run.localizers[0]!, 0);
@@ -88,8 +101,16 @@ export function createConfiguredPipeline(run: PlannedRun, environment: InstanceE
       }
       localization = await stages.stage(
         stageNames.localize,
-        async () => fuseLocalizations(results, { k: run.config.fusion.k, ...(run.config.fusion.weights ? { weights: run.config.fusion.weights } : {}), names: run.localizers.map((plugin) => plugin.record.name) }),
-        { schema: LocalizationResultSchema, metadata: (result) => ({ plugin: 'reciprocal-rank-fusion', pointers: Array.isArray(result.content) ? result.content.length : undefined }) },
+        async () =>
+          fuseLocalizations(results, {
+            k: run.config.fusion.k,
+            ...(run.config.fusion.weights ? { weights: run.config.fusion.weights } : {}),
+            names: run.localizers.map((plugin) => plugin.record.name),
+          }),
+        {
+          schema: LocalizationResultSchema,
+          metadata: (result) => ({ plugin: 'reciprocal-rank-fusion', pointers: Array.isArray(result.content) ? result.content.length : undefined }),
+        },
       );
     }
     await stages.rewards(stageNames.localize, () => environment.rewardLocalization(run, instance, stageNames.localize, localization));
@@ -123,11 +144,17 @@ export function createConfiguredPipeline(run: PlannedRun, environment: InstanceE
         const selection = parseWithSchema(SelectionSchema, await selector.run(patches, instanceId), `The selection of ${run.selector.record.name} for ${instanceId}`);
         const candidate = patches[selection.index];
         if (!candidate || candidate.diff !== selection.patch.diff || candidate.instanceId !== selection.patch.instanceId) {
-          throw new InvalidPluginError({ pluginName: run.selector.record.name, reason: `its selection (index ${selection.index}) is not one of the ${patches.length} candidates it was given` });
+          throw new InvalidPluginError({
+            pluginName: run.selector.record.name,
+            reason: `its selection (index ${selection.index}) is not one of the ${patches.length} candidates it was given`,
+          });
         }
         return { ...selection.patch, metadata: { ...selection.patch.metadata, selectedIndex: selection.index, ...(selection.reason ? { reason: selection.reason } : {}) } };
       },
-      { schema: PatchSchema, metadata: (patch) => ({ plugin: run.selector.record.name, chosen: patch.metadata.selectedIndex, reason: patch.metadata.reason, empty: patch.diff.trim() === '' }) },
+      {
+        schema: PatchSchema,
+        metadata: (patch) => ({ plugin: run.selector.record.name, chosen: patch.metadata.selectedIndex, reason: patch.metadata.reason, empty: patch.diff.trim() === '' }),
+      },
     );
     await stages.rewards(stageNames.select, () => environment.rewardSelection(run, instance, patches, chosen));
     return chosen;

@@ -24,7 +24,11 @@ export function createConfiguredRuntime(options: { plan: ExperimentPlan; resourc
     rewards: planned.config.rewards,
     configHash: planned.configHash,
     plugins: [...planned.localizers, planned.generator, planned.selector].map((plugin) => plugin.record),
-    modelNameOrPath: planned.config.modelNameOrPath ? (plan.runs.length > 1 ? `${planned.config.modelNameOrPath}-${planned.index}` : planned.config.modelNameOrPath) : planned.runId,
+    modelNameOrPath: planned.config.modelNameOrPath
+      ? plan.runs.length > 1
+        ? `${planned.config.modelNameOrPath}-${planned.index}`
+        : planned.config.modelNameOrPath
+      : planned.runId,
     config: JSON.parse(JSON.stringify(planned.config)) as Record<string, unknown>,
   }));
   const environment = createInstanceEnvironment({ experimentId: plan.experimentId, resources, signal: options.control.signal, logger: options.logger });

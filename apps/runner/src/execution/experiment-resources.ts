@@ -2,7 +2,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatasetError, type Instance, type Logger, type SequenceStorage } from '@codemonkeys/protocol';
 import type { DockerSandbox } from '@codemonkeys/sandbox-docker';
-import { loadDataset, type EnvironmentInstanceSandbox, type InstanceSandboxProvider, type RepositoryCache, type SandboxInstance, type WorkspaceProvider } from '@codemonkeys/swebench';
+import {
+  loadDataset,
+  type EnvironmentInstanceSandbox,
+  type InstanceSandboxProvider,
+  type RepositoryCache,
+  type SandboxInstance,
+  type WorkspaceProvider,
+} from '@codemonkeys/swebench';
 import type { DatasetConfig, ExperimentConfig } from '../config/experiment-config';
 import { openRunnerEnvironment } from '../evaluation/evaluation-environment';
 import { createModelClients, type ModelClients } from './model-clients';
@@ -33,7 +40,10 @@ function instanceFilterOf(dataset: DatasetConfig): { ids?: string[]; globs?: str
 export async function loadExperimentInstances(dataset: DatasetConfig): Promise<Instance[]> {
   const instances = await loadDataset(dataset.path, instanceFilterOf(dataset));
   if (instances.length === 0) {
-    throw new DatasetError({ file: dataset.path, reason: `has no instance matching ${JSON.stringify(dataset.instances ?? [])}${dataset.repo ? ` of ${dataset.repo}` : ''}${dataset.slice ? ` in slice ${dataset.slice}` : ''}. Check --instances.` });
+    throw new DatasetError({
+      file: dataset.path,
+      reason: `has no instance matching ${JSON.stringify(dataset.instances ?? [])}${dataset.repo ? ` of ${dataset.repo}` : ''}${dataset.slice ? ` in slice ${dataset.slice}` : ''}. Check --instances.`,
+    });
   }
   return instances;
 }

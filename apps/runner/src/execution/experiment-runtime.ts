@@ -68,7 +68,10 @@ export function createCoreExperiment(options: CoreExperimentOptions): Experiment
     async run(instanceId) {
       const { runId } = currentCallLabels();
       const run = runId ? byId.get(runId) : undefined;
-      if (!run) throw new CodemonkeysError(`Experiment.run("${instanceId}") was called outside the scope of one of its runs (${runId ? `unknown run "${runId}"` : 'no run id in the call labels'}). Call it inside withCallLabels({ runId }).`);
+      if (!run)
+        throw new CodemonkeysError(
+          `Experiment.run("${instanceId}") was called outside the scope of one of its runs (${runId ? `unknown run "${runId}"` : 'no run id in the call labels'}). Call it inside withCallLabels({ runId }).`,
+        );
       let pipeline = pipelines.get(run.runId);
       if (!pipeline) {
         pipeline = options.pipelineOf(run);

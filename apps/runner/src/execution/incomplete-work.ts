@@ -13,7 +13,9 @@ export class IncompleteWorkError extends CodemonkeysError {
 
   constructor(stage: string, failures: readonly Failure[], total: number) {
     const reasons = [...new Set(failures.map((failure) => failure.reason))].join(', ');
-    super(`${failures.length} of ${total} ${stage} samples obtained no result (${reasons}): ${failures[0]?.message ?? ''}. Run the same command again once the cause is fixed: only that work is redone.`);
+    super(
+      `${failures.length} of ${total} ${stage} samples obtained no result (${reasons}): ${failures[0]?.message ?? ''}. Run the same command again once the cause is fixed: only that work is redone.`,
+    );
     this.stage = stage;
     this.failures = failures;
   }

@@ -44,7 +44,7 @@ export function createInstanceEnvironment(options: { experimentId: string; resou
         storage: resources.storage,
         ...(resources.sandboxes ? { sandboxes: resources.sandboxes } : {}),
         countTokens: tokenCounter,
-        tokenizer: 'the default model client\'s tokenizer',
+        tokenizer: "the default model client's tokenizer",
         stages: { localization: localizationStage },
         goldTests,
         generatedTests: settings.generatedTests,
@@ -82,7 +82,9 @@ export function createInstanceEnvironment(options: { experimentId: string; resou
       const workspace = await resources.pools.cpu(() => resources.workspaces.workspace(instance.instanceId));
       const durationMs = await durationOf(run.runId, instance.instanceId, stage);
       const rewarder = rewarderFor(run.rewards, stage, run.rewards.goldTests === 'candidates');
-      await resources.pools.cpu(() => rewarder.rewardLocalization({ runId: run.runId, instance, result, workspace, ...(durationMs !== undefined ? { cost: { durationMs } } : {}) }));
+      await resources.pools.cpu(() =>
+        rewarder.rewardLocalization({ runId: run.runId, instance, result, workspace, ...(durationMs !== undefined ? { cost: { durationMs } } : {}) }),
+      );
     },
     async rewardGeneration(run, instance, candidates) {
       if (!run.rewards.enabled) return;

@@ -45,9 +45,7 @@ export interface InstanceHold {
   release(): Promise<void>;
 }
 
-export type HoldAttempt =
-  | { status: 'acquired'; hold: InstanceHold; tookOver?: { holder: string; expiredAt: string } }
-  | { status: 'held'; holder: string; expiresAt: string };
+export type HoldAttempt = { status: 'acquired'; hold: InstanceHold; tookOver?: { holder: string; expiredAt: string } } | { status: 'held'; holder: string; expiresAt: string };
 
 export interface HoldOptions {
   /** Renew on a timer (default true; tests call `renew()` themselves). */
@@ -93,7 +91,13 @@ export async function holdInstance(leases: InstanceLeases, key: InstanceLeaseKey
         lease = renewal.lease;
         return;
       }
-      loseIt(renewal.reason === 'expired' ? `the lease expired before it was renewed (this process was busy or suspended for over ${Math.round(settings.durationMs / 1000)} s)` : renewal.reason === 'taken-over' ? `${renewal.holder ?? 'another process'} took it over after it expired` : 'it was released');
+      loseIt(
+        renewal.reason === 'expired'
+          ? `the lease expired before it was renewed (this process was busy or suspended for over ${Math.round(settings.durationMs / 1000)} s)`
+          : renewal.reason === 'taken-over'
+            ? `${renewal.holder ?? 'another process'} took it over after it expired`
+            : 'it was released',
+      );
     } catch (error) {
       // Storage unreachable for a moment: the lease is still ours until it expires; after that, it is not.
       if (now() >= Date.parse(lease.expiresAt)) loseIt(`no renewal succeeded before it expired (${(error as Error).message})`);

@@ -35,7 +35,10 @@ export async function openConfiguredExperiment(
 ): Promise<OpenedExperiment & { plan: ExperimentPlan }> {
   const plan = await planExperiment(config, { cwd: options.cwd, ...(options.runId ? { runId: options.runId } : {}) });
   const instances = await loadExperimentInstances(config.dataset);
-  const spentBefore = await spentByRuns(options.storage, plan.runs.map((run) => run.runId));
+  const spentBefore = await spentByRuns(
+    options.storage,
+    plan.runs.map((run) => run.runId),
+  );
   const resources = await openExperimentResources({
     config,
     experimentId: plan.experimentId,

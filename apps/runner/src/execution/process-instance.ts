@@ -66,7 +66,20 @@ export async function processInstance(runtime: ExperimentRuntime, run: RuntimeRu
       // A code experiment may compose its stages without a `select` stage: its answer is the selection.
       if (!(await storedSelection(runtime, run.runId, instanceId))) {
         const now = new Date().toISOString();
-        await storage.putStageResults([{ runId: run.runId, instanceId, stage: stageNames.select, sample: 0, status: 'ok', output: JSON.parse(JSON.stringify(chosen)), startedAt: now, finishedAt: now, durationMs: 0, metadata: { source: 'experiment.run' } }]);
+        await storage.putStageResults([
+          {
+            runId: run.runId,
+            instanceId,
+            stage: stageNames.select,
+            sample: 0,
+            status: 'ok',
+            output: JSON.parse(JSON.stringify(chosen)),
+            startedAt: now,
+            finishedAt: now,
+            durationMs: 0,
+            metadata: { source: 'experiment.run' },
+          },
+        ]);
       }
       return chosen;
     });

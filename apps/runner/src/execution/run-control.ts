@@ -44,7 +44,11 @@ export class StopRequestedError extends CodemonkeysError {
   readonly reason: StopReason;
 
   constructor(reason: StopReason) {
-    super(reason === 'budget' ? 'The budget is spent: no new stage is started. Raise the budget and run the same command to continue.' : 'Interrupted: no new stage is started. Run the same command to resume.');
+    super(
+      reason === 'budget'
+        ? 'The budget is spent: no new stage is started. Raise the budget and run the same command to continue.'
+        : 'Interrupted: no new stage is started. Run the same command to resume.',
+    );
     this.reason = reason;
   }
 }

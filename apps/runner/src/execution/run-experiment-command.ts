@@ -82,7 +82,13 @@ export async function runExperimentCommand(options: RunCommandOptions): Promise<
     if (options.banner) stderr.write(`${options.banner}\n`);
     let config: Pick<ExperimentConfig, 'queue' | 'storage' | 'output' | 'concurrency' | 'retries' | 'retryDelayMs'>;
     if (options.experiment && isCodeExperimentModule(options.experiment)) {
-      const code = await openCodeExperiment(path.resolve(cwd, options.experiment), flags, { cwd, control, logger, openStorage: async (url) => (storage = await openRunStorage(url, cwd)), log: (message) => logger.sink(message) });
+      const code = await openCodeExperiment(path.resolve(cwd, options.experiment), flags, {
+        cwd,
+        control,
+        logger,
+        openStorage: async (url) => (storage = await openRunStorage(url, cwd)),
+        log: (message) => logger.sink(message),
+      });
       opened = code.opened;
       config = code.config;
     } else {
@@ -141,11 +147,17 @@ export async function runExperimentCommand(options: RunCommandOptions): Promise<
     });
     logger.sink = (line) => void stderr.write(`${line}\n`);
     if (flags.json) {
-      stdout.write(`${JSON.stringify({ experimentId: outcome.experimentId, runs: outcome.runs, stopReason: outcome.stopReason ?? null, reportFiles: outcome.reportFiles, scorecards: outcome.reports.map((report) => report.scorecard) }, null, 2)}\n`);
+      stdout.write(
+        `${JSON.stringify({ experimentId: outcome.experimentId, runs: outcome.runs, stopReason: outcome.stopReason ?? null, reportFiles: outcome.reportFiles, scorecards: outcome.reports.map((report) => report.scorecard) }, null, 2)}\n`,
+      );
     } else {
       stdout.write(formatTerminalReport(outcome.reports, { color: (stdout as NodeJS.WriteStream).isTTY === true }));
-      for (const run of outcome.runs) stdout.write(`${run.label}: ${run.done} done, ${run.failed} failed, ${run.partial} partial, ${run.pending} not finished — predictions ${run.predictions}\n`);
-      if (outcome.runs.some((run) => run.partial > 0)) stdout.write('Some instances are partial (work that obtained no result: endpoint, sandbox or budget failures): fix the cause and run the same command; only that work is redone.\n');
+      for (const run of outcome.runs)
+        stdout.write(`${run.label}: ${run.done} done, ${run.failed} failed, ${run.partial} partial, ${run.pending} not finished — predictions ${run.predictions}\n`);
+      if (outcome.runs.some((run) => run.partial > 0))
+        stdout.write(
+          'Some instances are partial (work that obtained no result: endpoint, sandbox or budget failures): fix the cause and run the same command; only that work is redone.\n',
+        );
       stdout.write(`reports: ${outcome.reportFiles.markdown}, ${outcome.reportFiles.html}, ${outcome.reportFiles.json}\n`);
       if (outcome.stopReason === 'budget') stdout.write('The budget is spent: raise --budget-usd / --budget-tokens and run the same command to continue.\n');
       if (outcome.stopReason === 'interrupt') stdout.write('Interrupted: run the same command to resume (finished stages are kept).\n');

@@ -122,13 +122,22 @@ export async function runInvocation(options: RunInvocationOptions): Promise<RunI
     // summary counts the partial instances), and the same command redoes their missing work.
     const status: RunStatus = pending > 0 ? 'interrupted' : failed > 0 || partial > 0 ? 'failed' : 'completed';
     const stopped = control.stopReason;
-    await finishRunRecord(storage, run.runId, status, { done, failed, partial, stopped: pending, total: options.instanceIds.length, ...(stopped && pending > 0 ? { stopReason: stopped } : {}) });
+    await finishRunRecord(storage, run.runId, status, {
+      done,
+      failed,
+      partial,
+      stopped: pending,
+      total: options.instanceIds.length,
+      ...(stopped && pending > 0 ? { stopReason: stopped } : {}),
+    });
     const predictions = path.join(options.output, run.runId, 'predictions.jsonl');
     await writeRunPredictions(storage, run, options.instanceIds, predictions);
     runs.push({ runId: run.runId, label: run.label, status, done, failed, partial, pending, predictions, modelNameOrPath: run.modelNameOrPath });
   }
   const reports: RunReport[] = [];
   for (const run of runtime.runs) reports.push(await collectRunReport(storage, run.runId));
-  const reportFiles = await writeReportFiles(reports, options.output, { title: `${runtime.name}: ${runtime.runs.length === 1 ? runtime.runs[0]!.runId : `${runtime.runs.length} runs`}` });
+  const reportFiles = await writeReportFiles(reports, options.output, {
+    title: `${runtime.name}: ${runtime.runs.length === 1 ? runtime.runs[0]!.runId : `${runtime.runs.length} runs`}`,
+  });
   return { experimentId: runtime.experimentId, runs, ...(control.stopReason ? { stopReason: control.stopReason } : {}), reports, reportFiles };
 }

@@ -58,7 +58,13 @@ export async function recordExperiment(runtime: ExperimentRuntime, storage: Sequ
 }
 
 /** Updates a run's status and outcome counts at the end of an invocation. */
-export async function finishRunRecord(storage: SequenceStorage, runId: string, status: RunStatus, outcome: NonNullable<RunMetadata['outcome']>, extra: Partial<RunMetadata> = {}): Promise<RunRecord | undefined> {
+export async function finishRunRecord(
+  storage: SequenceStorage,
+  runId: string,
+  status: RunStatus,
+  outcome: NonNullable<RunMetadata['outcome']>,
+  extra: Partial<RunMetadata> = {},
+): Promise<RunRecord | undefined> {
   const run = await storage.getRun(runId);
   if (!run) return undefined;
   const now = new Date().toISOString();

@@ -169,13 +169,22 @@ export async function scheduleInstances(options: ScheduleOptions): Promise<Insta
         entry.notBefore = Date.now() + options.retryDelayMs * 2 ** (entry.leaseFailures - 1);
         return requeue;
       }
-      const failed: InstanceOutcome = { runId: item.run.runId, instanceId: item.instanceId, status: 'failed', error: errorInfo(error), attempt: entry.leaseFailures, durationMs: 0 };
+      const failed: InstanceOutcome = {
+        runId: item.run.runId,
+        instanceId: item.instanceId,
+        status: 'failed',
+        error: errorInfo(error),
+        attempt: entry.leaseFailures,
+        durationMs: 0,
+      };
       options.onOutcome?.(failed, item, false);
       return failed;
     }
     if (attempt.status === 'held') {
       if (!entry.noticed) {
-        notice(`${label(item)}: another process (${attempt.holder}) is working on it (lease until ${clockTime(attempt.expiresAt)} UTC, renewed while it works); this process takes other instances and comes back to it`);
+        notice(
+          `${label(item)}: another process (${attempt.holder}) is working on it (lease until ${clockTime(attempt.expiresAt)} UTC, renewed while it works); this process takes other instances and comes back to it`,
+        );
         entry.noticed = true;
       }
       entry.notBefore = Date.now() + settings.recheckEveryMs;
@@ -183,14 +192,20 @@ export async function scheduleInstances(options: ScheduleOptions): Promise<Insta
     }
     const { hold } = attempt;
     try {
-      if (attempt.tookOver) notice(`${label(item)}: taken over from ${attempt.tookOver.holder}, whose lease expired at ${clockTime(attempt.tookOver.expiredAt)} UTC (it stopped renewing: killed or stalled); resuming from its stored stages`);
+      if (attempt.tookOver)
+        notice(
+          `${label(item)}: taken over from ${attempt.tookOver.holder}, whose lease expired at ${clockTime(attempt.tookOver.expiredAt)} UTC (it stopped renewing: killed or stalled); resuming from its stored stages`,
+        );
       const failed = await failedElsewhere(item);
       if (failed) {
         options.onOutcome?.(failed, item, false);
         return failed;
       }
       options.onStart?.(item);
-      const outcome = await withRelinquishCheck(() => hold.lost, () => attempts(item, hold));
+      const outcome = await withRelinquishCheck(
+        () => hold.lost,
+        () => attempts(item, hold),
+      );
       if (hold.lost && outcome.status === 'stopped' && !control.stopReason) {
         entry.notBefore = Date.now() + settings.recheckEveryMs;
         return requeue;
@@ -234,7 +249,14 @@ export async function scheduleInstances(options: ScheduleOptions): Promise<Insta
   // Items that never started because the run is stopping: left to resume.
   for (const entry of pending.splice(0)) {
     const item = items[entry.index]!;
-    const stopped: InstanceOutcome = { runId: item.run.runId, instanceId: item.instanceId, status: 'stopped', ...(control.stopReason ? { stopReason: control.stopReason } : {}), attempt: 1, durationMs: 0 };
+    const stopped: InstanceOutcome = {
+      runId: item.run.runId,
+      instanceId: item.instanceId,
+      status: 'stopped',
+      ...(control.stopReason ? { stopReason: control.stopReason } : {}),
+      attempt: 1,
+      durationMs: 0,
+    };
     options.onOutcome?.(stopped, item, false);
     outcomes[entry.index] = stopped;
   }

@@ -84,7 +84,9 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
           observer.stageFinished(name, 'reused');
           return reused.data;
         }
-        options.logger?.warn(`The stored ${name} output of ${options.instanceId} (run ${options.runId}) does not match its schema; the stage is redone.`, { issues: formatZodError(reused.error) });
+        options.logger?.warn(`The stored ${name} output of ${options.instanceId} (run ${options.runId}) does not match its schema; the stage is redone.`, {
+          issues: formatZodError(reused.error),
+        });
       }
       checkpoint();
       observer.stageStarted(name);

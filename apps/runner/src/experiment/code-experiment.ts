@@ -3,7 +3,22 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CodemonkeysError, LocalizationResultSchema, PatchSchema, instantiatePlugin, parsePluginOptions, parseWithSchema, pluginContextV1Of, SchemaValidationError, type Instance, type Logger, type Patch, type PluginKind, type ResolvedPlugin, type SequenceStorage } from '@codemonkeys/protocol';
+import {
+  CodemonkeysError,
+  LocalizationResultSchema,
+  PatchSchema,
+  instantiatePlugin,
+  parsePluginOptions,
+  parseWithSchema,
+  pluginContextV1Of,
+  SchemaValidationError,
+  type Instance,
+  type Logger,
+  type Patch,
+  type PluginKind,
+  type ResolvedPlugin,
+  type SequenceStorage,
+} from '@codemonkeys/protocol';
 import { tsImport } from 'tsx/esm/api';
 import type { z } from 'zod';
 import { applyRunFlags, type RunFlags } from '../config/run-flags';
@@ -16,7 +31,14 @@ import { spentByRuns } from '../execution/open-configured-experiment';
 import type { RunControl } from '../execution/run-control';
 import { silentStageObserver, type StageObserver, type StageRunner } from '../execution/stage-runner';
 import { loadPlugin } from '../plugins/load-plugin';
-import { CodeExperimentConfigSchema, isExperimentDefinition, type CodeExperimentConfig, type ExperimentContext, type ExperimentDefinition, type ExperimentPipeline } from './define-experiment';
+import {
+  CodeExperimentConfigSchema,
+  isExperimentDefinition,
+  type CodeExperimentConfig,
+  type ExperimentContext,
+  type ExperimentDefinition,
+  type ExperimentPipeline,
+} from './define-experiment';
 import { experimentIdOf, runIdOf, stableHash, sweepPointLabel } from './experiment-identity';
 import { stageNames } from './experiment-plan';
 
@@ -49,7 +71,9 @@ export async function loadExperimentDefinition(file: string): Promise<Experiment
   const candidates = [module.default, module.experiment, (module.default as { default?: unknown } | undefined)?.default];
   const definition = candidates.find(isExperimentDefinition);
   if (!definition) {
-    throw new CodeExperimentError(`${file} does not export an experiment: make its default export \`defineExperiment({ name, setup })\` (import { defineExperiment } from '@codemonkeys/runner').`);
+    throw new CodeExperimentError(
+      `${file} does not export an experiment: make its default export \`defineExperiment({ name, setup })\` (import { defineExperiment } from '@codemonkeys/runner').`,
+    );
   }
   return definition;
 }
@@ -86,7 +110,11 @@ export interface OpenCodeExperimentOptions {
  * flags over them, one run per entry of `hypers()`, each run's `setup` called before anything runs
  * (so its plugins are loaded, validated and recorded first), stages stored and rewarded by name.
  */
-export async function openCodeExperiment(file: string, flags: RunFlags & { runId?: string }, options: OpenCodeExperimentOptions): Promise<{ opened: OpenedExperiment; config: CodeExperimentConfig }> {
+export async function openCodeExperiment(
+  file: string,
+  flags: RunFlags & { runId?: string },
+  options: OpenCodeExperimentOptions,
+): Promise<{ opened: OpenedExperiment; config: CodeExperimentConfig }> {
   const definition = await loadExperimentDefinition(file);
   if (flags.localizer.length > 0 || flags.generator || flags.selector || flags.vary.length > 0 || flags.set.length > 0) {
     throw new CodeExperimentError('A code experiment chooses its plugins and sweep in code: leave out --localizer, --generator, --selector, --vary and --set.');
@@ -94,17 +122,28 @@ export async function openCodeExperiment(file: string, flags: RunFlags & { runId
   const raw = options.settings ?? applyRunFlags({ name: definition.name, ...(definition.config ?? {}) } as Record<string, unknown>, flags, options.cwd);
   const parsed = CodeExperimentConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new SchemaValidationError({ subject: `The settings of the experiment ${file} (with the flags given)`, error: parsed.error as z.ZodError, hint: 'Set them in defineExperiment({ config }) or with flags (--dataset, --model, --base-url, ...).' });
+    throw new SchemaValidationError({
+      subject: `The settings of the experiment ${file} (with the flags given)`,
+      error: parsed.error as z.ZodError,
+      hint: 'Set them in defineExperiment({ config }) or with flags (--dataset, --model, --base-url, ...).',
+    });
   }
   const config = resolveConfigPaths(parsed.data, path.dirname(file));
   const moduleSha256 = fileSha256(file);
   if (options.expectedSha256 && options.expectedSha256 !== moduleSha256) {
-    throw new CodeExperimentError(`${file} changed since the run was recorded (its SHA-256 differs): run the experiment again with \`codemonkeys run\` (a new experiment id), or restore the module.`);
+    throw new CodeExperimentError(
+      `${file} changed since the run was recorded (its SHA-256 differs): run the experiment again with \`codemonkeys run\` (a new experiment id), or restore the module.`,
+    );
   }
   const configHash = stableHash({
     module: moduleSha256,
     dataset: config.dataset.path,
-    models: Object.fromEntries(Object.entries(config.models).map(([role, model]) => [role, { kind: model.kind, endpoint: model.name ?? model.baseUrl, model: model.model, embeddingModel: model.embeddingModel }])),
+    models: Object.fromEntries(
+      Object.entries(config.models).map(([role, model]) => [
+        role,
+        { kind: model.kind, endpoint: model.name ?? model.baseUrl, model: model.model, embeddingModel: model.embeddingModel },
+      ]),
+    ),
     sandbox: config.sandbox,
     rewards: config.rewards,
   });
@@ -138,7 +177,10 @@ export async function openCodeExperiment(file: string, flags: RunFlags & { runId
     storage,
     instances,
     logger: options.logger,
-    spentBefore: await spentByRuns(storage, runs.map((run) => run.runId)),
+    spentBefore: await spentByRuns(
+      storage,
+      runs.map((run) => run.runId),
+    ),
     ...(options.log ? { log: options.log } : {}),
   });
   const environment = createInstanceEnvironment({ experimentId, resources, signal: options.control.signal, logger: options.logger });
@@ -168,7 +210,10 @@ export async function openCodeExperiment(file: string, flags: RunFlags & { runId
       sandbox: (instanceId) => base.sandbox(instanceId),
       async plugin(kind, name, pluginOptions = {}, settings = {}) {
         const role = settings.model ?? 'default';
-        if (!(role in config.models)) throw new CodeExperimentError(`The ${kind} "${name}" asks for the model "${role}", which the experiment's config does not define (defined: ${Object.keys(config.models).join(', ')}).`);
+        if (!(role in config.models))
+          throw new CodeExperimentError(
+            `The ${kind} "${name}" asks for the model "${role}", which the experiment's config does not define (defined: ${Object.keys(config.models).join(', ')}).`,
+          );
         const loaded = await loadPlugin(name, kind, { cwd: options.cwd });
         const parsedOptions = JSON.parse(JSON.stringify(parsePluginOptions(loaded.definition, pluginOptions) ?? {})) as Record<string, unknown>;
         const count = pluginCounts.get(kind) ?? 0;
@@ -197,7 +242,11 @@ export async function openCodeExperiment(file: string, flags: RunFlags & { runId
           await current.stages.rewards(name, () => environment.rewardLocalization(run, instance, name, result));
         } else if (name === stageNames.generate) {
           const candidates = Array.isArray(output) && Array.isArray(output[0]) ? output[0] : output;
-          const patches = parseWithSchema(PatchSchema.array(), candidates, `The output of the stage "${name}" of ${file} for ${current.instanceId} (a Patch[] or [Patch[], Message[]])`);
+          const patches = parseWithSchema(
+            PatchSchema.array(),
+            candidates,
+            `The output of the stage "${name}" of ${file} for ${current.instanceId} (a Patch[] or [Patch[], Message[]])`,
+          );
           current.candidates = patches;
           await current.stages.rewards(name, () => environment.rewardGeneration(run, instance, patches));
         } else if (name === stageNames.select) {
@@ -245,12 +294,14 @@ export async function openCodeExperiment(file: string, flags: RunFlags & { runId
     environment,
     experimentRecord: () => {
       const seen = new Set<string>();
-      const plugins = runs.flatMap((run) => run.plugins).filter((plugin) => {
-        const key = stableHash(plugin);
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      });
+      const plugins = runs
+        .flatMap((run) => run.plugins)
+        .filter((plugin) => {
+          const key = stableHash(plugin);
+          if (seen.has(key)) return false;
+          seen.add(key);
+          return true;
+        });
       return {
         id: experimentId,
         name: config.name,

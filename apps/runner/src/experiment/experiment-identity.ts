@@ -4,7 +4,9 @@ import type { ExperimentConfig, ModelEndpointConfig, PluginConfig } from '../con
 
 /** SHA-256 (hex) of a value's JSON with sorted keys: the same value hashes the same in every process. */
 export function stableHash(value: unknown): string {
-  return createHash('sha256').update(stringify(value) ?? 'undefined').digest('hex');
+  return createHash('sha256')
+    .update(stringify(value) ?? 'undefined')
+    .digest('hex');
 }
 
 const endpointIdentity = (model: ModelEndpointConfig) => ({
@@ -34,12 +36,22 @@ export function resultDefiningConfig(config: ExperimentConfig): Record<string, u
     sandbox:
       config.sandbox === 'none'
         ? 'none'
-        : { limits: config.sandbox.limits, commandTimeoutMs: config.sandbox.commandTimeoutMs, specFile: config.sandbox.specFile, specKind: config.sandbox.specKind, isolation: config.sandbox.isolation },
+        : {
+            limits: config.sandbox.limits,
+            commandTimeoutMs: config.sandbox.commandTimeoutMs,
+            specFile: config.sandbox.specFile,
+            specKind: config.sandbox.specKind,
+            isolation: config.sandbox.isolation,
+          },
     rewards: config.rewards,
   };
 }
 
-const slug = (text: string): string => text.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'experiment';
+const slug = (text: string): string =>
+  text
+    .replace(/[^\w.-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48) || 'experiment';
 
 /** `<name>-<first 10 hex digits of the config hash>`: the same config gives the same experiment, run after run. */
 export function experimentIdOf(name: string, configHash: string): string {

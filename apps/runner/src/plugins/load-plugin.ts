@@ -72,7 +72,12 @@ export async function loadPlugin<K extends PluginKind>(name: string, kind: K | u
   if (reference.type === 'path') {
     source = 'path';
     if (!fs.existsSync(reference.location)) {
-      throw new NoSuchPluginError({ pluginName: name, ...(kind ? { kind } : {}), available: availableNames(options.cwd), cause: new Error(`${reference.location} does not exist`) });
+      throw new NoSuchPluginError({
+        pluginName: name,
+        ...(kind ? { kind } : {}),
+        available: availableNames(options.cwd),
+        cause: new Error(`${reference.location} does not exist`),
+      });
     }
     entry = fs.statSync(reference.location).isDirectory() ? entryOfDirectory(reference.location) : reference.location;
   } else {

@@ -1,9 +1,7 @@
 import path from 'node:path';
 import type { PluginKind } from '@codemonkeys/protocol';
 
-export type PluginReference =
-  | { type: 'path'; name: string; location: string }
-  | { type: 'package'; name: string; packageName: string };
+export type PluginReference = { type: 'path'; name: string; location: string } | { type: 'package'; name: string; packageName: string };
 
 /**
  * The one naming rule: a bare word (no `@`, no `/`) is short for `@codemonkeys/<kind>-<word>`, so

@@ -45,7 +45,7 @@ function stagesInFlight(active: Map<string, number>): string {
     const name = stage.startsWith('rewards:') ? 'rewards' : stage.split('.')[0]!;
     grouped.set(name, (grouped.get(name) ?? 0) + count);
   }
-  const names = [...grouped.keys()].sort((a, b) => (stageOrder.indexOf(a) + 100) % 100 - (stageOrder.indexOf(b) + 100) % 100 || a.localeCompare(b));
+  const names = [...grouped.keys()].sort((a, b) => ((stageOrder.indexOf(a) + 100) % 100) - ((stageOrder.indexOf(b) + 100) % 100) || a.localeCompare(b));
   for (const name of names) parts.push(`${name} ${grouped.get(name)}`);
   return parts.length > 0 ? parts.join(' · ') : 'idle';
 }
@@ -87,8 +87,11 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
         counts[item.status] += 1;
         const totals = options.totals();
         const elapsed = (Date.now() - started) / 1000;
-        const eta = finished > counts.reused && finished < options.total ? ` · eta ${Math.round(((options.total - finished) * elapsed) / Math.max(1, finished - counts.reused))} s` : '';
-        stream.write(`[${finished}/${options.total}] ${item.label} ${item.instanceId}: ${item.status}${item.detail ? ` — ${item.detail}` : ''} (${formatTokens(totals.tokens)} tokens, $${totals.costUsd.toFixed(4)}${eta})\n`);
+        const eta =
+          finished > counts.reused && finished < options.total ? ` · eta ${Math.round(((options.total - finished) * elapsed) / Math.max(1, finished - counts.reused))} s` : '';
+        stream.write(
+          `[${finished}/${options.total}] ${item.label} ${item.instanceId}: ${item.status}${item.detail ? ` — ${item.detail}` : ''} (${formatTokens(totals.tokens)} tokens, $${totals.costUsd.toFixed(4)}${eta})\n`,
+        );
       },
       stop() {},
     };

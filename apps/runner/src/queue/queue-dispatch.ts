@@ -80,7 +80,9 @@ export async function enqueueAndWait(options: EnqueueOptions): Promise<void> {
       });
     }
     if (jobs.length > 0) await queue.addBulk(jobs);
-    options.progress.log(`enqueued ${jobs.length} job(s) on ${options.url} (prefix ${options.prefix}, queue ${options.name}); start workers with: codemonkeys worker --queue ${options.url}${options.prefix !== 'codemonkeys' ? ` --queue-prefix ${options.prefix}` : ''}`);
+    options.progress.log(
+      `enqueued ${jobs.length} job(s) on ${options.url} (prefix ${options.prefix}, queue ${options.name}); start workers with: codemonkeys worker --queue ${options.url}${options.prefix !== 'codemonkeys' ? ` --queue-prefix ${options.prefix}` : ''}`,
+    );
     if (options.detach || outstanding.size === 0) return;
 
     // Events can be missed (a job finished between the check and the subscription): reconcile now and then.

@@ -74,7 +74,10 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
       runtime = (async () => {
         const storage = await storageOf(storageUrl);
         const record = await storage.getExperiment(experimentId);
-        if (!record) throw new NotFoundError(`Experiment "${experimentId}" is not in ${storageUrl}: the run command records it before enqueueing; check that the worker uses the same storage.`);
+        if (!record)
+          throw new NotFoundError(
+            `Experiment "${experimentId}" is not in ${storageUrl}: the run command records it before enqueueing; check that the worker uses the same storage.`,
+          );
         const run = await storage.getRun(runId);
         // A run named with --run-id (single-point experiments only) keeps its name here too.
         const metadata = run?.metadata as Partial<RunMetadata> | undefined;
@@ -83,15 +86,19 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
         options.log(`loading experiment ${experimentId} (${code ? `code: ${code.module}` : 'config'})`);
         if (code) {
           const { codeExperiment: _module, ...settings } = record.config;
-          const { opened } = await openCodeExperiment(path.resolve(code.module), { instances: [], localizer: [], set: [], vary: [], repository: [], rewards: true, ...(customRunId ? { runId: customRunId } : {}) }, {
-            cwd: options.cwd,
-            control: options.control,
-            logger: options.logger,
-            openStorage: async () => storage,
-            log: options.log,
-            settings,
-            expectedSha256: code.sha256,
-          });
+          const { opened } = await openCodeExperiment(
+            path.resolve(code.module),
+            { instances: [], localizer: [], set: [], vary: [], repository: [], rewards: true, ...(customRunId ? { runId: customRunId } : {}) },
+            {
+              cwd: options.cwd,
+              control: options.control,
+              logger: options.logger,
+              openStorage: async () => storage,
+              log: options.log,
+              settings,
+              expectedSha256: code.sha256,
+            },
+          );
           return opened.runtime;
         }
         const config = ExperimentConfigSchema.parse(record.config);
@@ -149,7 +156,10 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
       throw new UnrecoverableError(`${(error as Error).name}: ${(error as Error).message}`);
     }
     const run = runtime.runs.find((entry) => entry.runId === data.runId);
-    if (!run) throw new UnrecoverableError(`Run "${data.runId}" is not a run of experiment ${data.experimentId} as loaded here (runs: ${runtime.runs.map((entry) => entry.runId).join(', ')}).`);
+    if (!run)
+      throw new UnrecoverableError(
+        `Run "${data.runId}" is not a run of experiment ${data.experimentId} as loaded here (runs: ${runtime.runs.map((entry) => entry.runId).join(', ')}).`,
+      );
     // stalledCounter counts the times BullMQ moved the job back because its worker stopped renewing the lock.
     options.log(`${run.label} ${data.instanceId}: started (attempt ${job.attemptsMade + 1}${job.stalledCounter > 0 ? `, taken over from a worker that stopped` : ''})`);
     if (hold.lost) return relinquish(jobId, run.label, data.instanceId);
@@ -163,7 +173,8 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
       throw new DelayedError();
     }
     const lease = attempt?.status === 'acquired' ? attempt.hold : undefined;
-    if (attempt?.status === 'acquired' && attempt.tookOver) options.log(`${run.label} ${data.instanceId}: took over the lease of ${attempt.tookOver.holder}, which expired at ${attempt.tookOver.expiredAt}`);
+    if (attempt?.status === 'acquired' && attempt.tookOver)
+      options.log(`${run.label} ${data.instanceId}: took over the lease of ${attempt.tookOver.holder}, which expired at ${attempt.tookOver.expiredAt}`);
     const lost = (): boolean => hold.lost || lease?.lost === true;
     let outcome;
     try {

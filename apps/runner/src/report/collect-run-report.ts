@@ -133,7 +133,10 @@ interface InstanceFacts {
 /** Reads a run's records and builds its report (scorecard from `@codemonkeys/rewards`, the rest from the runner's records). */
 export async function collectRunReport(storage: SequenceStorage, runId: string, options: { storageUrl?: string } = {}): Promise<RunReport> {
   const run = await storage.getRun(runId);
-  if (!run) throw new NotFoundError(`No run "${runId}" in ${options.storageUrl ?? `the ${storage.name} storage`}. List the runs with \`codemonkeys runs --storage ${options.storageUrl ?? '...'}\`.`);
+  if (!run)
+    throw new NotFoundError(
+      `No run "${runId}" in ${options.storageUrl ?? `the ${storage.name} storage`}. List the runs with \`codemonkeys runs --storage ${options.storageUrl ?? '...'}\`.`,
+    );
   const experiment = await storage.getExperiment(run.experimentId);
   const metadata = run.metadata as Partial<RunMetadata>;
   const facts = new Map<string, InstanceFacts>();
@@ -168,7 +171,9 @@ export async function collectRunReport(storage: SequenceStorage, runId: string, 
       if (typeof diff === 'string') instance.chosenDiff = diff;
     }
   }
-  const stageTimes = [...times.values()].map((time) => ({ ...time, meanMs: time.count > 0 ? time.totalMs / time.count : 0 })).sort((a, b) => stageOrder(a.stage) - stageOrder(b.stage) || a.stage.localeCompare(b.stage));
+  const stageTimes = [...times.values()]
+    .map((time) => ({ ...time, meanMs: time.count > 0 ? time.totalMs / time.count : 0 }))
+    .sort((a, b) => stageOrder(a.stage) - stageOrder(b.stage) || a.stage.localeCompare(b.stage));
 
   const states = new Map<string, StoredInstanceState>();
   const rewardTimesByStage = new Map<string, RewardTime>();
@@ -185,7 +190,9 @@ export async function collectRunReport(storage: SequenceStorage, runId: string, 
       instance.rewardTimeMs = (instance.rewardTimeMs ?? 0) + durationMs;
     }
   }
-  const rewardTimes = [...rewardTimesByStage.values()].map((time) => ({ ...time, meanMs: time.totalMs / time.count })).sort((a, b) => stageOrder(a.stage) - stageOrder(b.stage) || a.stage.localeCompare(b.stage));
+  const rewardTimes = [...rewardTimesByStage.values()]
+    .map((time) => ({ ...time, meanMs: time.totalMs / time.count }))
+    .sort((a, b) => stageOrder(a.stage) - stageOrder(b.stage) || a.stage.localeCompare(b.stage));
 
   for await (const reward of readAllPages((query: RewardQuery) => storage.queryRewards(query), { runId })) {
     const instance = factsOf(reward.instanceId);
@@ -222,7 +229,9 @@ export async function collectRunReport(storage: SequenceStorage, runId: string, 
   const allFacts = [...facts.values()];
   const verdicts = verdictCoverage(
     allFacts.flatMap((instance) => [...instance.samples.values()]),
-    allFacts.filter((instance) => instance.chosenResolved !== undefined).map((instance) => ({ resolved: instance.chosenResolved ?? null, empty: instance.chosenDiff === undefined ? null : instance.chosenDiff.trim() === '' })),
+    allFacts
+      .filter((instance) => instance.chosenResolved !== undefined)
+      .map((instance) => ({ resolved: instance.chosenResolved ?? null, empty: instance.chosenDiff === undefined ? null : instance.chosenDiff.trim() === '' })),
   );
   const verdictInstances = allFacts.filter((instance) => instance.verdicts > 0);
 
@@ -275,7 +284,11 @@ export async function collectRunReport(storage: SequenceStorage, runId: string, 
     goldVerdictTime:
       verdictInstances.length === 0
         ? null
-        : { verdicts: verdictInstances.reduce((sum, instance) => sum + instance.verdicts, 0), instances: verdictInstances.length, totalMs: verdictInstances.reduce((sum, instance) => sum + instance.verdictMs, 0) },
+        : {
+            verdicts: verdictInstances.reduce((sum, instance) => sum + instance.verdicts, 0),
+            instances: verdictInstances.length,
+            totalMs: verdictInstances.reduce((sum, instance) => sum + instance.verdictMs, 0),
+          },
     wallTimeMs: firstStart !== undefined && lastFinish !== undefined ? lastFinish - firstStart : null,
     scorecard: withUnknownVerdicts(await scorecardFromStorage(storage, runId), verdicts),
     verdicts,

@@ -50,9 +50,15 @@ function instanceOverview(reports: readonly RunReport[]): string {
     const line = report.instanceLines.find((entry) => entry.instanceId === instanceId);
     if (!line) return '<td class="unknown">—</td>';
     if (line.status === 'failed') return `<td class="no" title="${escapeHtml(line.error ?? '')}">failed</td>`;
-    if (line.status === 'partial') return `<td class="no" title="${escapeHtml([line.failureReason, line.error].filter(Boolean).join(': '))}">partial (redone by the same command)</td>`;
+    if (line.status === 'partial')
+      return `<td class="no" title="${escapeHtml([line.failureReason, line.error].filter(Boolean).join(': '))}">partial (redone by the same command)</td>`;
     if (line.status === 'pending') return '<td class="unknown">pending</td>';
-    const candidates = line.candidates === null ? '' : line.resolvedCandidates === null ? ` · ${line.candidates} candidates` : ` · ${line.resolvedCandidates}/${line.candidates} candidates resolved`;
+    const candidates =
+      line.candidates === null
+        ? ''
+        : line.resolvedCandidates === null
+          ? ` · ${line.candidates} candidates`
+          : ` · ${line.resolvedCandidates}/${line.candidates} candidates resolved`;
     if (line.resolved === null) return `<td class="unknown">${line.emptyPatch ? 'empty patch' : 'no verdict'}${escapeHtml(candidates)}</td>`;
     return `<td class="${line.resolved ? 'ok' : 'no'}">${line.resolved ? '✓ resolved' : '✗ not resolved'}${escapeHtml(candidates)}</td>`;
   };
@@ -94,7 +100,10 @@ function pluginTables(reports: readonly RunReport[]): string {
   return reports
     .map((report, index) => {
       const rows = report.plugins
-        .map((plugin) => `<tr><td>${escapeHtml(plugin.stage)}</td><td>${escapeHtml(plugin.name)}</td><td>${escapeHtml(plugin.version)}</td><td>${escapeHtml(plugin.specificationVersion)}</td><td class="options"><code>${escapeHtml(JSON.stringify(plugin.options))}</code></td></tr>`)
+        .map(
+          (plugin) =>
+            `<tr><td>${escapeHtml(plugin.stage)}</td><td>${escapeHtml(plugin.name)}</td><td>${escapeHtml(plugin.version)}</td><td>${escapeHtml(plugin.specificationVersion)}</td><td class="options"><code>${escapeHtml(JSON.stringify(plugin.options))}</code></td></tr>`,
+        )
         .join('');
       return `<h3>${escapeHtml(titles[index]!)}</h3><p class="meta">run <code>${escapeHtml(report.runId)}</code> of experiment <code>${escapeHtml(report.experimentId)}</code> (${escapeHtml(report.experimentName)}), ${escapeHtml(report.status)}</p><table class="plugins"><thead><tr><th>stage</th><th>plugin</th><th>version</th><th>protocol</th><th>options</th></tr></thead><tbody>${rows}</tbody></table>`;
     })
@@ -108,15 +117,18 @@ interface ChartMetric {
 
 /** The metrics some run has a value for, and the labels of those no run has (shown as a note, not as empty groups). */
 function measured(reports: readonly RunReport[], metrics: readonly ChartMetric[]): { shown: ChartMetric[]; missing: string[] } {
-  const has = (metric: ChartMetric) => reports.some((report) => {
-    const value = metric.value(report);
-    return value !== null && Number.isFinite(value);
-  });
+  const has = (metric: ChartMetric) =>
+    reports.some((report) => {
+      const value = metric.value(report);
+      return value !== null && Number.isFinite(value);
+    });
   return { shown: metrics.filter(has), missing: metrics.filter((metric) => !has(metric)).map((metric) => metric.label) };
 }
 
 const notMeasured = (missing: readonly string[]): string =>
-  missing.length === 0 ? '' : `<p class="note">Not measured in these runs: ${missing.map(escapeHtml).join(', ')}. SWE-bench verdicts and generated-test runs need a sandbox (<code>--sandbox docker</code>) and gold tests (<code>--gold-tests candidates</code>).</p>`;
+  missing.length === 0
+    ? ''
+    : `<p class="note">Not measured in these runs: ${missing.map(escapeHtml).join(', ')}. SWE-bench verdicts and generated-test runs need a sandbox (<code>--sandbox docker</code>) and gold tests (<code>--gold-tests candidates</code>).</p>`;
 
 const estimate = (value: { value: number; low: number | null; high: number | null } | null): string =>
   value === null ? '—' : `${value.value.toFixed(3)}${value.low === null || value.high === null ? '' : ` [${value.low.toFixed(3)}, ${value.high.toFixed(3)}]`}`;
@@ -128,7 +140,12 @@ function validityTables(reports: readonly RunReport[]): string {
     .map((report, index) => {
       const validity = report.scorecard.validity ?? [];
       if (validity.length === 0) return '';
-      const rows = validity.map((entry) => `<tr><td>${escapeHtml(entry.name)}</td><td>${entry.observations}</td><td>${entry.resolved}</td><td>${escapeHtml(estimate(entry.rocAuc))}</td><td>${escapeHtml(estimate(entry.pointBiserial))}</td></tr>`).join('');
+      const rows = validity
+        .map(
+          (entry) =>
+            `<tr><td>${escapeHtml(entry.name)}</td><td>${entry.observations}</td><td>${entry.resolved}</td><td>${escapeHtml(estimate(entry.rocAuc))}</td><td>${escapeHtml(estimate(entry.pointBiserial))}</td></tr>`,
+        )
+        .join('');
       return `<h3>${escapeHtml(titles[index]!)}</h3><table class="validity"><thead><tr><th>pseudo-reward</th><th>candidates</th><th>resolved</th><th>ROC-AUC [95% CI]</th><th>point-biserial r [95% CI]</th></tr></thead><tbody>${rows}</tbody></table>`;
     })
     .filter(Boolean);
@@ -198,7 +215,10 @@ export function formatHtmlReport(reports: readonly RunReport[], options: { title
   const time = stackedBarChart({
     title: 'Mean time per instance in each stage',
     bars: titles,
-    segments: stages.map((stage) => ({ name: stageTitle(stage, reports), values: reports.map((report) => (report.stageTimes.find((entry) => entry.stage === stage)?.meanMs ?? 0) / 1000) })),
+    segments: stages.map((stage) => ({
+      name: stageTitle(stage, reports),
+      values: reports.map((report) => (report.stageTimes.find((entry) => entry.stage === stage)?.meanMs ?? 0) / 1000),
+    })),
     format: (value) => `${value.toFixed(1)} s`,
   });
   const fused = stages.some((stage) => /^localize\.\d+$/.test(stage));

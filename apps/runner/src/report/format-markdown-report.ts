@@ -25,11 +25,19 @@ export function formatMarkdownReport(reports: readonly RunReport[], options: { t
   for (const [index, report] of reports.entries()) {
     lines.push('', `## ${titles[index]!.replaceAll('<', '&lt;')}`, '', `Run \`${report.runId}\` of experiment \`${report.experimentId}\` (${report.experimentName}).`, '');
     lines.push('| stage | plugin | version | protocol | options |', '| --- | --- | --- | --- | --- |');
-    for (const plugin of report.plugins) lines.push(`| ${plugin.stage} | ${plugin.name} | ${plugin.version} | ${plugin.specificationVersion} | \`${escapeCodeCell(JSON.stringify(plugin.options))}\` |`);
+    for (const plugin of report.plugins)
+      lines.push(`| ${plugin.stage} | ${plugin.name} | ${plugin.version} | ${plugin.specificationVersion} | \`${escapeCodeCell(JSON.stringify(plugin.options))}\` |`);
     if (report.instanceLines.length > 0) {
       const instances = instanceTable(report);
-      lines.push('', `### Instances (${report.instances.done} done, ${report.instances.failed} failed, ${report.instances.partial} partial, ${report.instances.pending} pending)`, '');
-      lines.push(`| ${instances.header.join(' | ')} |`, `| ${instances.header.map((_, column) => (column === 0 || column === instances.header.length - 1 ? '---' : '---:')).join(' | ')} |`);
+      lines.push(
+        '',
+        `### Instances (${report.instances.done} done, ${report.instances.failed} failed, ${report.instances.partial} partial, ${report.instances.pending} pending)`,
+        '',
+      );
+      lines.push(
+        `| ${instances.header.join(' | ')} |`,
+        `| ${instances.header.map((_, column) => (column === 0 || column === instances.header.length - 1 ? '---' : '---:')).join(' | ')} |`,
+      );
       for (const row of instances.rows) lines.push(`| \`${escapeCodeCell(row[0]!)}\` | ${row.slice(1).map(escapeCell).join(' | ')} |`);
     }
     if (report.scorecard.validity && report.scorecard.validity.length > 0) {

@@ -44,7 +44,13 @@ export function formatTerminalReport(reports: readonly RunReport[], options: { c
       const paint = line.status === 'failed' ? colors.red : line.status === 'partial' ? colors.yellow : (text: string) => text;
       instances.push(row.map((cell) => paint(cell)));
     }
-    parts.push('', colors.cyan(`instances of ${titles[index]}: ${report.instances.done} done, ${report.instances.failed} failed, ${report.instances.partial} partial, ${report.instances.pending} pending`), instances.toString());
+    parts.push(
+      '',
+      colors.cyan(
+        `instances of ${titles[index]}: ${report.instances.done} done, ${report.instances.failed} failed, ${report.instances.partial} partial, ${report.instances.pending} pending`,
+      ),
+      instances.toString(),
+    );
     if (omitted > 0) parts.push(`… and ${omitted} more done instance(s) (--format markdown, json or html lists every one)`);
   }
   return `${parts.join('\n')}\n`;

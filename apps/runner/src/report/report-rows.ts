@@ -38,7 +38,8 @@ function candidateCount(report: RunReport): number {
 }
 
 /** A duration as the reports print it ('—' for unknown). */
-export const seconds = (ms: number | null | undefined): string => (ms === null || ms === undefined || !Number.isFinite(ms) ? '—' : ms >= 100_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`);
+export const seconds = (ms: number | null | undefined): string =>
+  ms === null || ms === undefined || !Number.isFinite(ms) ? '—' : ms >= 100_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
 
 /**
  * Figures from SWE-bench verdicts: always shown (as '—' when not known, e.g. without a sandbox) so a
@@ -60,7 +61,9 @@ export function unknownNote(reports: readonly RunReport[]): string | undefined {
   if (unmeasured.length === 0 && !verdictsUnknown) return undefined;
   return [
     '— is unknown (not measured), never 0.',
-    verdictsUnknown ? 'SWE-bench verdicts need a sandbox (--sandbox docker) and gold tests (--gold-tests candidates); without them only empty patches have one (not resolved), so no rate is computed from them.' : '',
+    verdictsUnknown
+      ? 'SWE-bench verdicts need a sandbox (--sandbox docker) and gold tests (--gold-tests candidates); without them only empty patches have one (not resolved), so no rate is computed from them.'
+      : '',
     unmeasured.length > 0 ? `Not measured in these runs: ${unmeasured.join(', ')}.` : '',
   ]
     .filter(Boolean)
@@ -78,7 +81,11 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
     { section: 'run', label: 'localizer', values: reports.map((report) => pluginsOf(report, 'localize')) },
     { section: 'run', label: 'generator', values: reports.map((report) => pluginsOf(report, 'generate')) },
     { section: 'run', label: 'selector', values: reports.map((report) => pluginsOf(report, 'select')) },
-    { section: 'run', label: 'instances done / failed / partial / total', values: reports.map((report) => `${report.instances.done} / ${report.instances.failed} / ${report.instances.partial} / ${report.instances.total}`) },
+    {
+      section: 'run',
+      label: 'instances done / failed / partial / total',
+      values: reports.map((report) => `${report.instances.done} / ${report.instances.failed} / ${report.instances.partial} / ${report.instances.total}`),
+    },
   ];
   let generationStarted = false;
   for (const row of scorecardRows) {
@@ -94,7 +101,9 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
         section: 'generation',
         label: 'candidates with a SWE-bench verdict',
         values: reports.map((report) =>
-          report.verdicts.candidates === 0 ? '—' : `${report.verdicts.withVerdict} / ${report.verdicts.candidates}${report.verdicts.emptyPatches > 0 ? ` (${report.verdicts.emptyPatches} empty patches)` : ''}`,
+          report.verdicts.candidates === 0
+            ? '—'
+            : `${report.verdicts.withVerdict} / ${report.verdicts.candidates}${report.verdicts.emptyPatches > 0 ? ` (${report.verdicts.emptyPatches} empty patches)` : ''}`,
         ),
       });
     }
@@ -102,17 +111,29 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
   }
   rows.push(
     { section: 'cost', label: 'model calls (cache hits)', values: reports.map((report) => `${report.summary.modelCalls.total} (${report.summary.modelCalls.cacheHits})`) },
-    { section: 'cost', label: 'input / output tokens', values: reports.map((report) => `${report.summary.usage.inputTokens.toLocaleString('en-US')} / ${report.summary.usage.outputTokens.toLocaleString('en-US')}`) },
+    {
+      section: 'cost',
+      label: 'input / output tokens',
+      values: reports.map((report) => `${report.summary.usage.inputTokens.toLocaleString('en-US')} / ${report.summary.usage.outputTokens.toLocaleString('en-US')}`),
+    },
     { section: 'cost', label: 'cost', values: reports.map((report) => formatScorecardValue(report.summary.costUsd, 'usd')) },
   );
   const stages = [...new Set(reports.flatMap((report) => report.stageTimes.map((time) => time.stage)))];
   for (const stage of stages) {
-    rows.push({ section: 'time', label: `${stageTitle(stage, reports)}, mean per instance`, values: reports.map((report) => seconds(report.stageTimes.find((time) => time.stage === stage)?.meanMs)) });
+    rows.push({
+      section: 'time',
+      label: `${stageTitle(stage, reports)}, mean per instance`,
+      values: reports.map((report) => seconds(report.stageTimes.find((time) => time.stage === stage)?.meanMs)),
+    });
   }
   // Reward computations as their own rows: recorded per stage, or one row saying they are unknown.
   const rewardStages = [...new Set(reports.flatMap((report) => report.rewardTimes.map((time) => time.stage)))];
   for (const stage of rewardStages) {
-    rows.push({ section: 'time', label: `rewards after ${stageTitle(stage, reports)}, mean per instance`, values: reports.map((report) => seconds(report.rewardTimes.find((time) => time.stage === stage)?.meanMs)) });
+    rows.push({
+      section: 'time',
+      label: `rewards after ${stageTitle(stage, reports)}, mean per instance`,
+      values: reports.map((report) => seconds(report.rewardTimes.find((time) => time.stage === stage)?.meanMs)),
+    });
   }
   if (rewardStages.length === 0) rows.push({ section: 'time', label: 'reward computations, mean per instance', values: reports.map(() => '—') });
   if (reports.some((report) => report.goldVerdictTime !== null)) {

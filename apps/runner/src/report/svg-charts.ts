@@ -2,7 +2,8 @@
 
 export const seriesColors = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
-export const escapeHtml = (text: string): string => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
+export const escapeHtml = (text: string): string =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
 
 const round = (value: number): string => String(Math.round(value * 10) / 10);
 
@@ -64,7 +65,9 @@ export function groupedBarChart(options: GroupedBarChartOptions): string {
   for (let tick = 0; tick <= 4; tick += 1) {
     const value = (max * tick) / 4;
     const y = margin.top + plotHeight - (plotHeight * tick) / 4;
-    parts.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${round(y)}" y2="${round(y)}" class="grid"/><text x="${margin.left - 6}" y="${round(y + 4)}" class="tick" text-anchor="end">${escapeHtml(options.format(value))}</text>`);
+    parts.push(
+      `<line x1="${margin.left}" x2="${width - margin.right}" y1="${round(y)}" y2="${round(y)}" class="grid"/><text x="${margin.left - 6}" y="${round(y + 4)}" class="tick" text-anchor="end">${escapeHtml(options.format(value))}</text>`,
+    );
   }
   options.groups.forEach((group, groupIndex) => {
     const groupX = margin.left + groupIndex * groupWidth + (groupWidth - barWidth * options.series.length) / 2;
@@ -82,9 +85,12 @@ export function groupedBarChart(options: GroupedBarChartOptions): string {
       );
       // The value over the bar only where it fits (about 5.8 px a character at 10 px); the tooltip and the tables always have it.
       const label = options.format(value);
-      if (label.length * 5.8 <= barWidth) parts.push(`<text x="${round(x + (barWidth - 2) / 2)}" y="${round(y - 3)}" class="value" text-anchor="middle">${escapeHtml(label)}</text>`);
+      if (label.length * 5.8 <= barWidth)
+        parts.push(`<text x="${round(x + (barWidth - 2) / 2)}" y="${round(y - 3)}" class="value" text-anchor="middle">${escapeHtml(label)}</text>`);
     });
-    parts.push(centredLines(wrapLabel(group, Math.max(8, Math.floor(groupWidth / 6.5))), margin.left + groupIndex * groupWidth + groupWidth / 2, margin.top + plotHeight + 16, 'group'));
+    parts.push(
+      centredLines(wrapLabel(group, Math.max(8, Math.floor(groupWidth / 6.5))), margin.left + groupIndex * groupWidth + groupWidth / 2, margin.top + plotHeight + 16, 'group'),
+    );
   });
   parts.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${margin.top + plotHeight}" y2="${margin.top + plotHeight}" class="axis"/>`);
   parts.push(legend(options.series, margin.left, margin.top + plotHeight + 52));
@@ -120,7 +126,9 @@ export function stackedBarChart(options: StackedBarChartOptions): string {
       const value = segment.values[barIndex] ?? 0;
       if (value <= 0) return;
       const segmentWidth = (plotWidth * value) / max;
-      parts.push(`<rect class="bar" data-series="${escapeHtml(segment.name)}" data-group="${escapeHtml(bar)}" data-value="${value}" x="${round(x)}" y="${y + 4}" width="${round(Math.max(1, segmentWidth))}" height="${rowHeight - 8}" fill="${seriesColors[segmentIndex % seriesColors.length]}"><title>${escapeHtml(`${bar} · ${segment.name}: ${options.format(value)}`)}</title></rect>`);
+      parts.push(
+        `<rect class="bar" data-series="${escapeHtml(segment.name)}" data-group="${escapeHtml(bar)}" data-value="${value}" x="${round(x)}" y="${y + 4}" width="${round(Math.max(1, segmentWidth))}" height="${rowHeight - 8}" fill="${seriesColors[segmentIndex % seriesColors.length]}"><title>${escapeHtml(`${bar} · ${segment.name}: ${options.format(value)}`)}</title></rect>`,
+      );
       x += segmentWidth;
     });
     parts.push(`<text x="${round(x + 6)}" y="${y + rowHeight / 2 + 4}" class="value">${escapeHtml(options.format(totals[barIndex]!))}</text>`);

@@ -48,7 +48,14 @@ export function verdictCoverage(candidates: readonly CandidateVerdict[], chosen:
   return { candidates: candidates.length, withVerdict, measured, emptyPatches, candidatesKnown, chosenKnown };
 }
 
-const candidateHeadline = ['applied', 'candidateResolved', 'anyResolved', 'selectionRandom', 'selectionOracle', 'selectionNormalized'] as const satisfies readonly (keyof ScorecardHeadline)[];
+const candidateHeadline = [
+  'applied',
+  'candidateResolved',
+  'anyResolved',
+  'selectionRandom',
+  'selectionOracle',
+  'selectionNormalized',
+] as const satisfies readonly (keyof ScorecardHeadline)[];
 const generationVerdictNames = [generationRewardNames.applied, generationRewardNames.resolved, generationRewardNames.failToPass, generationRewardNames.passToPass];
 const selectionCandidateNames = [selectionRewardNames.random, selectionRewardNames.oracle, selectionRewardNames.normalized];
 

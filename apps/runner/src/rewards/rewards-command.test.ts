@@ -27,7 +27,23 @@ describe('codemonkeys rewards: options and inputs', () => {
     expect(missingFlags.stderr).toMatch(/--dataset is required/);
     expect(missingFlags.stderr).toMatch(/--predictions is required/);
     expect(missingFlags.stderr).toMatch(/--bootstrap-samples must be positive/);
-    const result = await codemonkeys('rewards', '--dataset', 'd.jsonl', '--predictions', 'a.jsonl', '--predictions', 'b.jsonl', '--labels', 'x.json', '--labels', 'y.json', '--labels', 'z.json', '--timeout', '5');
+    const result = await codemonkeys(
+      'rewards',
+      '--dataset',
+      'd.jsonl',
+      '--predictions',
+      'a.jsonl',
+      '--predictions',
+      'b.jsonl',
+      '--labels',
+      'x.json',
+      '--labels',
+      'y.json',
+      '--labels',
+      'z.json',
+      '--timeout',
+      '5',
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/one per --predictions file \(2\)/);
     expect(result.stderr).toMatch(/--timeout is for the sandbox/);
@@ -76,12 +92,18 @@ describeWhenAvailable('codemonkeys rewards on real predictions with labels', sha
     const [run] = outcome.runs;
     const labels = JSON.parse(fs.readFileSync(shared.paths['predictions-dev/20240523_aider.resolved.json']!, 'utf8')) as { resolved: string[] };
     const selected = (id: string): boolean => /^django__django-1|^sympy__sympy-2/.test(id);
-    const lines = fs.readFileSync(shared.paths['predictions-dev/20240523_aider.jsonl']!, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { instance_id: string });
+    const lines = fs
+      .readFileSync(shared.paths['predictions-dev/20240523_aider.jsonl']!, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { instance_id: string });
     const predicted = lines.filter((line) => selected(line.instance_id));
     expect(run!.predictions).toBe(predicted.length);
     expect(run!.scorecard.headline.candidateResolved).toBeCloseTo(labels.resolved.filter(selected).length / predicted.length, 12);
     const similarity = run!.scorecard.validity!.find((entry) => entry.name === 'similarity')!;
-    expect(markdown.stdout).toContain(`| similarity | ${similarity.observations} | ${similarity.resolved} | ${similarity.rocAuc!.value.toFixed(3)} [${similarity.rocAuc!.low!.toFixed(3)}, ${similarity.rocAuc!.high!.toFixed(3)}]`);
+    expect(markdown.stdout).toContain(
+      `| similarity | ${similarity.observations} | ${similarity.resolved} | ${similarity.rocAuc!.value.toFixed(3)} [${similarity.rocAuc!.low!.toFixed(3)}, ${similarity.rocAuc!.high!.toFixed(3)}]`,
+    );
   }, 60_000);
 });
 
@@ -95,7 +117,11 @@ describeWhenAvailable('codemonkeys rewards --sandbox on the fixture instances in
     fs.writeFileSync(path.join(directory, 'specs.json'), JSON.stringify([fixtureEnvironmentSpec()]));
     // One "model" (predictions file) per candidate kind: gold resolves, no-fix and not-applying do not.
     for (const kind of models) {
-      const predictions = fixture.instances.map((instance) => ({ instance_id: instance.instanceId, model_name_or_path: kind, model_patch: fixture.candidates(instance.instanceId).find((candidate) => candidate.name === kind)!.diff }));
+      const predictions = fixture.instances.map((instance) => ({
+        instance_id: instance.instanceId,
+        model_name_or_path: kind,
+        model_patch: fixture.candidates(instance.instanceId).find((candidate) => candidate.name === kind)!.diff,
+      }));
       fs.writeFileSync(path.join(directory, `fixture-${kind}.jsonl`), predictions.map((prediction) => JSON.stringify(prediction)).join('\n') + '\n');
     }
     // Labels that are wrong for the no-fix model: the sandbox must disagree with them.
@@ -109,16 +135,24 @@ describeWhenAvailable('codemonkeys rewards --sandbox on the fixture instances in
   it('evaluates every prediction, reports verdicts per run and where the labels disagree', async () => {
     const result = await codemonkeys(
       'rewards',
-      '--dataset', 'fixture.jsonl',
+      '--dataset',
+      'fixture.jsonl',
       ...models.flatMap((kind) => ['--predictions', `fixture-${kind}.jsonl`]),
-      '--labels', 'fixture-labels.json',
-      '--concurrency', '2',
+      '--labels',
+      'fixture-labels.json',
+      '--concurrency',
+      '2',
       '--sandbox',
-      '--spec-file', 'specs.json',
-      '--repository', `${fixture.repo}=${fixture.root}`,
-      '--format', 'json',
-      '--bootstrap-samples', '100',
-      '--progress', 'lines',
+      '--spec-file',
+      'specs.json',
+      '--repository',
+      `${fixture.repo}=${fixture.root}`,
+      '--format',
+      'json',
+      '--bootstrap-samples',
+      '100',
+      '--progress',
+      'lines',
     );
     expect(result.code, result.stderr).toBe(0);
     const outcome = JSON.parse(result.stdout) as OfflineRewardsOutcome;

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 
 const positiveInteger = (what: string) =>
-  z.coerce.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be positive`);
+  z.coerce
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be a whole number`)
+    .positive(`${what} must be positive`);
 
-const repositoryMapping = z
-  .string()
-  .regex(/^[\w.-]+\/[\w.-]+=.+$/, 'must look like owner/name=PATH_OR_URL, e.g. django/django=../clones/django');
+const repositoryMapping = z.string().regex(/^[\w.-]+\/[\w.-]+=.+$/, 'must look like owner/name=PATH_OR_URL, e.g. django/django=../clones/django');
 
 /** The options of `codemonkeys rewards` (offline mode), as commander hands them over, validated and converted. */
 export const RewardsOptionsSchema = z

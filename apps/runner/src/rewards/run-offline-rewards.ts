@@ -2,7 +2,16 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DockerSandbox } from '@codemonkeys/sandbox-docker';
 import { loadDataset, loadPredictions, type EvaluationEnvironment, type Prediction } from '@codemonkeys/swebench';
-import { formatScorecardMarkdown, formatValidityMarkdown, loadResolvedLabels, rewardPredictions, type PredictionsRewards, type ResolvedLabels, type RewardValidity, type Scorecard } from '@codemonkeys/rewards';
+import {
+  formatScorecardMarkdown,
+  formatValidityMarkdown,
+  loadResolvedLabels,
+  rewardPredictions,
+  type PredictionsRewards,
+  type ResolvedLabels,
+  type RewardValidity,
+  type Scorecard,
+} from '@codemonkeys/rewards';
 import { EvalOptionsSchema } from '../evaluation/eval-options';
 import { openEvaluationSandboxes } from '../evaluation/evaluation-resources';
 import { createEvaluationProgress } from '../evaluation/evaluation-progress';
@@ -50,7 +59,9 @@ export async function runOfflineRewards(options: RewardsOptions, io: { signal: A
   const perFile: { file: string; predictions: Prediction[] }[] = [];
   for (const file of options.predictions) perFile.push({ file, predictions: await loadPredictions(file) });
   const filesOfModel = new Map<string, Set<string>>();
-  for (const { file, predictions } of perFile) for (const prediction of predictions) (filesOfModel.get(prediction.model_name_or_path) ?? filesOfModel.set(prediction.model_name_or_path, new Set()).get(prediction.model_name_or_path)!).add(file);
+  for (const { file, predictions } of perFile)
+    for (const prediction of predictions)
+      (filesOfModel.get(prediction.model_name_or_path) ?? filesOfModel.set(prediction.model_name_or_path, new Set()).get(prediction.model_name_or_path)!).add(file);
   const sources = new Map<string, RunSource>();
   const predictions: Prediction[] = [];
   perFile.forEach(({ file, predictions: filePredictions }, index) => {
@@ -95,7 +106,8 @@ export async function runOfflineRewards(options: RewardsOptions, io: { signal: A
       onProgress: ({ instanceId, model, rewards }) => {
         if (rewards.verdict?.resolved === 1) counts.resolved += 1;
         if (rewards.verdict?.infrastructureFailure) counts.failed += 1;
-        const verdict = rewards.verdict?.resolved === undefined ? '' : rewards.verdict.resolved === null ? ' environment failure' : rewards.verdict.resolved ? ' resolved' : ' not resolved';
+        const verdict =
+          rewards.verdict?.resolved === undefined ? '' : rewards.verdict.resolved === null ? ' environment failure' : rewards.verdict.resolved ? ' resolved' : ' not resolved';
         progress.advance(`${model} ${instanceId}: similarity ${rewards.comparison.similarity.toFixed(3)}${verdict}`, counts);
       },
     });
@@ -138,9 +150,17 @@ function formatOfflineRewardsMarkdown(outcome: OfflineRewardsOutcome): string {
   }
   const notes: string[] = [];
   for (const run of outcome.runs) {
-    if (run.notInDataset.length > 0) notes.push(`- ${run.runId}: ${run.notInDataset.length} prediction(s) for instances not in the dataset (left out): ${run.notInDataset.slice(0, 5).join(', ')}${run.notInDataset.length > 5 ? ', …' : ''}`);
+    if (run.notInDataset.length > 0)
+      notes.push(
+        `- ${run.runId}: ${run.notInDataset.length} prediction(s) for instances not in the dataset (left out): ${run.notInDataset.slice(0, 5).join(', ')}${run.notInDataset.length > 5 ? ', …' : ''}`,
+      );
     if (run.labelDisagreements.length > 0) {
-      notes.push(`- ${run.runId}: the sandbox disagrees with the labels on ${run.labelDisagreements.length} instance(s): ${run.labelDisagreements.slice(0, 5).map((entry) => `${entry.instanceId} (label ${entry.label ? 'resolved' : 'not resolved'})`).join(', ')}`);
+      notes.push(
+        `- ${run.runId}: the sandbox disagrees with the labels on ${run.labelDisagreements.length} instance(s): ${run.labelDisagreements
+          .slice(0, 5)
+          .map((entry) => `${entry.instanceId} (label ${entry.label ? 'resolved' : 'not resolved'})`)
+          .join(', ')}`,
+      );
     }
   }
   if (notes.length > 0) parts.push('', '### Notes', '', ...notes);

@@ -7,9 +7,7 @@ export const defaultStorageUrl = 'sqlite:./runs.db';
 
 /** A storage URL, parsed. */
 export type StorageLocation =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'firestore'; projectId: string; root?: string; databaseId?: string; emulatorHost?: string }
-  | { kind: 'memory' };
+  { kind: 'sqlite'; path: string } | { kind: 'firestore'; projectId: string; root?: string; databaseId?: string; emulatorHost?: string } | { kind: 'memory' };
 
 /** A storage URL that cannot be understood; says which forms are. */
 export class InvalidStorageUrlError extends CodemonkeysError {
@@ -59,7 +57,8 @@ function assertSqlitePathUsable(url: string, file: string): void {
   if (entry !== 'missing') return;
   let ancestor = path.dirname(file);
   while (entryAt(ancestor) === 'missing' && path.dirname(ancestor) !== ancestor) ancestor = path.dirname(ancestor);
-  if (entryAt(ancestor) === 'file') throw new StoragePathError({ url, path: file, reason: `${ancestor} is a file, not a folder, so ${file} cannot be created; choose another path` });
+  if (entryAt(ancestor) === 'file')
+    throw new StoragePathError({ url, path: file, reason: `${ancestor} is a file, not a folder, so ${file} cannot be created; choose another path` });
 }
 
 /**

@@ -69,7 +69,8 @@ export function recordDifferences(actual: StoredRecords, expected: StoredRecords
       else onlyActual.push(line);
     }
     const onlyExpected = [...remaining].flatMap(([line, count]) => Array.from({ length: count }, () => line));
-    if (onlyActual.length > 0 || onlyExpected.length > 0) differences[type] = { onlyActual: onlyActual.slice(0, 3), onlyExpected: onlyExpected.slice(0, 3), counts: [actual[type].length, expected[type].length] };
+    if (onlyActual.length > 0 || onlyExpected.length > 0)
+      differences[type] = { onlyActual: onlyActual.slice(0, 3), onlyExpected: onlyExpected.slice(0, 3), counts: [actual[type].length, expected[type].length] };
   }
   return differences;
 }

@@ -211,10 +211,17 @@ function locateOnce(file: readonly string[], searchLines: readonly string[], rep
     return {
       found: false,
       reason: 'ambiguous',
-      message: `the SEARCH text is not in the file as written and resembles ${close.length} places about equally (lines ${lineList(close.map((candidate) => candidate.start), length)}); copy the lines exactly from the file, with enough neighbouring lines to make them unique`,
+      message: `the SEARCH text is not in the file as written and resembles ${close.length} places about equally (lines ${lineList(
+        close.map((candidate) => candidate.start),
+        length,
+      )}); copy the lines exactly from the file, with enough neighbouring lines to make them unique`,
     };
   }
-  return { found: false, reason: 'not-found', message: `the SEARCH text is not in the file${closestHint(normalizedFile, normalizedSearch)}; copy the lines exactly from the file: whole lines, with their indentation, without line numbers` };
+  return {
+    found: false,
+    reason: 'not-found',
+    message: `the SEARCH text is not in the file${closestHint(normalizedFile, normalizedSearch)}; copy the lines exactly from the file: whole lines, with their indentation, without line numbers`,
+  };
 }
 
 /** ` (closest: lines 5-7, 62% similar)` or '' when the file is too large to look. */

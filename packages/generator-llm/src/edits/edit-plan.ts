@@ -43,7 +43,6 @@ export interface EditPlan {
 /** What planning reads: the repository at the base commit (a read-only workspace). */
 export type EditBase = Pick<Workspace, 'readFile' | 'fileExists'>;
 
-
 /**
  * Plans `edits` in order against the base commit: a file touched twice gets the second edit on the
  * result of the first. Paths are normalized with core's `normalizeRepositoryPath`: absolute paths, `..`

@@ -48,7 +48,10 @@ export function spliceFileLines(file: FileLines, start: number, end: number, rep
   // Lines after an insertion at the end of a file without a final line break need one between them.
   if (replacement.length > 0 && end === start && start === file.lines.length && start > 0 && file.endings[start - 1] === '') {
     const before = { lines: file.lines.slice(0, start), endings: [...file.endings.slice(0, start - 1), dominantEnding(file)] };
-    return { lines: [...before.lines, ...replacement], endings: [...before.endings, ...endings.map((value, index) => (index === endings.length - 1 ? '' : value || dominantEnding(file)))] };
+    return {
+      lines: [...before.lines, ...replacement],
+      endings: [...before.endings, ...endings.map((value, index) => (index === endings.length - 1 ? '' : value || dominantEnding(file)))],
+    };
   }
   if (replacement.length === 0 && end === file.lines.length && start > 0) {
     // Removing the last lines: the new last line ends as the old last line did.

@@ -14,7 +14,10 @@ function asPath(candidate: string | undefined): string | undefined {
   let cleaned = candidate.trim();
   cleaned = cleaned.replace(/^#+\s*/, '').replace(/^[-*]\s+/, '');
   cleaned = cleaned.replace(/^(?:\*\*)?(?:file(?:name)?|path)\s*:\s*(?:\*\*)?\s*/i, '');
-  cleaned = cleaned.replace(/^[`'"*]+|[`'"*]+$/g, '').replace(/:$/, '').trim();
+  cleaned = cleaned
+    .replace(/^[`'"*]+|[`'"*]+$/g, '')
+    .replace(/:$/, '')
+    .trim();
   cleaned = cleaned.replace(/^[`'"*]+|[`'"*]+$/g, '');
   if (cleaned === '' || /[\s<>|`'"]/.test(cleaned) || !/[A-Za-z0-9]/.test(cleaned)) return undefined;
   return cleaned;

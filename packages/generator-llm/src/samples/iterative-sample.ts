@@ -27,16 +27,34 @@ export function initialIterativeState(environment: SampleEnvironment): Iterative
     return {
       ...base,
       phase: 'editing',
-      editing: { messages: [{ role: 'system', content: systemPrompt }, { role: 'user', content: combinedTaskPrompt(parts) }], applied: [] },
+      editing: {
+        messages: [
+          { role: 'system', content: systemPrompt },
+          { role: 'user', content: combinedTaskPrompt(parts) },
+        ],
+        applied: [],
+      },
     };
   }
-  return { ...base, phase: 'testing', testing: { messages: [{ role: 'system', content: systemPrompt }, { role: 'user', content: testTaskPrompt(parts) }] } };
+  return {
+    ...base,
+    phase: 'testing',
+    testing: {
+      messages: [
+        { role: 'system', content: systemPrompt },
+        { role: 'user', content: testTaskPrompt(parts) },
+      ],
+    },
+  };
 }
 
 /** Why a conversation stopped, from the outcome of a call that gave no answer. */
 function stoppedBy(outcome: Exclude<TurnOutcome, { kind: 'answer' }>, contextWindow: number): { finalState: FinalState; failureMessage: string } {
   if (outcome.kind === 'context-exceeded') {
-    return { finalState: 'context-exceeded', failureMessage: `the conversation takes ${outcome.promptTokens} tokens; the next answer would not fit the context window of ${contextWindow}` };
+    return {
+      finalState: 'context-exceeded',
+      failureMessage: `the conversation takes ${outcome.promptTokens} tokens; the next answer would not fit the context window of ${contextWindow}`,
+    };
   }
   return { finalState: 'endpoint-error', failureMessage: outcome.message };
 }
@@ -110,7 +128,13 @@ function editingMessages(environment: SampleEnvironment, test: string, run: Test
  * test, or `<done>`. Unusable answers (unparseable, refused, a no-op edit, `<done>` before any edit) are
  * re-asked with the reasons and count as attempts.
  */
-async function runEditingMachine(environment: SampleEnvironment, sandbox: InstanceSandbox, state: IterativeState, persist: () => Promise<void>, resumedPlan: EditPlan | undefined): Promise<EditPlan | undefined> {
+async function runEditingMachine(
+  environment: SampleEnvironment,
+  sandbox: InstanceSandbox,
+  state: IterativeState,
+  persist: () => Promise<void>,
+  resumedPlan: EditPlan | undefined,
+): Promise<EditPlan | undefined> {
   const editing = state.editing as EditingState;
   const { options } = environment;
   const unit = options.editFormat === 'search-replace' ? 'block' : 'hunk';
@@ -227,7 +251,12 @@ export async function runIterativeSample(environment: SampleEnvironment, sandbox
     const testing = state.testing!;
     if (testing.test !== undefined) {
       state.phase = 'editing';
-      state.editing = { messages: editingMessages(environment, testing.test, testing.lastRun), test: testing.test, applied: [], ...(testing.lastRun ? { original: { test: testing.test, run: testing.lastRun } } : {}) };
+      state.editing = {
+        messages: editingMessages(environment, testing.test, testing.lastRun),
+        test: testing.test,
+        applied: [],
+        ...(testing.lastRun ? { original: { test: testing.test, run: testing.lastRun } } : {}),
+      };
       await persist();
     }
   }

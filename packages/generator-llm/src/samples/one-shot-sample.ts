@@ -41,9 +41,13 @@ export async function runOneShotSample(environment: SampleEnvironment): Promise<
     const outcome = await editing.ask();
     if (outcome.kind !== 'answer') {
       finalState = outcome.kind;
-      failure = outcome.kind === 'context-exceeded'
-        ? { reason: 'context-exceeded', message: `the prompt takes ${outcome.promptTokens} tokens; with ${options.maxAnswerTokens} for the answer it exceeds the context window of ${options.contextWindow}` }
-        : { reason: outcome.budgetExceeded ? 'budget-exceeded' : 'endpoint-error', message: outcome.message };
+      failure =
+        outcome.kind === 'context-exceeded'
+          ? {
+              reason: 'context-exceeded',
+              message: `the prompt takes ${outcome.promptTokens} tokens; with ${options.maxAnswerTokens} for the answer it exceeds the context window of ${options.contextWindow}`,
+            }
+          : { reason: outcome.budgetExceeded ? 'budget-exceeded' : 'endpoint-error', message: outcome.message };
       break;
     }
     const problems: string[] = [];
@@ -56,7 +60,9 @@ export async function runOneShotSample(environment: SampleEnvironment): Promise<
         const candidate = await planEdits(environment.base, parsed.edits, environment.match);
         if (candidate.refusals.length > 0) {
           refusals = candidate.refusals;
-          problems.push(`these edits cannot be applied (nothing was applied):\n${describeRefusals(candidate.refusals, options.editFormat === 'search-replace' ? 'block' : 'hunk')}`);
+          problems.push(
+            `these edits cannot be applied (nothing was applied):\n${describeRefusals(candidate.refusals, options.editFormat === 'search-replace' ? 'block' : 'hunk')}`,
+          );
         } else {
           plan = candidate;
         }

@@ -97,13 +97,21 @@ export function createSampleWorkStore(options: {
       try {
         saved = await checkpoint.get(key);
       } catch (error) {
-        logger.warn('generator-llm: could not read saved work state; the sample starts afresh', { instanceId, sample: sampleIndex, error: error instanceof Error ? error.message : String(error) });
+        logger.warn('generator-llm: could not read saved work state; the sample starts afresh', {
+          instanceId,
+          sample: sampleIndex,
+          error: error instanceof Error ? error.message : String(error),
+        });
         return undefined;
       }
       if (saved === undefined || saved === null) return undefined;
       const parsed = SampleWorkStateSchema.safeParse(saved);
       if (!parsed.success) {
-        logger.warn('generator-llm: saved work state is not readable by this version; the sample starts afresh', { instanceId, sample: sampleIndex, issues: formatZodError(parsed.error) });
+        logger.warn('generator-llm: saved work state is not readable by this version; the sample starts afresh', {
+          instanceId,
+          sample: sampleIndex,
+          issues: formatZodError(parsed.error),
+        });
         return undefined;
       }
       if (parsed.data.fingerprint !== fingerprint) {

@@ -8,10 +8,7 @@ export const fenced = (...blocks: string[]): string => blocks.map((text) => `\`\
 /** word-count: the gold fix (split on any whitespace, drop the separator constant), as exact SEARCH blocks. */
 export const wordCountExact = `The words are split on a single space, so runs of spaces and line breaks make empty "words". Splitting on any whitespace fixes it.
 
-${fenced(
-  block('textkit/words.py', ['WORD_SEPARATOR = " "', '', ''], ['']),
-  block('textkit/words.py', ['    return text.split(WORD_SEPARATOR)'], ['    return text.split()']),
-)}`;
+${fenced(block('textkit/words.py', ['WORD_SEPARATOR = " "', '', ''], ['']), block('textkit/words.py', ['    return text.split(WORD_SEPARATOR)'], ['    return text.split()']))}`;
 
 /** The same fix with the indentation, trailing spaces and blank lines at the edges drifted. */
 export const wordCountDrifted = `Same idea, written loosely:
@@ -19,7 +16,11 @@ export const wordCountDrifted = `Same idea, written loosely:
 ${fenced(
   block('textkit/words.py', ['', 'WORD_SEPARATOR = " "\t', '', '', 'def split_words(text):'], ['', '', 'def split_words(text):']),
   // The function body without its indentation (the model dropped one level).
-  block('textkit/words.py', ['"""Return the words of ``text`` in order."""  ', 'return text.split(WORD_SEPARATOR)'], ['"""Return the words of ``text`` in order."""', 'return text.split()']),
+  block(
+    'textkit/words.py',
+    ['"""Return the words of ``text`` in order."""  ', 'return text.split(WORD_SEPARATOR)'],
+    ['"""Return the words of ``text`` in order."""', 'return text.split()'],
+  ),
 )}`;
 
 /** sentence-stats: the gold fix with a typo in a SEARCH line (fuzzy) and an exact block. */

@@ -1,4 +1,13 @@
-import { createInMemorySequenceStorage, instantiatePlugin, type InstanceSandbox, type LocalizationResult, type Message, type ModelCallRecord, type Patch, type SequenceStorage } from '@codemonkeys/protocol';
+import {
+  createInMemorySequenceStorage,
+  instantiatePlugin,
+  type InstanceSandbox,
+  type LocalizationResult,
+  type Message,
+  type ModelCallRecord,
+  type Patch,
+  type SequenceStorage,
+} from '@codemonkeys/protocol';
 import { createModelClient, type LlmModelClient } from '@codemonkeys/llm';
 import { errorReply, startLoopbackModelServer, type LoopbackModelServer, type LoopbackRecordedRequest, type LoopbackReply, type LoopbackRequest } from '@codemonkeys/llm/testing';
 import { createFixtureRepository, createTestPluginContext, type FixtureInstanceName, type FixtureRepository, type TestPluginContext } from '@codemonkeys/swebench/testing';

@@ -48,7 +48,9 @@ export function copyChoices(choices: readonly ChatChoice[]): ChatChoice[] {
     finishReason: choice.finishReason,
     message: {
       ...choice.message,
-      ...(choice.message.toolCalls ? { toolCalls: choice.message.toolCalls.map((call) => ({ id: call.id, type: call.type, function: { name: call.function.name, arguments: call.function.arguments } })) } : {}),
+      ...(choice.message.toolCalls
+        ? { toolCalls: choice.message.toolCalls.map((call) => ({ id: call.id, type: call.type, function: { name: call.function.name, arguments: call.function.arguments } })) }
+        : {}),
       ...(choice.message.usage ? { usage: { ...choice.message.usage } } : {}),
     },
   }));

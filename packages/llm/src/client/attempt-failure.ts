@@ -118,7 +118,8 @@ function hintFor(failure: AttemptFailure): string {
   if (status !== undefined && status >= 400) return 'The endpoint refused the request: see responseBodyExcerpt for its reason.';
   if (failure.kind === 'timeout') return 'Raise timeoutMs if responses are legitimately slow (long generations), or check the server.';
   if (failure.kind === 'network') return 'Check that the endpoint is running and reachable at endpoint.baseUrl.';
-  if (failure.kind === 'malformed-json' || failure.kind === 'unexpected-shape') return 'Check that endpoint.kind matches the server (openai or anthropic) and that baseUrl points at its API.';
+  if (failure.kind === 'malformed-json' || failure.kind === 'unexpected-shape')
+    return 'Check that endpoint.kind matches the server (openai or anthropic) and that baseUrl points at its API.';
   return 'This looks like a bug in @codemonkeys/llm: please report it with the cause.';
 }
 

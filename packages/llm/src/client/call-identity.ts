@@ -29,7 +29,13 @@ abstract class LazyIdentity implements CallIdentity {
 export class ChatCallIdentity extends LazyIdentity {
   readonly inputKeys: readonly string[] = [];
 
-  constructor(endpoint: string, model: string, private readonly request: NormalizedChatRequest, labels: CallLabels, sample: number) {
+  constructor(
+    endpoint: string,
+    model: string,
+    private readonly request: NormalizedChatRequest,
+    labels: CallLabels,
+    sample: number,
+  ) {
     super(endpoint, model, labels, sample);
   }
 
@@ -41,7 +47,13 @@ export class ChatCallIdentity extends LazyIdentity {
 export class EmbeddingCallIdentity extends LazyIdentity {
   private keys: string[] | undefined;
 
-  constructor(endpoint: string, model: string, private readonly input: readonly string[], labels: CallLabels, sample: number) {
+  constructor(
+    endpoint: string,
+    model: string,
+    private readonly input: readonly string[],
+    labels: CallLabels,
+    sample: number,
+  ) {
     super(endpoint, model, labels, sample);
   }
 

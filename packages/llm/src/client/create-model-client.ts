@@ -43,7 +43,9 @@ export function createModelClient(options: ModelClientOptions): LlmModelClient {
   if (apiKey === undefined && endpoint.apiKeyEnv !== undefined) {
     apiKey = process.env[endpoint.apiKeyEnv];
     if (apiKey === undefined || apiKey === '') {
-      throw new CodemonkeysError(`The environment variable ${endpoint.apiKeyEnv} (endpoint.apiKeyEnv) is not set: export it with the API key of ${endpoint.baseUrl}, or remove apiKeyEnv for an endpoint without a key.`);
+      throw new CodemonkeysError(
+        `The environment variable ${endpoint.apiKeyEnv} (endpoint.apiKeyEnv) is not set: export it with the API key of ${endpoint.baseUrl}, or remove apiKeyEnv for an endpoint without a key.`,
+      );
     }
   }
 

@@ -170,7 +170,15 @@ export class ComposedModelClient implements LlmModelClient {
       started,
       identity: new EmbeddingCallIdentity(this.endpoint, model, normalized.input, labels, sample),
     });
-    return { model: result.model, embeddings: result.embeddings, usage: result.usage, costUsd: result.costUsd, latencyMs: result.latencyMs, cacheHit: result.cacheHit, retries: result.retries };
+    return {
+      model: result.model,
+      embeddings: result.embeddings,
+      usage: result.usage,
+      costUsd: result.costUsd,
+      latencyMs: result.latencyMs,
+      cacheHit: result.cacheHit,
+      retries: result.retries,
+    };
   }
 
   private assertOpen(): void {

@@ -31,7 +31,10 @@ export const ModelClientOptionsSchema = z.object({
     .optional(),
   /** Receives one ModelCallRecord per call: a recorder, or a writer such as `(records) => storage.putModelCalls(records)`. */
   recorder: z
-    .custom<ModelCallRecorder | ModelCallWriter>((value) => isFunction(value) || isModelCallRecorder(value), 'recorder must be a function (records) => Promise<void> or a ModelCallRecorder')
+    .custom<ModelCallRecorder | ModelCallWriter>(
+      (value) => isFunction(value) || isModelCallRecorder(value),
+      'recorder must be a function (records) => Promise<void> or a ModelCallRecorder',
+    )
     .optional(),
   retry: RetryOptionsSchema.prefault({}),
   /** Deadline of one attempt (connect, headers and body), in ms. Each retry gets a new one. */

@@ -192,9 +192,12 @@ export class EndpointLimiter {
     if (this.timer && this.timerAt <= epochMs) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = epochMs;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.drain();
-    }, Math.max(1, epochMs - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.drain();
+      },
+      Math.max(1, epochMs - Date.now()),
+    );
   }
 }

@@ -93,7 +93,17 @@ export function createCacheMiddleware(options: { storage: SequenceStorage; logge
     if (fromCache) return chatHit(call, value);
     const { origin } = value;
     // A copy: identical calls that waited for this one are answered from `value` after this caller runs.
-    return { id: value.id, model: value.model, choices: copyChoices(value.choices), usage: { ...value.usage }, costUsd: origin.costUsd, retries: origin.retries, latencyMs: origin.latencyMs, createdAt: origin.createdAt, cacheHit: false };
+    return {
+      id: value.id,
+      model: value.model,
+      choices: copyChoices(value.choices),
+      usage: { ...value.usage },
+      costUsd: origin.costUsd,
+      retries: origin.retries,
+      latencyMs: origin.latencyMs,
+      createdAt: origin.createdAt,
+      cacheHit: false,
+    };
   };
 
   return {
@@ -142,7 +152,16 @@ export function createCacheMiddleware(options: { storage: SequenceStorage; logge
       const origin = { recordId, costUsd: fresh.costUsd, latencyMs: fresh.latencyMs, retries: fresh.retries, createdAt: fresh.createdAt };
       entries.push({ key: cacheKey, value: { kind: 'embedding-call', model: call.model, usage: fresh.usage, origin } });
       await cache.put(entries);
-      return { model: fresh.model, embeddings: embeddings as number[][], usage: fresh.usage, costUsd: fresh.costUsd, retries: fresh.retries, latencyMs: fresh.latencyMs, createdAt: fresh.createdAt, cacheHit: false };
+      return {
+        model: fresh.model,
+        embeddings: embeddings as number[][],
+        usage: fresh.usage,
+        costUsd: fresh.costUsd,
+        retries: fresh.retries,
+        latencyMs: fresh.latencyMs,
+        createdAt: fresh.createdAt,
+        cacheHit: false,
+      };
     },
   };
 }

@@ -31,7 +31,12 @@ function recordedChatRequest(request: NormalizedChatRequest, model: string): Rec
 export function createRecordingMiddleware(options: { endpoint: string; recorder: ModelCallRecorder; ownsRecorder: boolean; redactor: SecretRedactor }): ModelMiddleware {
   const { endpoint, recorder, redactor } = options;
 
-  const write = (recorded: Recorded, fields: Pick<ModelCallRecord, 'usage' | 'costUsd' | 'latencyMs' | 'cacheHit' | 'retries' | 'createdAt'>, response: unknown, error?: ModelCallError): void => {
+  const write = (
+    recorded: Recorded,
+    fields: Pick<ModelCallRecord, 'usage' | 'costUsd' | 'latencyMs' | 'cacheHit' | 'retries' | 'createdAt'>,
+    response: unknown,
+    error?: ModelCallError,
+  ): void => {
     const { call } = recorded;
     recorder.record({
       id: call.identity.recordId,
@@ -52,15 +57,30 @@ export function createRecordingMiddleware(options: { endpoint: string; recorder:
   const answered = (recorded: Recorded, result: ChatResult | EmbeddingResult, response: unknown): void => {
     const { origin } = result;
     if (origin && origin.recordId === recorded.call.identity.recordId) {
-      write(recorded, { usage: { ...result.usage }, costUsd: origin.costUsd, latencyMs: origin.latencyMs, cacheHit: false, retries: origin.retries, createdAt: origin.createdAt }, response);
+      write(
+        recorded,
+        { usage: { ...result.usage }, costUsd: origin.costUsd, latencyMs: origin.latencyMs, cacheHit: false, retries: origin.retries, createdAt: origin.createdAt },
+        response,
+      );
     } else {
-      write(recorded, { usage: { ...result.usage }, costUsd: result.costUsd, latencyMs: result.latencyMs, cacheHit: result.cacheHit, retries: result.retries, createdAt: result.createdAt }, response);
+      write(
+        recorded,
+        { usage: { ...result.usage }, costUsd: result.costUsd, latencyMs: result.latencyMs, cacheHit: result.cacheHit, retries: result.retries, createdAt: result.createdAt },
+        response,
+      );
     }
   };
 
   const failed = (recorded: Recorded, error: unknown): void => {
     if (!ModelCallError.isInstance(error)) return; // budget refusals and aborts are not calls the endpoint saw
-    const fields = { usage: emptyUsage(), costUsd: 0, latencyMs: performance.now() - recorded.call.started, cacheHit: false, retries: Math.max(0, error.attempts - 1), createdAt: new Date().toISOString() };
+    const fields = {
+      usage: emptyUsage(),
+      costUsd: 0,
+      latencyMs: performance.now() - recorded.call.started,
+      cacheHit: false,
+      retries: Math.max(0, error.attempts - 1),
+      createdAt: new Date().toISOString(),
+    };
     write(recorded, fields, undefined, error);
   };
 

@@ -48,7 +48,10 @@ export function createPriceList(options: { prices?: PriceTable; useDefaultPrices
       if (!price) {
         if (!warnedModels.has(model)) {
           warnedModels.add(model);
-          options.logger?.warn(`No price is known for model "${model}": its calls are counted as costing 0 USD. Add it to the prices option of createModelClient to track its cost.`, { model });
+          options.logger?.warn(
+            `No price is known for model "${model}": its calls are counted as costing 0 USD. Add it to the prices option of createModelClient to track its cost.`,
+            { model },
+          );
         }
         return 0;
       }

@@ -50,9 +50,7 @@ export function anthropicMessagesBody(request: NormalizedChatRequest, model: str
   }
   if (request.toolChoice !== undefined) {
     body.tool_choice =
-      typeof request.toolChoice === 'object'
-        ? { type: 'tool', name: request.toolChoice.name }
-        : { type: request.toolChoice === 'required' ? 'any' : request.toolChoice };
+      typeof request.toolChoice === 'object' ? { type: 'tool', name: request.toolChoice.name } : { type: request.toolChoice === 'required' ? 'any' : request.toolChoice };
   }
   return body;
 }
@@ -92,9 +90,7 @@ const AnthropicMessageSchema = z.object({
     ]),
   ),
   stop_reason: z.string().nullish(),
-  usage: z
-    .object({ input_tokens: count, output_tokens: count, cache_read_input_tokens: count, cache_creation_input_tokens: count })
-    .nullish(),
+  usage: z.object({ input_tokens: count, output_tokens: count, cache_read_input_tokens: count, cache_creation_input_tokens: count }).nullish(),
 });
 
 // Anthropic's stop reasons in OpenAI's vocabulary, so that plugins can check `finishReason === 'length'` on any endpoint.
@@ -110,7 +106,8 @@ export function parseAnthropicMessagesResponse(json: unknown): ParsedChat {
   const toolCalls: NonNullable<Message['toolCalls']> = [];
   for (const block of wire.content) {
     if (block.type === 'text' && 'text' in block) text += block.text;
-    if (block.type === 'tool_use' && 'name' in block) toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
+    if (block.type === 'tool_use' && 'name' in block)
+      toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
   }
   const choice: ChatChoice = {
     index: 0,

@@ -38,9 +38,7 @@ const OpenAiChatResponseSchema = z.object({
         index: z.number().int().nullish(),
         message: z.object({
           content: z.string().nullish(),
-          tool_calls: z
-            .array(z.object({ id: z.string().nullish(), function: z.object({ name: z.string(), arguments: z.string().nullish() }) }))
-            .nullish(),
+          tool_calls: z.array(z.object({ id: z.string().nullish(), function: z.object({ name: z.string(), arguments: z.string().nullish() }) })).nullish(),
         }),
         finish_reason: z.string().nullish(),
       }),

@@ -11,7 +11,10 @@ export interface ParsedChat {
 
 /** The endpoint answered 2xx with JSON of an unexpected shape (not retried: it would answer the same). */
 export class ResponseShapeError extends Error {
-  constructor(readonly protocol: string, readonly issues: string) {
+  constructor(
+    readonly protocol: string,
+    readonly issues: string,
+  ) {
     super(`the ${protocol} response has an unexpected shape: ${issues}`);
   }
 }

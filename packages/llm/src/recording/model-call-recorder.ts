@@ -73,7 +73,8 @@ export function createModelCallRecorder(options: ModelCallRecorderOptions): Mode
       },
       (error: unknown) => {
         // Kept for the next flush; said once per failure streak so a broken store does not flood the log.
-        if (lastError === undefined) options.logger?.warn('Writing model call records failed; they are kept and retried on the next flush.', { error: String(error), pending: buffer.length });
+        if (lastError === undefined)
+          options.logger?.warn('Writing model call records failed; they are kept and retried on the next flush.', { error: String(error), pending: buffer.length });
         lastError = error;
       },
     );

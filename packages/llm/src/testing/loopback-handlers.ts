@@ -18,10 +18,7 @@ export interface QueueHandler extends LoopbackHandler {
  * 400 with a message naming the problem, so that a test that makes more calls than it scripted fails
  * clearly (400 is not retried) instead of hanging.
  */
-export function queueHandler(
-  replies: ReadonlyArray<LoopbackReply | string>,
-  options: { whenEmpty?: LoopbackHandler } = {},
-): QueueHandler {
+export function queueHandler(replies: ReadonlyArray<LoopbackReply | string>, options: { whenEmpty?: LoopbackHandler } = {}): QueueHandler {
   const queue = [...replies];
   let served = 0;
   const handler = ((request: LoopbackRequest) => {
@@ -46,8 +43,6 @@ export function queueHandler(
  * Answers from the text of the last user message: `answer(text, request)` returns the reply text (or
  * any reply). Handy for prompts that embed a file name or a question the test can recognise.
  */
-export function lastUserMessageHandler(
-  answer: (lastUserMessage: string, request: LoopbackRequest) => LoopbackReply | string | Promise<LoopbackReply | string>,
-): LoopbackHandler {
+export function lastUserMessageHandler(answer: (lastUserMessage: string, request: LoopbackRequest) => LoopbackReply | string | Promise<LoopbackReply | string>): LoopbackHandler {
   return (request) => answer(request.lastUserMessage ?? '', request);
 }

@@ -214,53 +214,68 @@ export async function startLoopbackModelServer(options: LoopbackModelServerOptio
       const content: unknown[] = [];
       if (choice.content !== '') content.push({ type: 'text', text: choice.content });
       for (const [position, call] of (choice.toolCalls ?? []).entries()) {
-        content.push({ type: 'tool_use', id: call.id ?? `toolu_loopback_${record.index}_${position}`, name: call.name, input: typeof call.arguments === 'string' ? safeParse(call.arguments) : call.arguments });
+        content.push({
+          type: 'tool_use',
+          id: call.id ?? `toolu_loopback_${record.index}_${position}`,
+          name: call.name,
+          input: typeof call.arguments === 'string' ? safeParse(call.arguments) : call.arguments,
+        });
       }
-      return sendJson(response, 200, {
-        id: `msg_loopback_${record.index}`,
-        type: 'message',
-        role: 'assistant',
-        model: responseModel,
-        content,
-        stop_reason: toAnthropicStopReason(choice.finishReason ?? (choice.toolCalls?.length ? 'tool_calls' : 'stop')),
-        stop_sequence: null,
-        usage: {
-          input_tokens: Math.max(0, usage.promptTokens - usage.cachedTokens - usage.cacheWriteTokens),
-          output_tokens: usage.completionTokens,
-          cache_read_input_tokens: usage.cachedTokens,
-          cache_creation_input_tokens: usage.cacheWriteTokens,
-        },
-      }, reply.headers);
-    }
-    return sendJson(response, 200, {
-      id: `chatcmpl-loopback-${record.index}`,
-      object: 'chat.completion',
-      created: Math.floor(record.receivedAt / 1000),
-      model: responseModel,
-      choices: reply.choices.map((choice, index) => ({
-        index,
-        message: {
+      return sendJson(
+        response,
+        200,
+        {
+          id: `msg_loopback_${record.index}`,
+          type: 'message',
           role: 'assistant',
-          content: choice.toolCalls?.length && choice.content === '' ? null : choice.content,
-          ...(choice.toolCalls?.length
-            ? {
-                tool_calls: choice.toolCalls.map((call, position) => ({
-                  id: call.id ?? `call_loopback_${record.index}_${index}_${position}`,
-                  type: 'function',
-                  function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) },
-                })),
-              }
-            : {}),
+          model: responseModel,
+          content,
+          stop_reason: toAnthropicStopReason(choice.finishReason ?? (choice.toolCalls?.length ? 'tool_calls' : 'stop')),
+          stop_sequence: null,
+          usage: {
+            input_tokens: Math.max(0, usage.promptTokens - usage.cachedTokens - usage.cacheWriteTokens),
+            output_tokens: usage.completionTokens,
+            cache_read_input_tokens: usage.cachedTokens,
+            cache_creation_input_tokens: usage.cacheWriteTokens,
+          },
         },
-        finish_reason: choice.finishReason ?? (choice.toolCalls?.length ? 'tool_calls' : 'stop'),
-      })),
-      usage: {
-        prompt_tokens: usage.promptTokens,
-        completion_tokens: usage.completionTokens,
-        total_tokens: usage.promptTokens + usage.completionTokens,
-        prompt_tokens_details: { cached_tokens: usage.cachedTokens },
+        reply.headers,
+      );
+    }
+    return sendJson(
+      response,
+      200,
+      {
+        id: `chatcmpl-loopback-${record.index}`,
+        object: 'chat.completion',
+        created: Math.floor(record.receivedAt / 1000),
+        model: responseModel,
+        choices: reply.choices.map((choice, index) => ({
+          index,
+          message: {
+            role: 'assistant',
+            content: choice.toolCalls?.length && choice.content === '' ? null : choice.content,
+            ...(choice.toolCalls?.length
+              ? {
+                  tool_calls: choice.toolCalls.map((call, position) => ({
+                    id: call.id ?? `call_loopback_${record.index}_${index}_${position}`,
+                    type: 'function',
+                    function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) },
+                  })),
+                }
+              : {}),
+          },
+          finish_reason: choice.finishReason ?? (choice.toolCalls?.length ? 'tool_calls' : 'stop'),
+        })),
+        usage: {
+          prompt_tokens: usage.promptTokens,
+          completion_tokens: usage.completionTokens,
+          total_tokens: usage.promptTokens + usage.completionTokens,
+          prompt_tokens_details: { cached_tokens: usage.cachedTokens },
+        },
       },
-    }, reply.headers);
+      reply.headers,
+    );
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -306,7 +321,14 @@ export async function startLoopbackModelServer(options: LoopbackModelServerOptio
       latency = next;
     },
     endpoint(overrides = {}) {
-      return { kind: 'openai', baseUrl: `${url}/v1`, defaultModel: model, defaultEmbeddingModel: embeddingModel, ...(options.apiKey ? { apiKey: options.apiKey } : {}), ...overrides };
+      return {
+        kind: 'openai',
+        baseUrl: `${url}/v1`,
+        defaultModel: model,
+        defaultEmbeddingModel: embeddingModel,
+        ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+        ...overrides,
+      };
     },
     anthropicEndpoint(overrides = {}) {
       return { kind: 'anthropic', baseUrl: url, defaultModel: model, ...(options.apiKey ? { apiKey: options.apiKey } : {}), ...overrides };
@@ -409,7 +431,10 @@ function safeParse(text: string): unknown {
 function resolveUsage(record: LoopbackRecordedRequest, choices: readonly LoopbackChoice[], usage: LoopbackUsage | undefined): Required<LoopbackUsage> {
   const computedPrompt = record.messages.reduce((sum, message) => sum + approximateTokens(message.content) + 3, 0);
   const computedCompletion = choices.reduce(
-    (sum, choice) => sum + approximateTokens(choice.content) + (choice.toolCalls ?? []).reduce((calls, call) => calls + approximateTokens(typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments)), 0),
+    (sum, choice) =>
+      sum +
+      approximateTokens(choice.content) +
+      (choice.toolCalls ?? []).reduce((calls, call) => calls + approximateTokens(typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments)), 0),
     0,
   );
   return {

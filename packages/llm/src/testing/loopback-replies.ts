@@ -81,19 +81,10 @@ export interface LoopbackRawReply extends ReplyBase {
 }
 
 export type LoopbackReply =
-  | LoopbackChatReply
-  | LoopbackEmbeddingsReply
-  | LoopbackErrorReply
-  | LoopbackConnectionResetReply
-  | LoopbackMalformedJsonReply
-  | LoopbackStallReply
-  | LoopbackRawReply;
+  LoopbackChatReply | LoopbackEmbeddingsReply | LoopbackErrorReply | LoopbackConnectionResetReply | LoopbackMalformedJsonReply | LoopbackStallReply | LoopbackRawReply;
 
 /** A text answer (one choice). */
-export function textReply(
-  content: string,
-  options: { finishReason?: string; usage?: LoopbackUsage; latencyMs?: number; model?: string } = {},
-): LoopbackChatReply {
+export function textReply(content: string, options: { finishReason?: string; usage?: LoopbackUsage; latencyMs?: number; model?: string } = {}): LoopbackChatReply {
   return {
     type: 'chat',
     choices: [{ content, finishReason: options.finishReason ?? 'stop' }],
@@ -128,10 +119,7 @@ export function toolCallReply(
 }
 
 /** An HTTP error in the protocol's error shape. */
-export function errorReply(
-  status: number,
-  options: { message?: string; body?: unknown; headers?: Record<string, string>; latencyMs?: number } = {},
-): LoopbackErrorReply {
+export function errorReply(status: number, options: { message?: string; body?: unknown; headers?: Record<string, string>; latencyMs?: number } = {}): LoopbackErrorReply {
   return { type: 'error', status, ...options };
 }
 
@@ -153,7 +141,12 @@ export function rateLimitedReply(options: { retryAfterSeconds?: number; latencyM
 
 /** 500 Internal Server Error. */
 export function serverErrorReply(options: { status?: number; message?: string; latencyMs?: number } = {}): LoopbackErrorReply {
-  return { type: 'error', status: options.status ?? 500, message: options.message ?? 'The server had an error while processing your request (loopback).', ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}) };
+  return {
+    type: 'error',
+    status: options.status ?? 500,
+    message: options.message ?? 'The server had an error while processing your request (loopback).',
+    ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
+  };
 }
 
 /** The server resets the TCP connection after reading the request (the client sees ECONNRESET). */

@@ -13,7 +13,12 @@ export function createAnthropicMessagesTransport(options: TransportOptions): Mod
   const { endpoint, apiKey, countTokens } = options;
   const base = basePathOf(endpoint.baseUrl);
   const messagesPath = `${base.path.endsWith('/v1') ? base.path : `${base.path}/v1`}/messages${base.query}`;
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...(endpoint.headers ?? {}), 'anthropic-version': endpoint.anthropicVersion };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    ...(endpoint.headers ?? {}),
+    'anthropic-version': endpoint.anthropicVersion,
+  };
   if (apiKey) headers['x-api-key'] = apiKey;
   const http = createJsonEndpoint({ origin: base.origin, headers, dispatcher: options.dispatcher, timeoutMs: options.timeoutMs, redactor: options.redactor });
 

@@ -9,7 +9,13 @@ export interface JsonEndpoint {
   post(path: string, body: string, signal: AbortSignal | undefined): Promise<unknown>;
 }
 
-export function createJsonEndpoint(options: { origin: string; headers: Record<string, string>; dispatcher: Dispatcher; timeoutMs: number; redactor: SecretRedactor }): JsonEndpoint {
+export function createJsonEndpoint(options: {
+  origin: string;
+  headers: Record<string, string>;
+  dispatcher: Dispatcher;
+  timeoutMs: number;
+  redactor: SecretRedactor;
+}): JsonEndpoint {
   const { origin, headers, dispatcher, timeoutMs, redactor } = options;
   return {
     async post(path, body, signal) {

@@ -51,7 +51,8 @@ export function estimatedChatTokens(request: NormalizedChatRequest, samples: num
 export function countedChatUsage(request: NormalizedChatRequest, parsed: ParsedChat, model: string, countTokens: (text: string, model: string) => number): Usage {
   const inputTokens = request.messages.reduce((sum, message) => sum + countTokens(message.content, model) + 4, 0);
   const outputTokens = parsed.choices.reduce(
-    (sum, choice) => sum + countTokens(choice.message.content, model) + (choice.message.toolCalls ?? []).reduce((calls, call) => calls + countTokens(call.function.arguments, model), 0),
+    (sum, choice) =>
+      sum + countTokens(choice.message.content, model) + (choice.message.toolCalls ?? []).reduce((calls, call) => calls + countTokens(call.function.arguments, model), 0),
     0,
   );
   return { ...emptyUsage(), inputTokens, outputTokens };
@@ -73,5 +74,15 @@ export function chatResultOf(call: ChatCall, answers: ReadonlyArray<EndpointAnsw
   choices.forEach((choice, index) => {
     choice.index = index;
   });
-  return { id: first.value.id, model: first.value.model ?? call.model, choices, usage, costUsd, retries, latencyMs: performance.now() - call.started, createdAt: new Date().toISOString(), cacheHit: false };
+  return {
+    id: first.value.id,
+    model: first.value.model ?? call.model,
+    choices,
+    usage,
+    costUsd,
+    retries,
+    latencyMs: performance.now() - call.started,
+    createdAt: new Date().toISOString(),
+    cacheHit: false,
+  };
 }

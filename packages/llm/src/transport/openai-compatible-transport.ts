@@ -64,7 +64,9 @@ export function createOpenAiCompatibleTransport(options: TransportOptions): Mode
         const warning = `short-n:${call.model}`;
         if (!warned.has(warning)) {
           warned.add(warning);
-          options.logger.warn(`${options.name} answered ${samples - missing} of ${samples} samples for model "${call.model}" (it may ignore "n"); the others are requested one by one.`);
+          options.logger.warn(
+            `${options.name} answered ${samples - missing} of ${samples} samples for model "${call.model}" (it may ignore "n"); the others are requested one by one.`,
+          );
         }
         answers.push(...(await Promise.all(Array.from({ length: missing }, () => send(chatRequest(call, 1))))));
       }

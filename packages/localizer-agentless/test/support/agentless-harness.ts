@@ -62,7 +62,9 @@ export async function createAgentlessHarness(options: { instances?: FixtureInsta
     records,
     instanceId: (name) => fixture.instance(name).instanceId,
     texts: (level) =>
-      server.requests.filter((request) => request.protocol === 'openai-chat' && (level === undefined || levelOf(request) === level)).flatMap((request) => request.messages.map((message) => message.content)),
+      server.requests
+        .filter((request) => request.protocol === 'openai-chat' && (level === undefined || levelOf(request) === level))
+        .flatMap((request) => request.messages.map((message) => message.content)),
     async close() {
       await model.close();
       await context.close();

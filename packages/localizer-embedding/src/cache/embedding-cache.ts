@@ -137,10 +137,15 @@ export class EmbeddingCache {
           const createdAt = new Date().toISOString();
           const entries = batch.map((key) => {
             const result = embedded.get(key);
-            if (!result) throw new EmbeddingLocalizerError(`the embeddings endpoint returned no vector for one of ${batch.length} inputs; check that it answers one embedding per input.`);
+            if (!result)
+              throw new EmbeddingLocalizerError(`the embeddings endpoint returned no vector for one of ${batch.length} inputs; check that it answers one embedding per input.`);
             const vector = Float32Array.from(result.vector);
             this.finish(key, vector, found, settle);
-            return { key, createdAt, value: { kind: 'localizer-embedding/vector', model: result.model, dimensions: vector.length, vector: encodeVector(vector) } satisfies CachedEmbedding };
+            return {
+              key,
+              createdAt,
+              value: { kind: 'localizer-embedding/vector', model: result.model, dimensions: vector.length, vector: encodeVector(vector) } satisfies CachedEmbedding,
+            };
           });
           try {
             await this.options.storage.putCacheEntries(entries);

@@ -94,7 +94,12 @@ function planFromOutline(lines: readonly string[], roots: readonly OutlineNode[]
       const { entry } = node;
       if (entry.kind === 'class') {
         // The class's own lines (header, docstring, attributes) are chunks of the class; its methods are chunks of their own.
-        for (const [from, to] of uncoveredRuns(lines, entry.startLine, entry.endLine, node.children.map((child) => child.entry))) {
+        for (const [from, to] of uncoveredRuns(
+          lines,
+          entry.startLine,
+          entry.endLine,
+          node.children.map((child) => child.entry),
+        )) {
           pushSpan('class', entry.qualifiedName, entry.signature, from, to, layout.maxChunkLines);
         }
         visitScope(node.children);
@@ -104,7 +109,12 @@ function planFromOutline(lines: readonly string[], roots: readonly OutlineNode[]
       }
     }
   };
-  for (const [from, to] of uncoveredRuns(lines, 1, lines.length, roots.map((root) => root.entry))) {
+  for (const [from, to] of uncoveredRuns(
+    lines,
+    1,
+    lines.length,
+    roots.map((root) => root.entry),
+  )) {
     pushSpan('module', undefined, undefined, from, to, layout.windowLines);
   }
   visitScope(roots);
@@ -113,7 +123,14 @@ function planFromOutline(lines: readonly string[], roots: readonly OutlineNode[]
 
 function planWindows(lines: readonly string[], layout: ChunkLayout): PendingChunk[] {
   return uncoveredRuns(lines, 1, lines.length, []).flatMap(([start, end]) =>
-    windowSpans(start, end, layout.windowLines, layout.overlapLines).map(([from, to]) => ({ kind: 'window' as const, symbol: undefined, signature: undefined, startLine: from, endLine: to, owner: start })),
+    windowSpans(start, end, layout.windowLines, layout.overlapLines).map(([from, to]) => ({
+      kind: 'window' as const,
+      symbol: undefined,
+      signature: undefined,
+      startLine: from,
+      endLine: to,
+      owner: start,
+    })),
   );
 }
 

@@ -36,7 +36,9 @@ export function createEndpointEmbedder(dependencies: EndpointEmbedderDependencie
       { ...(signal ? { signal } : {}), ...(useResponseCache ? {} : { cache: false }) },
     );
     if (response.embeddings.length !== texts.length) {
-      throw new EmbeddingLocalizerError(`the embeddings endpoint ${client.endpoint} answered ${response.embeddings.length} vectors for ${texts.length} inputs; check the endpoint and model.`);
+      throw new EmbeddingLocalizerError(
+        `the embeddings endpoint ${client.endpoint} answered ${response.embeddings.length} vectors for ${texts.length} inputs; check the endpoint and model.`,
+      );
     }
     if (!response.cacheHit) {
       usage.calls += 1;
@@ -64,7 +66,12 @@ export function createEndpointEmbedder(dependencies: EndpointEmbedderDependencie
           concurrency: options.concurrency,
           embedBatch: async (batch) => {
             signal?.throwIfAborted();
-            const response = await embedTexts(batch.map((key) => textOfKey.get(key)!), usage, signal, false);
+            const response = await embedTexts(
+              batch.map((key) => textOfKey.get(key)!),
+              usage,
+              signal,
+              false,
+            );
             embeddedKeys += batch.length;
             return new Map(batch.map((key, index) => [key, { vector: response.embeddings[index]!, model: response.model }]));
           },
@@ -77,7 +84,9 @@ export function createEndpointEmbedder(dependencies: EndpointEmbedderDependencie
       keys.forEach(({ key }, row) => {
         const vector = vectors.get(key)!;
         if (vector.length !== dimensions) {
-          throw new EmbeddingLocalizerError(`embeddings of different sizes (${vector.length} and ${dimensions}) for one model; set endpoint.model so that cached vectors of another model are not mixed in.`);
+          throw new EmbeddingLocalizerError(
+            `embeddings of different sizes (${vector.length} and ${dimensions}) for one model; set endpoint.model so that cached vectors of another model are not mixed in.`,
+          );
         }
         normalize(vector, matrix, row * dimensions);
       });
@@ -89,7 +98,9 @@ export function createEndpointEmbedder(dependencies: EndpointEmbedderDependencie
           const response = await embedTexts([truncateToTokens(query.text, options.maxInputTokens, countTokens)], usage, scoreSignal ?? signal, true);
           const queryVector = new Float32Array(dimensions);
           if (response.embeddings[0]!.length !== dimensions) {
-            throw new EmbeddingLocalizerError(`the query embedding has ${response.embeddings[0]!.length} dimensions, the chunks ${dimensions}; set endpoint.model so that one model embeds both.`);
+            throw new EmbeddingLocalizerError(
+              `the query embedding has ${response.embeddings[0]!.length} dimensions, the chunks ${dimensions}; set endpoint.model so that one model embeds both.`,
+            );
           }
           normalize(response.embeddings[0]!, queryVector, 0);
           for (let row = 0; row < chunks.length; row += 1) {

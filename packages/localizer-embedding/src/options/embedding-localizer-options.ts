@@ -6,38 +6,29 @@ import { knownLanguageNames } from '../chunking/languages';
  * Test code is left out by default: SWE-bench fixes edit library code, and tests crowd the context.
  * (`test/` folders are kept: in Python projects they are often library code, such as `django/test/`.)
  */
-export const defaultExcludeGlobs = [
-  '**/tests/**',
-  '**/test_*.py',
-  '**/*_test.py',
-  '**/*_tests.py',
-  '**/conftest.py',
-  '**/node_modules/**',
-  '**/.*/**',
-] as const;
+export const defaultExcludeGlobs = ['**/tests/**', '**/test_*.py', '**/*_test.py', '**/*_tests.py', '**/conftest.py', '**/node_modules/**', '**/.*/**'] as const;
 
-export const ChunkingOptionsSchema = z.strictObject({
-  /** Globs (picomatch) of repository paths to index; every file by default. */
-  include: z.array(z.string().min(1)).min(1).default(['**']),
-  /** Globs of paths to leave out (applied after `include`). Pass `[]` to index tests too. */
-  exclude: z.array(z.string().min(1)).default([...defaultExcludeGlobs]),
-  /** Languages to index. Python is chunked by its outline; the others by line windows (extension fallback). */
-  languages: z
-    .array(z.enum(knownLanguageNames))
-    .min(1)
-    .default(['python']),
-  /** Files larger than this (bytes) are skipped: generated and vendored files. */
-  maxFileBytes: z.number().int().positive().default(512_000),
-  /** A function, method or class longer than this (lines) is split into overlapping parts. */
-  maxChunkLines: z.number().int().min(4).default(60),
-  /** Lines shared by consecutive parts of a split body and by consecutive windows. */
-  overlapLines: z.number().int().min(0).default(8),
-  /** Lines per window of module-level code and of files without an outline. */
-  windowLines: z.number().int().min(4).default(40),
-}).refine((options) => options.overlapLines < Math.min(options.maxChunkLines, options.windowLines) / 2, {
-  message: 'overlapLines must be less than half of maxChunkLines and of windowLines',
-  path: ['overlapLines'],
-});
+export const ChunkingOptionsSchema = z
+  .strictObject({
+    /** Globs (picomatch) of repository paths to index; every file by default. */
+    include: z.array(z.string().min(1)).min(1).default(['**']),
+    /** Globs of paths to leave out (applied after `include`). Pass `[]` to index tests too. */
+    exclude: z.array(z.string().min(1)).default([...defaultExcludeGlobs]),
+    /** Languages to index. Python is chunked by its outline; the others by line windows (extension fallback). */
+    languages: z.array(z.enum(knownLanguageNames)).min(1).default(['python']),
+    /** Files larger than this (bytes) are skipped: generated and vendored files. */
+    maxFileBytes: z.number().int().positive().default(512_000),
+    /** A function, method or class longer than this (lines) is split into overlapping parts. */
+    maxChunkLines: z.number().int().min(4).default(60),
+    /** Lines shared by consecutive parts of a split body and by consecutive windows. */
+    overlapLines: z.number().int().min(0).default(8),
+    /** Lines per window of module-level code and of files without an outline. */
+    windowLines: z.number().int().min(4).default(40),
+  })
+  .refine((options) => options.overlapLines < Math.min(options.maxChunkLines, options.windowLines) / 2, {
+    message: 'overlapLines must be less than half of maxChunkLines and of windowLines',
+    path: ['overlapLines'],
+  });
 export type ChunkingOptions = z.output<typeof ChunkingOptionsSchema>;
 
 export const LexicalOptionsSchema = z.strictObject({

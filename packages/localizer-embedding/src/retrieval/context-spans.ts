@@ -51,7 +51,15 @@ export function remainingChunkSpans(corpus: Corpus, ranked: RankedFile, fileRank
   for (let index = corpus.fileChunkStart[ranked.file]!; index < corpus.fileChunkStart[ranked.file + 1]!; index += 1) {
     const chunk = corpus.chunks[index]!;
     if (retrieved.some((span) => span.startLine <= chunk.startLine && span.endLine >= chunk.endLine)) continue;
-    spans.push({ path: ranked.path, startLine: chunk.startLine, endLine: chunk.endLine, score: chunkScores[index]!, symbol: chunk.symbol, kind: pointerKind(chunk.kind), fileRank });
+    spans.push({
+      path: ranked.path,
+      startLine: chunk.startLine,
+      endLine: chunk.endLine,
+      score: chunkScores[index]!,
+      symbol: chunk.symbol,
+      kind: pointerKind(chunk.kind),
+      fileRank,
+    });
   }
   return spans.sort((a, b) => b.score - a.score || a.startLine - b.startLine);
 }

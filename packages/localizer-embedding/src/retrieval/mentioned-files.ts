@@ -33,7 +33,10 @@ export function mentionedFiles(text: string, corpus: Corpus): Map<number, number
     mentions.set(file, (mentions.get(file) ?? 0) + 1);
   };
   for (const match of text.matchAll(pathMention)) {
-    const segments = match[0].replaceAll('\\', '/').split('/').filter((segment) => segment !== '' && segment !== '.');
+    const segments = match[0]
+      .replaceAll('\\', '/')
+      .split('/')
+      .filter((segment) => segment !== '' && segment !== '.');
     let found: number | undefined;
     // The longest suffix of the mentioned path that is a file of the repository.
     for (let start = 0; start < segments.length - 1 && found === undefined; start += 1) found = byPath.get(segments.slice(start).join('/'));

@@ -16,7 +16,15 @@ export interface ShopkitFixture {
 
 const environment = (second: number): NodeJS.ProcessEnv => {
   const date = `2024-03-01T10:00:0${second}Z`;
-  return { ...process.env, GIT_AUTHOR_NAME: 'Fixture', GIT_AUTHOR_EMAIL: 'fixture@example.invalid', GIT_AUTHOR_DATE: date, GIT_COMMITTER_NAME: 'Fixture', GIT_COMMITTER_EMAIL: 'fixture@example.invalid', GIT_COMMITTER_DATE: date };
+  return {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'Fixture',
+    GIT_AUTHOR_EMAIL: 'fixture@example.invalid',
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_NAME: 'Fixture',
+    GIT_COMMITTER_EMAIL: 'fixture@example.invalid',
+    GIT_COMMITTER_DATE: date,
+  };
 };
 
 /** A real git repository of "shopkit" with two instances at two nearby commits. */

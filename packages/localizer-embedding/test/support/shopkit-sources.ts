@@ -261,18 +261,12 @@ def test_total_with_voucher():
 
 /** Commit 2 (the base of the second instance): postcode zones are normalized differently, in one function only. */
 export const shippingRefactor: Files = {
-  'shopkit/shipping.py': shopkitFiles['shopkit/shipping.py']!.replace(
-    '    code = postcode.replace(" ", "").upper()\n',
-    '    code = "".join(postcode.split()).upper()\n',
-  ),
+  'shopkit/shipping.py': shopkitFiles['shopkit/shipping.py']!.replace('    code = postcode.replace(" ", "").upper()\n', '    code = "".join(postcode.split()).upper()\n'),
 };
 
 /** Gold fix of instance 1: a discount never takes an amount below zero. */
 export const discountFix: Files = {
-  'shopkit/pricing.py': shopkitFiles['shopkit/pricing.py']!.replace(
-    '    return amount - reduction\n',
-    '    return max(amount - reduction, Decimal(0))\n',
-  ),
+  'shopkit/pricing.py': shopkitFiles['shopkit/pricing.py']!.replace('    return amount - reduction\n', '    return max(amount - reduction, Decimal(0))\n'),
 };
 
 /** Gold fix of instance 2: island postcodes are their own zone. */

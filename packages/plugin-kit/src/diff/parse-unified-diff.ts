@@ -43,10 +43,16 @@ function splitFileSections(text: string): string[] {
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!;
     if (oldRemaining > 0 || newRemaining > 0) {
-      if (line.startsWith('\\')) { current.push(line); continue; }
+      if (line.startsWith('\\')) {
+        current.push(line);
+        continue;
+      }
       if (line.startsWith('-')) oldRemaining--;
       else if (line.startsWith('+')) newRemaining--;
-      else { oldRemaining--; newRemaining--; }
+      else {
+        oldRemaining--;
+        newRemaining--;
+      }
       current.push(line);
       continue;
     }
@@ -137,13 +143,21 @@ function parseFileSection(section: string, keepCarriageReturns: boolean): FileDi
   for (const line of header) {
     let match: RegExpMatchArray | null;
     if (line.startsWith('diff --git ')) [oldPath, newPath] = gitHeaderPaths(line);
-    else if ((match = line.match(/^new file mode (\d+)/))) { status = 'added'; newMode = match[1]; }
-    else if ((match = line.match(/^deleted file mode (\d+)/))) { status = 'deleted'; oldMode = match[1]; }
-    else if ((match = line.match(/^old mode (\d+)/))) oldMode = match[1];
+    else if ((match = line.match(/^new file mode (\d+)/))) {
+      status = 'added';
+      newMode = match[1];
+    } else if ((match = line.match(/^deleted file mode (\d+)/))) {
+      status = 'deleted';
+      oldMode = match[1];
+    } else if ((match = line.match(/^old mode (\d+)/))) oldMode = match[1];
     else if ((match = line.match(/^new mode (\d+)/))) newMode = match[1];
-    else if ((match = line.match(/^index [0-9a-f]+\.\.[0-9a-f]+ (\d+)/i))) { oldMode ??= match[1]; newMode ??= match[1]; }
-    else if ((match = line.match(/^(rename|copy) from (.*)$/))) { oldPath = headerPath(match[2]!, 'a/'); status = match[1] === 'rename' ? 'renamed' : 'copied'; }
-    else if ((match = line.match(/^(rename|copy) to (.*)$/))) newPath = headerPath(match[2]!, 'b/');
+    else if ((match = line.match(/^index [0-9a-f]+\.\.[0-9a-f]+ (\d+)/i))) {
+      oldMode ??= match[1];
+      newMode ??= match[1];
+    } else if ((match = line.match(/^(rename|copy) from (.*)$/))) {
+      oldPath = headerPath(match[2]!, 'a/');
+      status = match[1] === 'rename' ? 'renamed' : 'copied';
+    } else if ((match = line.match(/^(rename|copy) to (.*)$/))) newPath = headerPath(match[2]!, 'b/');
     else if ((match = line.match(/^(?:dis)?similarity index (\d+)%/))) similarity = Number(match[1]);
     else if (line.startsWith('--- ')) oldPath = headerPath(line.slice(4), 'a/');
     else if (line.startsWith('+++ ')) newPath = headerPath(line.slice(4), 'b/');
@@ -195,17 +209,19 @@ function parseFileSection(section: string, keepCarriageReturns: boolean): FileDi
       });
     }
   }
-  return [{
-    oldPath,
-    newPath,
-    path,
-    status,
-    ...(oldMode ? { oldMode } : {}),
-    ...(newMode ? { newMode } : {}),
-    ...(similarity !== undefined ? { similarity } : {}),
-    binary,
-    hunks,
-    oldMissingNewlineAtEnd,
-    newMissingNewlineAtEnd,
-  }];
+  return [
+    {
+      oldPath,
+      newPath,
+      path,
+      status,
+      ...(oldMode ? { oldMode } : {}),
+      ...(newMode ? { newMode } : {}),
+      ...(similarity !== undefined ? { similarity } : {}),
+      binary,
+      hunks,
+      oldMissingNewlineAtEnd,
+      newMissingNewlineAtEnd,
+    },
+  ];
 }

@@ -117,7 +117,9 @@ export async function runTestMatrix(options: RunTestMatrixOptions): Promise<Test
         const hit = await options.cache?.getCacheEntry(key).catch(() => undefined);
         const parsed = hit ? TestMatrixCellSchema.safeParse(hit.value) : undefined;
         if (parsed?.success) return { ...parsed.data, cached: true };
-        const fresh = await options.sandbox.use((session) => runGeneratedTest(session, diff, test, { timeoutMs, ...(options.maxOutputChars ? { maxOutputChars: options.maxOutputChars } : {}) }));
+        const fresh = await options.sandbox.use((session) =>
+          runGeneratedTest(session, diff, test, { timeoutMs, ...(options.maxOutputChars ? { maxOutputChars: options.maxOutputChars } : {}) }),
+        );
         await options.cache?.putCacheEntries([{ key, value: { ...fresh, cached: false }, createdAt: new Date().toISOString() }]).catch(() => undefined);
         return { ...fresh, cached: false };
       })();

@@ -6,9 +6,7 @@ export class UnsupportedCapabilityError extends CodemonkeysError {
   readonly capability: string;
 
   constructor(options: { capability: string; provider: string; hint?: string }) {
-    super(
-      `${options.provider} does not support "${options.capability}".${options.hint ? ` ${options.hint}` : ''}`,
-    );
+    super(`${options.provider} does not support "${options.capability}".${options.hint ? ` ${options.hint}` : ''}`);
     this.capability = options.capability;
   }
 }

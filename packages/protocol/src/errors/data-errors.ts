@@ -34,10 +34,7 @@ export class PathOutsideRepositoryError extends CodemonkeysError {
   readonly path: string;
 
   constructor(options: { path: string; reason?: string }) {
-    super(
-      `Refused path "${options.path}": ${options.reason ?? 'it points outside the repository'}. ` +
-        `Paths must be relative to the repository root and stay inside it.`,
-    );
+    super(`Refused path "${options.path}": ${options.reason ?? 'it points outside the repository'}. ` + `Paths must be relative to the repository root and stay inside it.`);
     this.path = options.path;
   }
 }

@@ -10,15 +10,7 @@ export class ModelCallError extends CodemonkeysError {
   readonly responseBodyExcerpt: string | undefined;
   readonly attempts: number;
 
-  constructor(options: {
-    message: string;
-    endpoint: string;
-    statusCode?: number;
-    isRetryable: boolean;
-    responseBodyExcerpt?: string;
-    attempts?: number;
-    cause?: unknown;
-  }) {
+  constructor(options: { message: string; endpoint: string; statusCode?: number; isRetryable: boolean; responseBodyExcerpt?: string; attempts?: number; cause?: unknown }) {
     super(options.message, { cause: options.cause });
     this.endpoint = options.endpoint;
     this.statusCode = options.statusCode;

@@ -39,10 +39,7 @@ export class InvalidPluginOptionsError extends CodemonkeysError {
   readonly issues: readonly z.core.$ZodIssue[];
 
   constructor(options: { pluginName: string; error: z.ZodError }) {
-    super(
-      `Invalid options for plugin "${options.pluginName}":\n${formatZodError(options.error)}\n` +
-        `See the plugin's README for its options and their defaults.`,
-    );
+    super(`Invalid options for plugin "${options.pluginName}":\n${formatZodError(options.error)}\n` + `See the plugin's README for its options and their defaults.`);
     this.pluginName = options.pluginName;
     this.issues = options.error.issues;
   }

@@ -1,14 +1,4 @@
-import type {
-  MessageLogQuery,
-  ModelCallQuery,
-  Page,
-  PageRequest,
-  RewardQuery,
-  RunQuery,
-  RunSummary,
-  StageResultQuery,
-  WorkStateQuery,
-} from './v1/queries';
+import type { MessageLogQuery, ModelCallQuery, Page, PageRequest, RewardQuery, RunQuery, RunSummary, StageResultQuery, WorkStateQuery } from './v1/queries';
 import type {
   CacheEntry,
   ExperimentRecord,

@@ -13,9 +13,7 @@ describe('createSecretRedactor', () => {
   it('replaces values of secret environment variables (named by pattern or configured) wherever they appear', () => {
     const redactor = createSecretRedactor({ environment, secretEnvironmentVariables: ['ENDPOINT_CREDENTIAL'], credentialPatterns: false });
     const text = `a ${environment.MY_SERVICE_TOKEN} b ${environment.ENDPOINT_CREDENTIAL} c ${environment.OPENAI_API_KEY} abc ${environment.HOME}`;
-    expect(redactor.redactText(text)).toBe(
-      `a [REDACTED:MY_SERVICE_TOKEN] b [REDACTED:ENDPOINT_CREDENTIAL] c [REDACTED:OPENAI_API_KEY] abc ${environment.HOME}`,
-    );
+    expect(redactor.redactText(text)).toBe(`a [REDACTED:MY_SERVICE_TOKEN] b [REDACTED:ENDPOINT_CREDENTIAL] c [REDACTED:OPENAI_API_KEY] abc ${environment.HOME}`);
   });
 
   it('replaces every value under secret-looking keys, at any depth, and leaves token counts and keys alone', () => {

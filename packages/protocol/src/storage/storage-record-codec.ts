@@ -57,8 +57,7 @@ const describeRecord = (kind: StorageRecordKind, record: unknown): string => {
   return `${kind} record${key.length > 0 ? ` ${JSON.stringify(key.join('/'))}` : ''}`;
 };
 
-const isRedactor = (value: unknown): value is SecretRedactor =>
-  typeof value === 'object' && value !== null && typeof (value as SecretRedactor).redact === 'function';
+const isRedactor = (value: unknown): value is SecretRedactor => typeof value === 'object' && value !== null && typeof (value as SecretRedactor).redact === 'function';
 
 export function createStorageRecordCodec(options: StorageRecordCodecOptions): StorageRecordCodec {
   const redactor = isRedactor(options.redaction) ? options.redaction : createSecretRedactor(options.redaction);

@@ -172,7 +172,10 @@ export function runPatchGeneratorConformance(name: string, factory: PatchGenerat
       expect(needles.length, 'the instance has no gold text absent from the base commit: choose an instance whose gold patch adds code').toBeGreaterThan(0);
       // The model's own answers may contain the fix (that is the point), and a conversation sends them back
       // (as history, or as the diff of its edit): text the model wrote first is not a leak.
-      const answered = messages.filter((message) => message.role === 'assistant').map((message) => message.content).join('\n');
+      const answered = messages
+        .filter((message) => message.role === 'assistant')
+        .map((message) => message.content)
+        .join('\n');
       expect(leakedGold(requests, needles, answered), 'gold data found in model requests').toEqual([]);
     });
 

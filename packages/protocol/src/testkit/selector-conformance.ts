@@ -68,7 +68,10 @@ export function runSelectorConformance(name: string, factory: SelectorConformanc
     beforeAll(async () => {
       setup = await factory.create();
       expect(setup.candidates.length, 'the factory must give at least two candidates').toBeGreaterThanOrEqual(2);
-      expect(setup.candidates.some((candidate) => candidate.diff.trim() !== ''), 'the factory must give a non-empty candidate').toBe(true);
+      expect(
+        setup.candidates.some((candidate) => candidate.diff.trim() !== ''),
+        'the factory must give a non-empty candidate',
+      ).toBe(true);
       for (const [scenario, patches] of Object.entries(scenarios())) {
         try {
           chosen.set(scenario, await setup.selector.run(patches, setup.instance.instanceId));

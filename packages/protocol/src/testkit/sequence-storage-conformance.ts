@@ -209,11 +209,20 @@ export function runSequenceStorageConformance(name: string, factory: SequenceSto
       await storage.putRewards([{ ...reward, value: 0.75 }]);
       await storage.putRewards([{ ...reward, instanceId: 'b', value: null, details: { reason: 'no gold lines' } }]);
       const rewards = (await storage.queryRewards({ runId: 'run-1', instanceId: 'a' })).items;
-      expect(rewards.map((record) => [record.name, record.value])).toEqual([['fileRecallAll', 1], ['goldLineRecall', 0.75]]);
+      expect(rewards.map((record) => [record.name, record.value])).toEqual([
+        ['fileRecallAll', 1],
+        ['goldLineRecall', 0.75],
+      ]);
       expect((await storage.queryRewards({ runId: 'run-1', name: 'goldLineRecall' })).items.map((record) => record.value)).toEqual([0.75, null]);
 
       await withCallLabels({ runId: 'run-1', stage: 'generate' }, () =>
-        storage.writer('a').logMessages([{ role: 'user', content: 'fix it' }, { role: 'assistant', content: 'done' }], { sample: 2 }),
+        storage.writer('a').logMessages(
+          [
+            { role: 'user', content: 'fix it' },
+            { role: 'assistant', content: 'done' },
+          ],
+          { sample: 2 },
+        ),
       );
       await storage.writer('a', { runId: 'run-1', stage: 'generate', sample: 2 }).logMessages([{ role: 'user', content: 'fix it again' }]);
       const logs = (await storage.queryMessageLogs({ runId: 'run-1' })).items;
@@ -255,13 +264,9 @@ export function runSequenceStorageConformance(name: string, factory: SequenceSto
 
     it('survives concurrent writers without losing or duplicating records', async () => {
       const calls = Array.from({ length: 200 }, (_, index) => sampleModelCall(index));
-      await Promise.all(
-        Array.from({ length: 10 }, (_, writer) => storage.putModelCalls(calls.filter((_, index) => index % 10 === writer))),
-      );
+      await Promise.all(Array.from({ length: 10 }, (_, writer) => storage.putModelCalls(calls.filter((_, index) => index % 10 === writer))));
       await Promise.all(calls.slice(0, 50).map((call) => storage.putModelCalls([call])));
-      await Promise.all(
-        Array.from({ length: 20 }, (_, index) => storage.putStageResults([sampleStageResult(`i${index}`, 'generate')])),
-      );
+      await Promise.all(Array.from({ length: 20 }, (_, index) => storage.putStageResults([sampleStageResult(`i${index}`, 'generate')])));
       const stored = await collect(readAllPages((query: ModelCallQuery) => storage.queryModelCalls(query), { runId: 'run-1' }, 64));
       expect(stored).toHaveLength(200);
       expect(new Set(stored.map((call) => call.id)).size).toBe(200);
@@ -281,7 +286,13 @@ export function runSequenceStorageConformance(name: string, factory: SequenceSto
       expect(await storage.getWorkState('run-1', 'a', 'conversation/0')).toBeUndefined();
       await storage.putWorkState({ runId: 'run-1', instanceId: 'a', key: 'conversation/0', state: { step: 1 }, updatedAt: time(1) });
       await storage.putWorkState({ runId: 'run-1', instanceId: 'a', key: 'conversation/0', state: { step: 2 }, updatedAt: time(2) });
-      expect(await storage.getWorkState('run-1', 'a', 'conversation/0')).toEqual({ runId: 'run-1', instanceId: 'a', key: 'conversation/0', state: { step: 2 }, updatedAt: time(2) });
+      expect(await storage.getWorkState('run-1', 'a', 'conversation/0')).toEqual({
+        runId: 'run-1',
+        instanceId: 'a',
+        key: 'conversation/0',
+        state: { step: 2 },
+        updatedAt: time(2),
+      });
     });
 
     it('summarizes a run', async () => {
@@ -345,9 +356,20 @@ export function runSequenceStorageConformance(name: string, factory: SequenceSto
 
       const log = { runId: 'run-1', instanceId: 'a', stage: 'generate', sample: 0, messages: [{ role: 'user' as const, content: 'one' }], createdAt: time(1) };
       await storage.putMessageLogs([log, { ...log, sample: 1 }]);
-      await storage.putMessageLogs([{ ...log, messages: [{ role: 'user', content: 'two' }, { role: 'assistant', content: 'three' }] }]);
+      await storage.putMessageLogs([
+        {
+          ...log,
+          messages: [
+            { role: 'user', content: 'two' },
+            { role: 'assistant', content: 'three' },
+          ],
+        },
+      ]);
       const logs = (await storage.queryMessageLogs({ runId: 'run-1' })).items;
-      expect(logs.map((record) => [record.sample, record.messages.length])).toEqual([[0, 2], [1, 1]]);
+      expect(logs.map((record) => [record.sample, record.messages.length])).toEqual([
+        [0, 2],
+        [1, 1],
+      ]);
 
       // The same records again, as a resumed run writes them: nothing changes, nothing is duplicated.
       await storage.putModelCalls([changed]);
@@ -396,7 +418,14 @@ export function runSequenceStorageConformance(name: string, factory: SequenceSto
       expect(rewardPages.map((record) => `${record.instanceId}/${record.name}`)).toEqual(['c/recall', 'c/precision', 'b/recall', 'b/precision', 'a/recall', 'a/precision']);
       expect((await storage.queryRewards({ runId: 'run-1', stage: 'generate' })).items).toEqual([]);
 
-      const logs = Array.from({ length: 5 }, (_, sample) => ({ runId: 'run-1', instanceId: 'a', stage: 'generate', sample, messages: [{ role: 'user' as const, content: `sample ${sample}` }], createdAt: time(4) }));
+      const logs = Array.from({ length: 5 }, (_, sample) => ({
+        runId: 'run-1',
+        instanceId: 'a',
+        stage: 'generate',
+        sample,
+        messages: [{ role: 'user' as const, content: `sample ${sample}` }],
+        createdAt: time(4),
+      }));
       await storage.putMessageLogs([...logs, { ...logs[0]!, stage: 'localize' }]);
       const logPages = await collect(readAllPages((query: MessageLogQuery) => storage.queryMessageLogs(query), { runId: 'run-1', stage: 'generate' }, 2));
       expect(logPages.map((record) => record.sample)).toEqual([0, 1, 2, 3, 4]);
@@ -452,7 +481,17 @@ export function runSequenceStorageConformance(name: string, factory: SequenceSto
 
     it('keeps large records whole when they grow, shrink and grow again', async () => {
       const big = (fill: string): string => `${fill.repeat(700_000)}\u{1F600}${'\u00E9'.repeat(400_000)}|${fill}`;
-      const log = { runId: 'run-1', instanceId: 'a', stage: 'generate', sample: 0, messages: [{ role: 'user' as const, content: big('a') }, { role: 'assistant' as const, content: big('b') }], createdAt: time(1) };
+      const log = {
+        runId: 'run-1',
+        instanceId: 'a',
+        stage: 'generate',
+        sample: 0,
+        messages: [
+          { role: 'user' as const, content: big('a') },
+          { role: 'assistant' as const, content: big('b') },
+        ],
+        createdAt: time(1),
+      };
       await storage.putMessageLogs([log]);
       expect((await storage.queryMessageLogs({ runId: 'run-1' })).items).toEqual([log]);
       const small = { ...log, messages: [{ role: 'user' as const, content: 'short' }] };
@@ -512,7 +551,11 @@ export function runSequenceStorageConformance(name: string, factory: SequenceSto
       expect((await resumed.getCacheEntry('response-of-call-1'))?.value).toEqual({ text: 'cached' });
 
       // It redoes b's generation (same deterministic call ids), finishes, and marks the run completed.
-      await resumed.putModelCalls([sampleModelCall(1, { instanceId: 'b', stage: 'generate' }), sampleModelCall(2, { instanceId: 'b', stage: 'generate' }), sampleModelCall(3, { instanceId: 'b', stage: 'generate' })]);
+      await resumed.putModelCalls([
+        sampleModelCall(1, { instanceId: 'b', stage: 'generate' }),
+        sampleModelCall(2, { instanceId: 'b', stage: 'generate' }),
+        sampleModelCall(3, { instanceId: 'b', stage: 'generate' }),
+      ]);
       await resumed.putWorkState({ runId: 'run-1', instanceId: 'b', key: 'generate/0', state: { step: 3, done: true }, updatedAt: time(6) });
       await resumed.putStageResults([sampleStageResult('b', 'localize'), sampleStageResult('b', 'generate')]);
       await resumed.putRun({ ...sampleRun(), status: 'completed', finishedAt: time(7), updatedAt: time(7) });
@@ -548,15 +591,13 @@ export function runSequenceStorageConformance(name: string, factory: SequenceSto
       await secretStore.putExperiment({ ...sampleExperiment(), config: { model: { endpoint: 'http://127.0.0.1:1/v1', apiKey: openAiKey } } });
       await secretStore.putRun({ ...sampleRun(), metadata: { command: `codemonkeys run --header "Authorization: Bearer ${bearer}"` } });
       await secretStore.putModelCalls([call]);
-      await secretStore.putMessageLogs([{ runId: 'run-1', instanceId: 'a', stage: 'generate', sample: 0, messages: [{ role: 'user', content: bigWithSecret }], createdAt: time(1) }]);
+      await secretStore.putMessageLogs([
+        { runId: 'run-1', instanceId: 'a', stage: 'generate', sample: 0, messages: [{ role: 'user', content: bigWithSecret }], createdAt: time(1) },
+      ]);
       await secretStore.putCacheEntries([{ key: 'k', value: { text: `cached ${openAiKey}` }, createdAt: time(1) }]);
       await secretStore.putWorkState({ runId: 'run-1', instanceId: 'a', key: 'w', state: { env: { OPENAI_API_KEY: openAiKey } }, updatedAt: time(1) });
 
-      const readBack = JSON.stringify([
-        await collect(secretStore.exportRun('run-1')),
-        await secretStore.getCacheEntry('k'),
-        await secretStore.getWorkState('run-1', 'a', 'w'),
-      ]);
+      const readBack = JSON.stringify([await collect(secretStore.exportRun('run-1')), await secretStore.getCacheEntry('k'), await secretStore.getWorkState('run-1', 'a', 'w')]);
       for (const secret of secrets) expect(readBack).not.toContain(secret);
       expect(readBack).toContain('[REDACTED:CONFORMANCE_ENDPOINT_CREDENTIAL]');
       expect(readBack).toContain('sk-[REDACTED]');
@@ -574,16 +615,44 @@ export function runSequenceStorageConformance(name: string, factory: SequenceSto
 
     it('round-trips an export through JSONL text into a store that already holds part of the run', async () => {
       await storage.putExperiment(sampleExperiment());
-      await storage.putRun({ ...sampleRun(), status: 'completed', startedAt: time(1), finishedAt: time(90), metadata: { host: 'a', nested: { list: [1, 'two', null, { deep: true }] } } });
-      await storage.putStageResults([sampleStageResult('a', 'localize'), { ...sampleStageResult('b', 'generate', 1, 'failed'), error: { name: 'SandboxTimeoutError', message: 'timed out' } }]);
-      await storage.putRewards([{ runId: 'run-1', instanceId: 'a', stage: 'localize', sample: 0, name: 'recall', value: null, details: { reason: 'no gold lines' }, createdAt: time(5) }]);
-      await storage.putMessageLogs([{ runId: 'run-1', instanceId: 'b', stage: 'generate', sample: 1, messages: [{ role: 'assistant', content: 'ünïcödé \u{1F600} "quoted"\n', toolCalls: [{ id: 't1', type: 'function', function: { name: 'edit', arguments: '{"path":"a.py"}' } }] }], createdAt: time(6) }]);
+      await storage.putRun({
+        ...sampleRun(),
+        status: 'completed',
+        startedAt: time(1),
+        finishedAt: time(90),
+        metadata: { host: 'a', nested: { list: [1, 'two', null, { deep: true }] } },
+      });
+      await storage.putStageResults([
+        sampleStageResult('a', 'localize'),
+        { ...sampleStageResult('b', 'generate', 1, 'failed'), error: { name: 'SandboxTimeoutError', message: 'timed out' } },
+      ]);
+      await storage.putRewards([
+        { runId: 'run-1', instanceId: 'a', stage: 'localize', sample: 0, name: 'recall', value: null, details: { reason: 'no gold lines' }, createdAt: time(5) },
+      ]);
+      await storage.putMessageLogs([
+        {
+          runId: 'run-1',
+          instanceId: 'b',
+          stage: 'generate',
+          sample: 1,
+          messages: [
+            { role: 'assistant', content: 'ünïcödé \u{1F600} "quoted"\n', toolCalls: [{ id: 't1', type: 'function', function: { name: 'edit', arguments: '{"path":"a.py"}' } }] },
+          ],
+          createdAt: time(6),
+        },
+      ]);
       await storage.putModelCalls(Array.from({ length: 9 }, (_, index) => sampleModelCall(index, { costUsd: 0.1 + index / 3 })));
       await storage.putWorkState({ runId: 'run-1', instanceId: 'b', key: 'generate/1', state: { step: 4 }, updatedAt: time(7) });
       const exported = await collect(storage.exportRun('run-1'));
       expect(exported.map((entry) => entry.type)).toEqual([
-        'experiment', 'run', 'stageResult', 'stageResult', 'reward', 'messageLog',
-        ...Array.from({ length: 9 }, () => 'modelCall' as const), 'workState',
+        'experiment',
+        'run',
+        'stageResult',
+        'stageResult',
+        'reward',
+        'messageLog',
+        ...Array.from({ length: 9 }, () => 'modelCall' as const),
+        'workState',
       ]);
       const text = exported.map(formatExportLine).join('\n') + '\n';
 
@@ -591,7 +660,10 @@ export function runSequenceStorageConformance(name: string, factory: SequenceSto
       extra.push(target);
       await target.putExperiment(sampleExperiment());
       await target.putModelCalls([sampleModelCall(3, { costUsd: 0.1 + 3 / 3 })]);
-      const parsed = text.split('\n').map((line, index) => parseExportLine(line, { file: 'run.jsonl', line: index + 1 })).filter((entry): entry is ExportRecord => entry !== undefined);
+      const parsed = text
+        .split('\n')
+        .map((line, index) => parseExportLine(line, { file: 'run.jsonl', line: index + 1 }))
+        .filter((entry): entry is ExportRecord => entry !== undefined);
       expect(await target.importRecords(parsed)).toBe(exported.length);
       const reExported = (await collect(target.exportRun('run-1'))).map(formatExportLine).join('\n') + '\n';
       expect(reExported).toBe(text);
@@ -658,7 +730,7 @@ export function runSequenceStorageConformance(name: string, factory: SequenceSto
         expect((await leases.inspect(key))?.releasedAt).toBeUndefined();
       });
 
-      it('expires at expiresAt: a dead holder\'s lease is taken over, and the old holder can neither renew nor release it', async () => {
+      it("expires at expiresAt: a dead holder's lease is taken over, and the old holder can neither renew nor release it", async () => {
         const { leases } = await leasedStore();
         const started = now;
         const dead = acquired(await leases.acquire({ ...key, holder: 'dead-holder', durationMs: 1_000 }));

@@ -49,8 +49,6 @@ export function locateSharedData(...files: string[]): SharedDataFiles {
   return {
     available: false,
     paths,
-    reason:
-      `shared SWE-bench data missing in ${directory}: ${missing.join(', ')} ` +
-      `(set ${sharedDataEnvironmentVariable} to the folder holding them; see the root README)`,
+    reason: `shared SWE-bench data missing in ${directory}: ${missing.join(', ')} ` + `(set ${sharedDataEnvironmentVariable} to the folder holding them; see the root README)`,
   };
 }

@@ -3,7 +3,12 @@
  * piece of work. A rejected promise, or a result `forget` says not to keep (a failure of the
  * environment), is dropped from the cache: the next call tries again.
  */
-export function cachedPending<Value>(cache: Map<string, Promise<Value>>, key: string, start: () => Promise<Value>, forget: (value: Value) => boolean = () => false): Promise<Value> {
+export function cachedPending<Value>(
+  cache: Map<string, Promise<Value>>,
+  key: string,
+  start: () => Promise<Value>,
+  forget: (value: Value) => boolean = () => false,
+): Promise<Value> {
   let pending = cache.get(key);
   if (!pending) {
     pending = start();

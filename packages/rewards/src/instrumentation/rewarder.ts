@@ -1,20 +1,26 @@
 import { createHash } from 'node:crypto';
 import { generatedTestKey } from '@codemonkeys/plugin-kit';
-import { approximateTokenCount, silentLogger, type GeneratedTest, type Instance, type InstanceSandbox, type LocalizationResult, type Logger, type Patch, type RewardRecord, type SequenceStorage, type TokenCounter, type Workspace } from '@codemonkeys/protocol';
+import {
+  approximateTokenCount,
+  silentLogger,
+  type GeneratedTest,
+  type Instance,
+  type InstanceSandbox,
+  type LocalizationResult,
+  type Logger,
+  type Patch,
+  type RewardRecord,
+  type SequenceStorage,
+  type TokenCounter,
+  type Workspace,
+} from '@codemonkeys/protocol';
 import type { SandboxInstance } from '@codemonkeys/swebench';
 import { comparePatches, type PatchComparison } from '../generation/patch-comparison';
 import { evaluateGeneratedTest, type GeneratedTestEvaluation } from '../generation/generated-test-evaluation';
 import { evaluateGoldTests, type GoldTestVerdict } from '../generation/gold-test-verdict';
 import { computeLocalizationRewards, type LocalizationRewards } from '../localization/localization-rewards';
 import { FileSizeCache } from '../localization/scanned-files';
-import {
-  defaultRewardStages,
-  generationRewardNames,
-  localizationRewardNames,
-  selectionRewardNames,
-  stageCostRewardNames,
-  type RewardStages,
-} from '../reward-names';
+import { defaultRewardStages, generationRewardNames, localizationRewardNames, selectionRewardNames, stageCostRewardNames, type RewardStages } from '../reward-names';
 import { selectionRewards, type SelectionRewards } from '../selection/selection-rewards';
 import { readRewardRecords, storedModelCallCost, type StageCost } from './stage-cost';
 import { cachedPending } from './pending-cache';
@@ -230,9 +236,16 @@ class StageRewarder implements Rewarder {
         ...why(rewards.fileRecallAll, 'the gold patch only adds files'),
       }),
       this.record(key, names.fileRecallAny, rewards.fileRecallAny, why(rewards.fileRecallAny, 'the gold patch only adds files')),
-      this.record(key, names.contextLines, rewards.contextLines, { files: rewards.contextFiles, clampedToFiles: rewards.form === 'text' || input.workspace !== undefined, missingFiles: rewards.missingFiles.slice(0, 20) }),
+      this.record(key, names.contextLines, rewards.contextLines, {
+        files: rewards.contextFiles,
+        clampedToFiles: rewards.form === 'text' || input.workspace !== undefined,
+        missingFiles: rewards.missingFiles.slice(0, 20),
+      }),
       this.record(key, names.contextTokens, rewards.contextTokens, { tokenizer: this.tokenizer, ...why(rewards.contextTokens, 'pointers without a workspace cannot be rendered') }),
-      this.record(key, names.compressionLines, rewards.compressionLines, { scanned: rewards.scanned, ...why(rewards.compressionLines, 'unknown scanned lines (no workspace, no metadata.scanned)') }),
+      this.record(key, names.compressionLines, rewards.compressionLines, {
+        scanned: rewards.scanned,
+        ...why(rewards.compressionLines, 'unknown scanned lines (no workspace, no metadata.scanned)'),
+      }),
       this.record(key, names.compressionTokens, rewards.compressionTokens, {
         scanned: rewards.scanned,
         tokenizer: this.tokenizer,
@@ -298,7 +311,10 @@ class StageRewarder implements Rewarder {
     const stage = this.stages.generation;
     const names = generationRewardNames;
     const reuse = this.options.reuseStored ?? true;
-    const stored = reuse && (this.goldTestsEnabled || this.generatedTestsEnabled) ? await this.storedBySample(input.runId, instance.instanceId, stage) : new Map<number, Map<string, RewardRecord>>();
+    const stored =
+      reuse && (this.goldTestsEnabled || this.generatedTestsEnabled)
+        ? await this.storedBySample(input.runId, instance.instanceId, stage)
+        : new Map<number, Map<string, RewardRecord>>();
     const outcomes: CandidateRewards[] = [];
     const records: RewardRecord[] = [];
 
@@ -311,7 +327,10 @@ class StageRewarder implements Rewarder {
       const unparseable = comparison.unparseable ? { unparseable: comparison.unparseable } : {};
       records.push(
         this.record(key, names.similarity, comparison.similarity, { ...identity, ...unparseable }),
-        this.record(key, names.lineOverlap, comparison.lineOverlap, { ...identity, ...(comparison.lineOverlap === null ? { reason: 'neither diff touches a base-commit line' } : {}) }),
+        this.record(key, names.lineOverlap, comparison.lineOverlap, {
+          ...identity,
+          ...(comparison.lineOverlap === null ? { reason: 'neither diff touches a base-commit line' } : {}),
+        }),
         this.record(key, names.fileOverlap, comparison.fileOverlap, identity),
         this.record(key, names.patchLines, comparison.patchLines, identity),
         this.record(key, names.empty, comparison.empty, identity),
@@ -409,7 +428,12 @@ class StageRewarder implements Rewarder {
     const key: RecordKey = { runId: input.runId, instanceId: instance.instanceId, stage: this.stages.selection, sample: 0 };
     // Verdicts the generation stage stored for this run and instance, by candidate diff.
     const storedByDiff = new Map<string, boolean>();
-    for (const record of await readRewardRecords(this.options.storage, { runId: input.runId, instanceId: instance.instanceId, stage: this.stages.generation, name: generationRewardNames.resolved })) {
+    for (const record of await readRewardRecords(this.options.storage, {
+      runId: input.runId,
+      instanceId: instance.instanceId,
+      stage: this.stages.generation,
+      name: generationRewardNames.resolved,
+    })) {
       const diffSha256 = record.details.diffSha256;
       if (typeof diffSha256 === 'string' && record.value !== null) storedByDiff.set(diffSha256, record.value === 1);
     }
@@ -434,7 +458,9 @@ class StageRewarder implements Rewarder {
       this.record(key, names.oracle, rewards.oracle, details),
       this.record(key, names.normalized, rewards.normalized, {
         ...details,
-        ...(rewards.normalized === null ? { reason: rewards.oracle !== null && rewards.oracle === rewards.random ? 'oracle = random: every candidate resolved, or none' : 'a verdict is unknown' } : {}),
+        ...(rewards.normalized === null
+          ? { reason: rewards.oracle !== null && rewards.oracle === rewards.random ? 'oracle = random: every candidate resolved, or none' : 'a verdict is unknown' }
+          : {}),
       }),
       this.record(key, names.candidates, input.candidates.length, { withVerdict: rewards.candidates }),
       ...(await this.costRecords(key, input.cost)),
@@ -473,7 +499,11 @@ function unionCoverage(evaluations: readonly GeneratedTestEvaluation[]): { value
     details: {
       statements: statements.size,
       covered: executed.size,
-      perTest: evaluations.map((evaluation) => ({ key: evaluation.key, value: evaluation.coverage.value, ...(evaluation.coverage.reason ? { reason: evaluation.coverage.reason } : {}) })),
+      perTest: evaluations.map((evaluation) => ({
+        key: evaluation.key,
+        value: evaluation.coverage.value,
+        ...(evaluation.coverage.reason ? { reason: evaluation.coverage.reason } : {}),
+      })),
       ...(usable[0]?.coverage.coverageVersion ? { coverageVersion: usable[0].coverage.coverageVersion } : {}),
     },
   };

@@ -12,7 +12,10 @@ export interface StageCost {
  * Tokens and cost of the model calls stored for (run, instance, stage): what the model client logged
  * with its call labels. Cache hits count as logged.
  */
-export async function storedModelCallCost(storage: SequenceStorage, key: { runId: string; instanceId: string; stage: string }): Promise<{ tokens: number; costUsd: number; calls: number }> {
+export async function storedModelCallCost(
+  storage: SequenceStorage,
+  key: { runId: string; instanceId: string; stage: string },
+): Promise<{ tokens: number; costUsd: number; calls: number }> {
   let tokens = 0;
   let costUsd = 0;
   let calls = 0;

@@ -31,8 +31,29 @@ export interface ScannedMeasure {
  * files are left out.
  */
 export const defaultSourceExtensions: readonly string[] = [
-  '.py', '.pyi', '.pyx', '.js', '.jsx', '.mjs', '.cjs', '.ts', '.tsx', '.java', '.kt', '.scala', '.go', '.rs',
-  '.c', '.h', '.cc', '.cpp', '.hpp', '.cs', '.rb', '.php', '.swift',
+  '.py',
+  '.pyi',
+  '.pyx',
+  '.js',
+  '.jsx',
+  '.mjs',
+  '.cjs',
+  '.ts',
+  '.tsx',
+  '.java',
+  '.kt',
+  '.scala',
+  '.go',
+  '.rs',
+  '.c',
+  '.h',
+  '.cc',
+  '.cpp',
+  '.hpp',
+  '.cs',
+  '.rb',
+  '.php',
+  '.swift',
 ];
 
 /** Reads `metadata.scanned` of a localization result; undefined when absent or malformed (then the repository is used). */

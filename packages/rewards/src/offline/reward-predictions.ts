@@ -108,7 +108,7 @@ export async function rewardPredictions(options: RewardPredictionsOptions): Prom
           });
           const rewards = outcome.candidates[0]!;
           const verdict = rewards.verdict?.resolved;
-          if (options.sandboxes && label !== undefined && verdict !== undefined && verdict !== null && verdict === 1 !== label) {
+          if (options.sandboxes && label !== undefined && verdict !== undefined && verdict !== null && (verdict === 1) !== label) {
             labelDisagreements.push({ instanceId: instance.instanceId, label, sandbox: verdict === 1 });
           }
           done += 1;

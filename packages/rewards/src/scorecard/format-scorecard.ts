@@ -52,7 +52,11 @@ export function formatScorecardValue(value: number | null | undefined, format: F
 const escapeCell = (text: string): string => text.replaceAll('|', '\\|');
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [`| ${header.map(escapeCell).join(' | ')} |`, `| ${header.map((_, index) => (index === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.map(escapeCell).join(' | ')} |`,
+    `| ${header.map((_, index) => (index === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`),
+  ].join('\n');
 }
 
 const formatEstimate = (estimate: Estimate | null): string =>

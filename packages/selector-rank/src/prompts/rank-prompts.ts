@@ -26,12 +26,17 @@ function issueSection(task: Task): string {
 
 function candidateSection(candidate: PresentedCandidate): string {
   const duplicate = candidate.duplicates > 0 ? ` (also written, identically, by ${candidate.duplicates} other sample${candidate.duplicates === 1 ? '' : 's'})` : '';
-  const tests = candidate.testResults && candidate.testResults.length > 0 ? `\nGenerated tests on this candidate:\n${candidate.testResults.map((line) => `- ${line}`).join('\n')}` : '';
+  const tests =
+    candidate.testResults && candidate.testResults.length > 0 ? `\nGenerated tests on this candidate:\n${candidate.testResults.map((line) => `- ${line}`).join('\n')}` : '';
   return `### Candidate ${candidate.number}${duplicate} ###\n\`\`\`diff\n${candidate.diff.trimEnd()}\n\`\`\`${tests}`;
 }
 
 /** The comparison: the issue, the candidates, and what to answer. */
-export function comparisonPrompt(task: Task, candidates: readonly PresentedCandidate[], options: { originalTestResults?: string[]; mayWriteTests: boolean; attemptsLeft: number }): string {
+export function comparisonPrompt(
+  task: Task,
+  candidates: readonly PresentedCandidate[],
+  options: { originalTestResults?: string[]; mayWriteTests: boolean; attemptsLeft: number },
+): string {
   const original =
     options.originalTestResults && options.originalTestResults.length > 0
       ? `\n\n### Generated tests on the original (unpatched) code ###\n${options.originalTestResults.map((line) => `- ${line}`).join('\n')}\n` +

@@ -54,7 +54,10 @@ export async function createRankHarness(options: { sandbox?: TestPluginContext['
       return {
         ...byName,
         fixPlain: patch('fixPlain', await unifiedDiffOf('textkit/words.py', base, base.replace('    return text.split(WORD_SEPARATOR)\n', '    return text.split()\n'))),
-        noFix: patch('noFix', await unifiedDiffOf('textkit/words.py', base, base.replace('    return text.split(WORD_SEPARATOR)\n', '    return [word for word in text.split(WORD_SEPARATOR)]\n'))),
+        noFix: patch(
+          'noFix',
+          await unifiedDiffOf('textkit/words.py', base, base.replace('    return text.split(WORD_SEPARATOR)\n', '    return [word for word in text.split(WORD_SEPARATOR)]\n')),
+        ),
       };
     },
     prompts: () => server.requests.filter((request) => request.protocol === 'openai-chat').map((request) => request.lastUserMessage ?? ''),

@@ -47,10 +47,29 @@ export async function createVoteHarness(options: { sandbox?: TestPluginContext['
         ...byName,
         // Three spellings of one fix (not the gold patch, which also drops WORD_SEPARATOR).
         fixPlain: patch('fixPlain', await unifiedDiffOf('textkit/words.py', base, fixed)),
-        fixCommented: patch('fixCommented', await unifiedDiffOf('textkit/words.py', base, fixed.replace('    return text.split()\n', '    # split() without arguments treats any run of whitespace as one separator\n    return  text.split()   # was: split(WORD_SEPARATOR)\n'), { context: 5 })),
+        fixCommented: patch(
+          'fixCommented',
+          await unifiedDiffOf(
+            'textkit/words.py',
+            base,
+            fixed.replace(
+              '    return text.split()\n',
+              '    # split() without arguments treats any run of whitespace as one separator\n    return  text.split()   # was: split(WORD_SEPARATOR)\n',
+            ),
+            { context: 5 },
+          ),
+        ),
         fixDocumented: patch(
           'fixDocumented',
-          await unifiedDiffOf('textkit/words.py', base, fixed.replace('    """Return the words of ``text`` in order."""\n', '    """Return the words of ``text`` in order.\n\n    Words are separated by runs of whitespace (spaces, tabs, line breaks).\n    """\n\n'), { context: 1 }),
+          await unifiedDiffOf(
+            'textkit/words.py',
+            base,
+            fixed.replace(
+              '    """Return the words of ``text`` in order."""\n',
+              '    """Return the words of ``text`` in order.\n\n    Words are separated by runs of whitespace (spaces, tabs, line breaks).\n    """\n\n',
+            ),
+            { context: 1 },
+          ),
         ),
       };
     },

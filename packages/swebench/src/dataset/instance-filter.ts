@@ -36,7 +36,9 @@ export function filterInstances(instances: readonly Instance[], filter: Instance
     const known = new Set(result.map((instance) => instance.instanceId));
     const missing = options.ids.filter((id) => !known.has(id));
     if (missing.length > 0) {
-      throw new NotFoundError(`Instance ids not in the dataset: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` (and ${missing.length - 10} more)` : ''}. Check the ids or the dataset file.`);
+      throw new NotFoundError(
+        `Instance ids not in the dataset: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` (and ${missing.length - 10} more)` : ''}. Check the ids or the dataset file.`,
+      );
     }
     const wanted = new Set(options.ids);
     result = result.filter((instance) => wanted.has(instance.instanceId));

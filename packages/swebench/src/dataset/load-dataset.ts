@@ -27,8 +27,10 @@ export function detectDatasetFormat(file: string, head?: Uint8Array): DatasetFor
 export function parseSweBenchRecord(record: unknown, where: { file: string; line?: number; label?: string }): Instance {
   const result = SweBenchRecordSchema.safeParse(record);
   if (result.success) return result.data;
-  const id = typeof record === 'object' && record !== null && typeof (record as { instance_id?: unknown }).instance_id === 'string'
-    ? ` (instance ${(record as { instance_id: string }).instance_id})` : '';
+  const id =
+    typeof record === 'object' && record !== null && typeof (record as { instance_id?: unknown }).instance_id === 'string'
+      ? ` (instance ${(record as { instance_id: string }).instance_id})`
+      : '';
   throw new DatasetError({
     file: where.file,
     ...(where.line !== undefined ? { line: where.line } : {}),
@@ -75,7 +77,11 @@ function parseJsonArray(text: string, file: string): Instance[] {
   } catch (error) {
     throw new DatasetError({ file, reason: `not valid JSON (${(error as Error).message}).`, cause: error });
   }
-  const records = Array.isArray(value) ? value : typeof value === 'object' && value !== null && Array.isArray((value as { rows?: unknown }).rows) ? (value as { rows: unknown[] }).rows : undefined;
+  const records = Array.isArray(value)
+    ? value
+    : typeof value === 'object' && value !== null && Array.isArray((value as { rows?: unknown }).rows)
+      ? (value as { rows: unknown[] }).rows
+      : undefined;
   if (!records) throw new DatasetError({ file, reason: 'a JSON dataset must be an array of SWE-bench records (or an object with a "rows" array).' });
   const lines = arrayElementLines(text);
   return records.map((record, index) => parseSweBenchRecord(record, { file, ...(lines[index] !== undefined ? { line: lines[index] } : {}), label: `element ${index}` }));
@@ -103,7 +109,10 @@ export async function loadDataset(file: string, options: LoadDatasetOptions = {}
   const seen = new Map<string, number>();
   instances.forEach((instance, index) => {
     if (seen.has(instance.instanceId)) {
-      throw new DatasetError({ file, reason: `instance ${instance.instanceId} appears twice (records ${seen.get(instance.instanceId)! + 1} and ${index + 1}). Remove the duplicate.` });
+      throw new DatasetError({
+        file,
+        reason: `instance ${instance.instanceId} appears twice (records ${seen.get(instance.instanceId)! + 1} and ${index + 1}). Remove the duplicate.`,
+      });
     }
     seen.set(instance.instanceId, index);
   });

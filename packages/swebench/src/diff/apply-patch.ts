@@ -37,7 +37,10 @@ export interface ApplyPatchResult {
 
 /** Whether the diff's headers use git's `a/` `b/` prefixes (then strip one path component). */
 function stripLevel(diff: string): number {
-  const headers = diff.split('\n').filter((line) => /^(---|\+\+\+) /.test(line)).map((line) => line.slice(4).replace(/^"/, ''));
+  const headers = diff
+    .split('\n')
+    .filter((line) => /^(---|\+\+\+) /.test(line))
+    .map((line) => line.slice(4).replace(/^"/, ''));
   if (headers.length === 0) return 1;
   return headers.every((header) => header.startsWith('/dev/null') || /^[ab]\//.test(header)) ? 1 : 0;
 }

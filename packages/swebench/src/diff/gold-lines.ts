@@ -82,7 +82,10 @@ export function goldLines(diff: string | readonly FileDiff[], options: { inserti
     const lines = new Set(file.removedLines);
     if (mode === 'insert-only-hunks') for (const line of file.insertOnlyAnchors) lines.add(line);
     if (mode === 'every-insertion') for (const line of file.insertAfterLines) lines.add(Math.max(line, 1));
-    result.set(file.oldPath, [...lines].sort((left, right) => left - right));
+    result.set(
+      file.oldPath,
+      [...lines].sort((left, right) => left - right),
+    );
   }
   return result;
 }

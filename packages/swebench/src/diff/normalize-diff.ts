@@ -55,7 +55,9 @@ export function normalizeDiff(diff: string | readonly FileDiff[], options: Norma
     const renamed = file.oldPath !== file.newPath;
     const modeChanged = file.oldMode !== undefined && file.newMode !== undefined && file.oldMode !== file.newMode;
     if (blocks.length === 0 && !renamed && !modeChanged && !file.binary && file.status === 'modified') continue;
-    output.push(`--- ${file.oldPath ?? '/dev/null'}\n+++ ${file.newPath ?? '/dev/null'}${modeChanged ? `\nmode ${file.oldMode} -> ${file.newMode}` : ''}${file.binary ? '\nbinary' : ''}`);
+    output.push(
+      `--- ${file.oldPath ?? '/dev/null'}\n+++ ${file.newPath ?? '/dev/null'}${modeChanged ? `\nmode ${file.oldMode} -> ${file.newMode}` : ''}${file.binary ? '\nbinary' : ''}`,
+    );
     output.push(...blocks);
   }
   return output.length === 0 ? '' : `${output.join('\n')}\n`;

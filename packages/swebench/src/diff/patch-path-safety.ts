@@ -47,7 +47,11 @@ export async function assertPatchStaysInRepository(root: string, diff: string | 
       }
     }
     if (file.newMode === symlinkMode && file.newPath !== null) {
-      const target = file.hunks.flatMap((hunk) => hunk.lines).filter((line) => line.kind === 'added').map((line) => line.content).join('');
+      const target = file.hunks
+        .flatMap((hunk) => hunk.lines)
+        .filter((line) => line.kind === 'added')
+        .map((line) => line.content)
+        .join('');
       const resolved = path.resolve(path.join(realRoot, path.dirname(normalizeRepositoryPath(file.newPath))), target);
       if (path.isAbsolute(target) || !isInside(realRoot, resolved)) {
         throw new PathOutsideRepositoryError({ path: file.newPath, reason: `it would become a symbolic link to "${target}", outside the repository` });

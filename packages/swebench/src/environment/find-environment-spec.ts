@@ -1,12 +1,6 @@
 import { NotFoundError, parseWithSchema, type Instance } from '@codemonkeys/protocol';
 import { z } from 'zod';
-import {
-  EnvironmentSpecSchema,
-  type DebianEnvironmentSpec,
-  type EnvironmentSpec,
-  type EnvironmentSpecInput,
-  type SweBenchImageSpec,
-} from './environment-spec';
+import { EnvironmentSpecSchema, type DebianEnvironmentSpec, type EnvironmentSpec, type EnvironmentSpecInput, type SweBenchImageSpec } from './environment-spec';
 import { liteEnvironmentSpecs, sweBenchImageSpecs } from './lite-environment-specs';
 import { shellQuote, testTargetsOf } from './test-targets';
 

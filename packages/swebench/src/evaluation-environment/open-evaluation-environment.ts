@@ -8,8 +8,10 @@ import { loadEnvironmentSpecFile } from './environment-spec-file';
 /** A sandbox the caller owns (left open by `close()`), or a function that opens one for the environment (closed by `close()`). */
 export type EvaluationSandboxSource<S extends Sandbox = Sandbox> = S | (() => Promise<S>);
 
-export interface EvaluationEnvironmentOptions<S extends Sandbox = Sandbox>
-  extends Pick<InstanceSandboxProviderOptions, 'specKind' | 'limits' | 'isolation' | 'sessionsPerInstance' | 'labels' | 'setupTimeoutMs' | 'imageBuildTimeoutMs' | 'buildBaseImage' | 'onImageLog' | 'logger'> {
+export interface EvaluationEnvironmentOptions<S extends Sandbox = Sandbox> extends Pick<
+  InstanceSandboxProviderOptions,
+  'specKind' | 'limits' | 'isolation' | 'sessionsPerInstance' | 'labels' | 'setupTimeoutMs' | 'imageBuildTimeoutMs' | 'buildBaseImage' | 'onImageLog' | 'logger'
+> {
   /** The instances served: their workspaces (`workspaces.workspace(id)`) and sandboxes. */
   instances: readonly Instance[];
   /**
@@ -57,7 +59,9 @@ type Closer = { part: string; close: () => Promise<void> };
  * was opened is closed again before the error is thrown. Nothing runs in a sandbox until an instance's
  * sandbox is used: images are built and containers opened then.
  */
-export async function openEvaluationEnvironment<S extends Sandbox>(options: EvaluationEnvironmentOptions<S> & { sandbox: EvaluationSandboxSource<S> }): Promise<EvaluationEnvironment<S>>;
+export async function openEvaluationEnvironment<S extends Sandbox>(
+  options: EvaluationEnvironmentOptions<S> & { sandbox: EvaluationSandboxSource<S> },
+): Promise<EvaluationEnvironment<S>>;
 export async function openEvaluationEnvironment(options: EvaluationEnvironmentOptions & { sandbox?: undefined }): Promise<EvaluationEnvironment<undefined>>;
 export async function openEvaluationEnvironment<S extends Sandbox>(options: EvaluationEnvironmentOptions<S>): Promise<EvaluationEnvironment<S | undefined>>;
 export async function openEvaluationEnvironment<S extends Sandbox>(options: EvaluationEnvironmentOptions<S>): Promise<EvaluationEnvironment<S | undefined>> {

@@ -29,8 +29,7 @@ export interface InstanceEnvironmentCheck {
   base: PatchEvaluation;
 }
 
-const list = (tests: readonly string[], limit = 5): string =>
-  `${tests.slice(0, limit).join(', ')}${tests.length > limit ? ` and ${tests.length - limit} more` : ''}`;
+const list = (tests: readonly string[], limit = 5): string => `${tests.slice(0, limit).join(', ')}${tests.length > limit ? ` and ${tests.length - limit} more` : ''}`;
 
 /**
  * Does this environment reproduce the instance? SWE-bench's validation of a dataset row: with the gold

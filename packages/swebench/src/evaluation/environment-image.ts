@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SandboxError, type SandboxImageDefinition, type SandboxImages } from '@codemonkeys/protocol';
-import {
-  environmentImageKey,
-  sweBenchImageName,
-  type DebianEnvironmentSpec,
-  type DebianSuite,
-  type EnvironmentSpec,
-} from '../environment/environment-spec';
+import { environmentImageKey, sweBenchImageName, type DebianEnvironmentSpec, type DebianSuite, type EnvironmentSpec } from '../environment/environment-spec';
 import { EnvironmentImageError } from './evaluation-errors';
 
 /** The offline debootstrap base image of a Debian release (built by `scripts/build-base-image.sh SUITE`). */
@@ -135,7 +129,7 @@ export async function ensureEnvironmentImage(options: EnsureEnvironmentImageOpti
       phase: 'build',
       message:
         `Building the environment image ${definition.tag} for ${spec.repo} failed: ${messageOf(error)}\n` +
-        'Check the spec\'s Debian package names (`apt-cache policy NAME` on the release) and image commands.',
+        "Check the spec's Debian package names (`apt-cache policy NAME` on the release) and image commands.",
       cause: error,
     });
   }

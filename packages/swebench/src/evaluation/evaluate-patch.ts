@@ -166,7 +166,10 @@ export async function evaluatePatch(options: EvaluatePatchOptions): Promise<Patc
       return {
         kind: 'infrastructure-failure',
         applied: application.method,
-        failure: { kind: 'test-patch', message: `The test patch of ${instance.instanceId} did not apply (${prepared.timedOut ? 'timed out' : `exit ${prepared.exitCode}`}): ${output}` },
+        failure: {
+          kind: 'test-patch',
+          message: `The test patch of ${instance.instanceId} did not apply (${prepared.timedOut ? 'timed out' : `exit ${prepared.exitCode}`}): ${output}`,
+        },
       };
     }
     note(`test files reset and test patch applied in ${Math.round(performance.now() - step)} ms`);
@@ -184,7 +187,9 @@ export async function evaluatePatch(options: EvaluatePatchOptions): Promise<Patc
         failure: { kind: 'timeout', message: `The test run of ${instance.instanceId} ran past its ${Math.round(timeoutMs / 1000)} s limit and was killed.` },
       };
     }
-    note(`tests ran in ${seconds} s (exit ${run.exitCode}${run.oomKilled ? ', a process was killed for lack of memory' : ''}${run.truncated ? ', output cut in the middle at its size limit' : ''})`);
+    note(
+      `tests ran in ${seconds} s (exit ${run.exitCode}${run.oomKilled ? ', a process was killed for lack of memory' : ''}${run.truncated ? ', output cut in the middle at its size limit' : ''})`,
+    );
     return { kind: 'log', applied: application.method, log };
   };
 

@@ -19,16 +19,13 @@ export {
   type SandboxInstance,
 } from './instance-sandbox-provider';
 // Kept names for core's `applyDiffInSession`, which evaluation, selectors and generators share.
-export { applyDiffInSession as applyPatchInSandbox, type ApplyDiffInSessionOptions as ApplyPatchInSandboxOptions, type DiffApplication as SandboxPatchApplication } from '@codemonkeys/plugin-kit';
-export { pathsOfDiff, prepareTestsScript, testRunScript } from './evaluation-scripts';
 export {
-  evaluatePatch,
-  infrastructureFailureOf,
-  type CandidateApplication,
-  type EvaluatedInstance,
-  type EvaluatePatchOptions,
-  type PatchEvaluation,
-} from './evaluate-patch';
+  applyDiffInSession as applyPatchInSandbox,
+  type ApplyDiffInSessionOptions as ApplyPatchInSandboxOptions,
+  type DiffApplication as SandboxPatchApplication,
+} from '@codemonkeys/plugin-kit';
+export { pathsOfDiff, prepareTestsScript, testRunScript } from './evaluation-scripts';
+export { evaluatePatch, infrastructureFailureOf, type CandidateApplication, type EvaluatedInstance, type EvaluatePatchOptions, type PatchEvaluation } from './evaluate-patch';
 export { runOnPatchedRepository, type PatchedRepositoryRun, type RunOnPatchedRepositoryOptions } from './run-on-patched-repository';
 export { checkInstanceEnvironment, type CheckInstanceEnvironmentOptions, type InstanceEnvironmentCheck } from './check-instance-environment';
 export { evaluationArtifactNames, readEvaluationReport, writeEvaluationArtifacts } from './evaluation-artifacts';

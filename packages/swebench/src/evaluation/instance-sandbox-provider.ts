@@ -1,4 +1,14 @@
-import { SandboxError, silentLogger, type Instance, type InstanceSandbox, type Logger, type Sandbox, type SandboxLimits, type SandboxSession, type SandboxSpec } from '@codemonkeys/protocol';
+import {
+  SandboxError,
+  silentLogger,
+  type Instance,
+  type InstanceSandbox,
+  type Logger,
+  type Sandbox,
+  type SandboxLimits,
+  type SandboxSession,
+  type SandboxSpec,
+} from '@codemonkeys/protocol';
 import { createInstanceSandboxPool, type InstanceSandboxPool, type InstanceSandboxPoolStatistics } from '../sandbox-pool/instance-sandbox-pool';
 import { environmentWorkdir, sweBenchImageName, type DebianSuite, type EnvironmentSpec, type EnvironmentSpecInput } from '../environment/environment-spec';
 import { expandCommand, findEnvironmentSpec } from '../environment/find-environment-spec';
@@ -124,8 +134,7 @@ export function createInstanceSandboxProvider(options: InstanceSandboxProviderOp
   const imagesByKey = new Map<string, Promise<EnvironmentImage>>();
   let closed = false;
 
-  const specFor = (instance: SandboxInstance): EnvironmentSpec =>
-    findEnvironmentSpec(instance, { kind: specKind, ...(options.specs ? { specs: options.specs } : {}) });
+  const specFor = (instance: SandboxInstance): EnvironmentSpec => findEnvironmentSpec(instance, { kind: specKind, ...(options.specs ? { specs: options.specs } : {}) });
 
   const imageFor = (instance: SandboxInstance, spec: EnvironmentSpec): Promise<EnvironmentImage> => {
     const key = spec.kind === 'debian' ? `debian\0${JSON.stringify([spec.debianSuite, spec.debianPackages, spec.imageCommands])}` : `official\0${instance.instanceId}`;

@@ -54,10 +54,7 @@ export async function runOnPatchedRepository(options: RunOnPatchedRepositoryOpti
     const application = await applyDiffInSession(session, options.patch ?? '');
     if (!application.applied) return { applied: false, applyOutput: application.output };
     if (options.files && options.files.length > 0) await session.putFiles(options.files);
-    const pre =
-      spec && (options.preTestCommands ?? true)
-        ? spec.preTestCommands.map((command) => (options.instance ? expandCommand(command, options.instance) : command))
-        : [];
+    const pre = spec && (options.preTestCommands ?? true) ? spec.preTestCommands.map((command) => (options.instance ? expandCommand(command, options.instance) : command)) : [];
     const script = [...pre, options.command].join('\n');
     const argv = spec ? environmentShell(spec, script) : ['bash', '-c', script];
     const env = spec ? sandboxEnvironment(spec, options.env) : { ...options.env };

@@ -45,7 +45,9 @@ export function runCommand(program: string, args: readonly string[], options: Ru
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', (error) =>
-      reject(new GitCommandError({ command: [program, ...args], cwd: options.cwd, exitCode: null, stderr: error.message, hint: `Is ${program} installed and on PATH?`, cause: error })),
+      reject(
+        new GitCommandError({ command: [program, ...args], cwd: options.cwd, exitCode: null, stderr: error.message, hint: `Is ${program} installed and on PATH?`, cause: error }),
+      ),
     );
     child.on('close', (exitCode) => {
       const result: CommandResult = { exitCode, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString('utf8') };

@@ -12,8 +12,7 @@ export const evaluationLogMarkers = {
 } as const;
 
 export type TestOutputExtraction =
-  | { found: true; output: string }
-  | { found: false; reason: 'patch-apply-failed' | 'reset-failed' | 'tests-errored' | 'tests-timed-out' | 'no-test-output' };
+  { found: true; output: string } | { found: false; reason: 'patch-apply-failed' | 'reset-failed' | 'tests-errored' | 'tests-timed-out' | 'no-test-output' };
 
 /** The test output between the markers of an evaluation log, or why there is none (SWE-bench's `get_logs_eval`). */
 export function extractTestOutput(log: string): TestOutputExtraction {

@@ -66,7 +66,9 @@ export class GitObjectReader {
       this.buffer = Buffer.alloc(0);
       for (const request of this.queue.splice(0)) request.reject(error);
     };
-    child.on('error', (error) => fail(new GitCommandError({ command: ['git', 'cat-file', '--batch'], cwd: this.gitDirectory, exitCode: null, stderr: error.message, cause: error })));
+    child.on('error', (error) =>
+      fail(new GitCommandError({ command: ['git', 'cat-file', '--batch'], cwd: this.gitDirectory, exitCode: null, stderr: error.message, cause: error })),
+    );
     child.on('close', (code) => {
       if (this.queue.length > 0) fail(new GitCommandError({ command: ['git', 'cat-file', '--batch'], cwd: this.gitDirectory, exitCode: code, stderr }));
       else if (this.child === child) this.child = undefined;

@@ -78,7 +78,12 @@ export async function lockMirror(mirror: string, options: MirrorLockOptions): Pr
       },
     });
     return async () => {
-      if (compromised) throw new RepositoryLockError({ lockPath, reason: `the lock was lost while held (${compromised.message}); a concurrent process may have changed the mirror meanwhile`, cause: compromised });
+      if (compromised)
+        throw new RepositoryLockError({
+          lockPath,
+          reason: `the lock was lost while held (${compromised.message}); a concurrent process may have changed the mirror meanwhile`,
+          cause: compromised,
+        });
       await release().catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ERELEASED') throw error;
       });

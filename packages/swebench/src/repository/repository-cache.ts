@@ -108,7 +108,10 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
   const worktreesDirectory = path.join(directory, 'worktrees', sessionName);
   const maxIdle = options.maxIdleWorktrees ?? 4;
   const fetchMissing = options.fetchMissingCommits ?? true;
-  const lockOptions: MirrorLockOptions = { staleMs: Math.max(options.lockStaleMs ?? 20_000, 2_000), ...(options.lockTimeoutMs !== undefined ? { timeoutMs: options.lockTimeoutMs } : {}) };
+  const lockOptions: MirrorLockOptions = {
+    staleMs: Math.max(options.lockStaleMs ?? 20_000, 2_000),
+    ...(options.lockTimeoutMs !== undefined ? { timeoutMs: options.lockTimeoutMs } : {}),
+  };
   // In-process order, always: the repository's queue (pool bookkeeping), then the mirror lock.
   const locked = <T>(gitDirectory: string, task: () => Promise<T>): Promise<T> => withMirrorLock(gitDirectory, lockOptions, task);
   const repositoryLocks = new KeyedMutex();
@@ -138,7 +141,8 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
     for (const entry of await fs.readdir(parent)) {
       const pid = Number(entry.split('-')[0]);
       // Several processes may reap the same leftovers at once; one that fails here leaves them to the next.
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid)) await fs.rm(path.join(parent, entry), { recursive: true, force: true, maxRetries: 2 }).catch(() => undefined);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid))
+        await fs.rm(path.join(parent, entry), { recursive: true, force: true, maxRetries: 2 }).catch(() => undefined);
     }
   };
 
@@ -311,7 +315,15 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
   async function* archive(repo: string, commit: string, archiveOptions: ArchiveOptions = {}): AsyncIterable<Uint8Array> {
     const resolved = await resolveCommit(repo, commit);
     const gitDirectory = await mirror(repo);
-    const args = ['--git-dir', gitDirectory, 'archive', '--format=tar', ...(archiveOptions.prefix ? [`--prefix=${archiveOptions.prefix}`] : []), resolved, ...(archiveOptions.paths ? ['--', ...archiveOptions.paths] : [])];
+    const args = [
+      '--git-dir',
+      gitDirectory,
+      'archive',
+      '--format=tar',
+      ...(archiveOptions.prefix ? [`--prefix=${archiveOptions.prefix}`] : []),
+      resolved,
+      ...(archiveOptions.paths ? ['--', ...archiveOptions.paths] : []),
+    ];
     const child = spawn('git', args, { cwd: gitDirectory, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));

@@ -1,5 +1,14 @@
 import path from 'node:path';
-import { normalizeRepositoryPath, NotFoundError, PathOutsideRepositoryError, UnsupportedCapabilityError, type OutlineEntry, type Workspace, type WorkspaceCapabilities, type WritableWorkspace } from '@codemonkeys/protocol';
+import {
+  normalizeRepositoryPath,
+  NotFoundError,
+  PathOutsideRepositoryError,
+  UnsupportedCapabilityError,
+  type OutlineEntry,
+  type Workspace,
+  type WorkspaceCapabilities,
+  type WritableWorkspace,
+} from '@codemonkeys/protocol';
 import { outlinePython } from '../outline/python-outline';
 import { isPythonPath } from '../outline/python-parser';
 import { skeletonPython, type SkeletonOptions } from '../outline/python-skeleton';

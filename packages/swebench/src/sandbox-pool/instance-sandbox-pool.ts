@@ -60,8 +60,7 @@ interface PooledSession {
   reset?: Promise<boolean>;
 }
 
-const describeFailure = (result: ExecResult): string =>
-  result.timedOut ? 'timed out' : `exited with ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(-2000)}`;
+const describeFailure = (result: ExecResult): string => (result.timedOut ? 'timed out' : `exited with ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(-2000)}`);
 
 /**
  * The pool an experiment runner creates per instance: `use(fn)` lends a session whose workdir is exactly
@@ -83,8 +82,7 @@ export function createInstanceSandboxPool(options: InstanceSandboxPoolOptions): 
   let opening = 0;
   let closed = false;
 
-  const closedError = (): SandboxError =>
-    new SandboxError(`The sandbox pool of ${instanceId} is closed; create a new pool to run more commands.`);
+  const closedError = (): SandboxError => new SandboxError(`The sandbox pool of ${instanceId} is closed; create a new pool to run more commands.`);
 
   async function openPrepared(): Promise<PooledSession> {
     const session = await sandbox.open(spec);
@@ -99,8 +97,7 @@ export function createInstanceSandboxPool(options: InstanceSandboxPoolOptions): 
       const snapshotCommit = snapshot.stdout.trim().split('\n').pop() ?? '';
       if (snapshot.exitCode !== 0 || !/^[0-9a-f]{40,64}$/.test(snapshotCommit)) {
         throw new SandboxError(
-          `Snapshotting the prepared workdir ${session.workdir} of ${instanceId} failed (${describeFailure(snapshot)}). ` +
-            'The image needs a POSIX shell, git, tar and find.',
+          `Snapshotting the prepared workdir ${session.workdir} of ${instanceId} failed (${describeFailure(snapshot)}). ` + 'The image needs a POSIX shell, git, tar and find.',
         );
       }
       statistics.sessionsOpened += 1;

@@ -100,7 +100,10 @@ const definitions: InstanceDefinition[] = [
     hintsText: '',
     wrong: (files) => ({ 'textkit/words.py': files['textkit/words.py']!.replace('in order."""', 'in order, as they appear."""') }),
     regression: (files) => ({
-      'textkit/words.py': files['textkit/words.py']!.replace('    return text.split(WORD_SEPARATOR)\n', '    return text.split()\n').replace('    best = ""\n', '    best = None\n'),
+      'textkit/words.py': files['textkit/words.py']!.replace('    return text.split(WORD_SEPARATOR)\n', '    return text.split()\n').replace(
+        '    best = ""\n',
+        '    best = None\n',
+      ),
     }),
     notApplying:
       'diff --git a/textkit/words.py b/textkit/words.py\n--- a/textkit/words.py\n+++ b/textkit/words.py\n' +
@@ -222,10 +225,12 @@ export async function createFixtureRepository(options: FixtureRepositoryOptions 
   const instances = new Map<FixtureInstanceName, Instance>();
   const candidates = new Map<string, FixtureCandidate[]>();
   for (const definition of definitions) {
-    const baseCommit = definition.feature ? await (async () => {
-      await writeFiles(root, definition.feature!);
-      return commit(root, `Add ${definition.name.replace('-hang', '')}`, second++);
-    })() : firstCommit;
+    const baseCommit = definition.feature
+      ? await (async () => {
+          await writeFiles(root, definition.feature!);
+          return commit(root, `Add ${definition.name.replace('-hang', '')}`, second++);
+        })()
+      : firstCommit;
     const fixPaths = Object.keys(definition.fix);
     const baseFiles = await readFiles(root, fixPaths);
     const patch = await diffOf(root, definition.fix);

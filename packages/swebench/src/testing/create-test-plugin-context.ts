@@ -1,4 +1,15 @@
-import { createInMemorySequenceStorage, silentLogger, toTask, NotFoundError, type Instance, type InstanceSandbox, type Logger, type ModelClient, type PluginContext, type SequenceStorage } from '@codemonkeys/protocol';
+import {
+  createInMemorySequenceStorage,
+  silentLogger,
+  toTask,
+  NotFoundError,
+  type Instance,
+  type InstanceSandbox,
+  type Logger,
+  type ModelClient,
+  type PluginContext,
+  type SequenceStorage,
+} from '@codemonkeys/protocol';
 import { createWorkspaceProvider, type WorkspaceProvider } from '../repository/workspace-provider';
 
 export interface TestPluginContextOptions {

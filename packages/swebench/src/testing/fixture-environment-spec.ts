@@ -18,7 +18,7 @@ export function fixtureEnvironmentSpec(repo = 'codemonkeys-fixtures/textkit'): D
     validation: {
       status: 'measured',
       detail:
-        'Every candidate verdict of word-count and sentence-stats was reproduced in the offline bookworm base image (Python 3.11.2, pytest 7.2.1, no network) with SWE-bench\'s apply commands; the package tests re-check all verdicts with the local Python.',
+        "Every candidate verdict of word-count and sentence-stats was reproduced in the offline bookworm base image (Python 3.11.2, pytest 7.2.1, no network) with SWE-bench's apply commands; the package tests re-check all verdicts with the local Python.",
     },
   }) as DebianEnvironmentSpec;
 }

@@ -9,9 +9,7 @@ export type FixtureFiles = Record<string, string>;
 
 export const initialFiles: FixtureFiles = {
   'README.md': '# textkit\n\nSmall helpers for counting and formatting text.\n\nRun the tests with `python3 -m pytest -rA`.\n',
-  'pyproject.toml':
-    '[project]\nname = "textkit"\nversion = "0.1.0"\nrequires-python = ">=3.9"\n\n' +
-    '[tool.pytest.ini_options]\npythonpath = ["."]\ntestpaths = ["tests"]\n',
+  'pyproject.toml': '[project]\nname = "textkit"\nversion = "0.1.0"\nrequires-python = ">=3.9"\n\n' + '[tool.pytest.ini_options]\npythonpath = ["."]\ntestpaths = ["tests"]\n',
   'textkit/__init__.py':
     '"""Small helpers for counting and formatting text."""\n\n' +
     'from .case import title_case\nfrom .words import count_words, longest_word, split_words\n\n' +
@@ -64,9 +62,7 @@ export const initialFiles: FixtureFiles = {
     '            best = word\n' +
     '    return best\n',
   'tests/test_case.py':
-    'from textkit import title_case\n\n\n' +
-    'def test_title_case_keeps_small_words_lower():\n' +
-    '    assert title_case("the lord of the rings") == "The Lord of the Rings"\n',
+    'from textkit import title_case\n\n\n' + 'def test_title_case_keeps_small_words_lower():\n' + '    assert title_case("the lord of the rings") == "The Lord of the Rings"\n',
   'tests/test_words.py':
     'from textkit import count_words, longest_word\n\n\n' +
     'def test_count_words_simple():\n' +
@@ -173,10 +169,7 @@ export const wrapFeature: FixtureFiles = {
     '    if current:\n' +
     '        lines.append(current)\n' +
     '    return lines\n',
-  'tests/test_wrap.py':
-    'from textkit.wrap import wrap\n\n\n' +
-    'def test_wrap_short_words():\n' +
-    '    assert wrap("the quick brown fox", 10) == ["the quick", "brown fox"]\n',
+  'tests/test_wrap.py': 'from textkit.wrap import wrap\n\n\n' + 'def test_wrap_short_words():\n' + '    assert wrap("the quick brown fox", 10) == ["the quick", "brown fox"]\n',
 };
 export const wrapFix: FixtureFiles = {
   'textkit/wrap.py': wrapFeature['textkit/wrap.py']!.replace(

@@ -40,7 +40,11 @@ export async function recordGitCalls(): Promise<GitCallRecorder> {
   await fs.writeFile(path.join(directory, 'git'), script, { mode: 0o755 });
   const previousPath = process.env.PATH;
   process.env.PATH = `${directory}${path.delimiter}${previousPath ?? ''}`;
-  const calls = async (): Promise<string[]> => (await fs.readFile(log, 'utf8')).split('\n').filter((line) => line !== '').map(subcommandOf);
+  const calls = async (): Promise<string[]> =>
+    (await fs.readFile(log, 'utf8'))
+      .split('\n')
+      .filter((line) => line !== '')
+      .map(subcommandOf);
   return {
     calls,
     async count(subcommand) {

@@ -19,7 +19,8 @@ export async function unifiedDiffOf(file: string, before: string, after: string,
     // Exit 1 means "the files differ": the diff is on stdout.
     const command = ['diff', '--no-index', '--no-color', '--no-ext-diff', `-U${options.context ?? 3}`, '--no-prefix', `a/${file}`, `b/${file}`];
     const result = await runCommand('git', command, { cwd: directory, allowFailure: true });
-    if (result.exitCode !== 0 && result.exitCode !== 1) throw new GitCommandError({ command: ['git', ...command], cwd: directory, exitCode: result.exitCode, stderr: result.stderr });
+    if (result.exitCode !== 0 && result.exitCode !== 1)
+      throw new GitCommandError({ command: ['git', ...command], cwd: directory, exitCode: result.exitCode, stderr: result.stderr });
     return result.stdout.toString('utf8');
   } finally {
     await fs.rm(directory, { recursive: true, force: true });

@@ -11,17 +11,7 @@ import { z } from 'zod';
  * - Result reasons (`unparseable`, `invalid-edit`, `timeout`, `plugin-error`): the work ran to an answer
  *   that could not be used. That *is* a result (a failed sample) and is kept.
  */
-export const FailureReasonSchema = z.enum([
-  'endpoint-error',
-  'budget',
-  'sandbox',
-  'infrastructure',
-  'interrupted',
-  'unparseable',
-  'invalid-edit',
-  'timeout',
-  'plugin-error',
-]);
+export const FailureReasonSchema = z.enum(['endpoint-error', 'budget', 'sandbox', 'infrastructure', 'interrupted', 'unparseable', 'invalid-edit', 'timeout', 'plugin-error']);
 export type FailureReason = z.output<typeof FailureReasonSchema>;
 
 /** The reasons that mean "no result was obtained": redone on resume, never counted as a result. */

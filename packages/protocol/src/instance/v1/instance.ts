@@ -1,8 +1,6 @@
 import { z } from 'zod';
 
-const gitRevision = z
-  .string()
-  .regex(/^[0-9a-f]{7,64}$/i, 'must be a git commit hash (7 to 64 hex characters)');
+const gitRevision = z.string().regex(/^[0-9a-f]{7,64}$/i, 'must be a git commit hash (7 to 64 hex characters)');
 const repoName = z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be "owner/name"');
 
 /** A SWE-bench-style instance, normalized (camelCase, test lists decoded). Holds gold data: never show it to plugins. */
@@ -40,8 +38,18 @@ const testList = z.union([z.array(z.string()), z.string()]).transform((value, co
 });
 
 const knownRecordFields = new Set([
-  'instance_id', 'repo', 'base_commit', 'patch', 'test_patch', 'problem_statement', 'hints_text',
-  'created_at', 'version', 'FAIL_TO_PASS', 'PASS_TO_PASS', 'environment_setup_commit',
+  'instance_id',
+  'repo',
+  'base_commit',
+  'patch',
+  'test_patch',
+  'problem_statement',
+  'hints_text',
+  'created_at',
+  'version',
+  'FAIL_TO_PASS',
+  'PASS_TO_PASS',
+  'environment_setup_commit',
 ]);
 
 /**

@@ -61,7 +61,10 @@ export function selectionIndexFromV1(selectorName: string, candidates: readonly 
   if (byIdentity >= 0) return byIdentity;
   const byDiff = candidates.findIndex((candidate) => candidate.diff === chosen.diff);
   if (byDiff >= 0) return byDiff;
-  throw new InvalidPluginError({ pluginName: selectorName, reason: `it returned a patch that is none of the ${candidates.length} candidates it was given (a selector picks one of them)` });
+  throw new InvalidPluginError({
+    pluginName: selectorName,
+    reason: `it returned a patch that is none of the ${candidates.length} candidates it was given (a selector picks one of them)`,
+  });
 }
 
 export function localizerV1_1From(localizer: LocalizerV1): LocalizerV1_1 {

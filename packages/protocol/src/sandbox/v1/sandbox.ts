@@ -38,7 +38,11 @@ export interface SandboxFile {
 
 /** Resource limits of a sandbox. Network access is never given. */
 export const SandboxLimitsSchema = z.object({
-  memoryBytes: z.number().int().positive().default(4 * 1024 ** 3),
+  memoryBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(4 * 1024 ** 3),
   cpus: z.number().positive().default(1),
   pids: z.number().int().positive().default(512),
 });

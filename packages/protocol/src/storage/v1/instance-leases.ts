@@ -112,7 +112,12 @@ export interface LeaseDecision<Answer> {
 }
 
 /** What `acquire` does with the stored state: refuse while held; otherwise store a new generation. */
-export function decideLeaseAcquisition(current: InstanceLeaseState | undefined, request: InstanceLeaseRequest, now: number, token: string): LeaseDecision<InstanceLeaseAcquisition> {
+export function decideLeaseAcquisition(
+  current: InstanceLeaseState | undefined,
+  request: InstanceLeaseRequest,
+  now: number,
+  token: string,
+): LeaseDecision<InstanceLeaseAcquisition> {
   if (current && isLeaseHeld(current, now)) return { answer: { status: 'held', holder: current.holder, expiresAt: current.expiresAt } };
   const next: InstanceLeaseState = {
     runId: request.runId,
@@ -130,7 +135,9 @@ export function decideLeaseAcquisition(current: InstanceLeaseState | undefined, 
 const lossOf = (current: InstanceLeaseState | undefined, lease: InstanceLease, now: number): { status: 'lost'; reason: InstanceLeaseLossReason; holder?: string } | undefined => {
   if (!current || current.token !== lease.token) {
     // Someone acquired it since (after it expired, or after it was released).
-    return current && isLeaseHeld(current, now) ? { status: 'lost', reason: 'taken-over', holder: current.holder } : { status: 'lost', reason: current ? 'taken-over' : 'released' };
+    return current && isLeaseHeld(current, now)
+      ? { status: 'lost', reason: 'taken-over', holder: current.holder }
+      : { status: 'lost', reason: current ? 'taken-over' : 'released' };
   }
   if (current.releasedAt !== undefined) return { status: 'lost', reason: 'released' };
   return undefined;

@@ -17,9 +17,7 @@ export function decodeCursor(cursor: string, shape?: ReadonlyArray<'string' | 'n
   } catch {
     decoded = undefined;
   }
-  const fits =
-    Array.isArray(decoded) &&
-    (!shape || (decoded.length === shape.length && shape.every((type, index) => typeof decoded[index] === type)));
+  const fits = Array.isArray(decoded) && (!shape || (decoded.length === shape.length && shape.every((type, index) => typeof decoded[index] === type)));
   if (!fits) {
     throw new CodemonkeysError(`Invalid page cursor "${cursor}": pass the nextCursor of a previous page of the same query.`);
   }

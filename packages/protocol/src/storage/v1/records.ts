@@ -138,4 +138,3 @@ export const ExportRecordSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('workState'), record: WorkStateRecordSchema }),
 ]);
 export type ExportRecord = z.output<typeof ExportRecordSchema>;
-

@@ -6,11 +6,7 @@ import type { ExportRecord } from './records';
 import type { SequenceStorage, SequenceWriter } from './sequence-storage';
 
 /** Reads every page of a paginated query. */
-export async function* readAllPages<T, Q extends PageRequest>(
-  query: (request: Q) => Promise<Page<T>>,
-  request: NoInfer<Q>,
-  pageSize = 500,
-): AsyncIterable<T> {
+export async function* readAllPages<T, Q extends PageRequest>(query: (request: Q) => Promise<Page<T>>, request: NoInfer<Q>, pageSize = 500): AsyncIterable<T> {
   let cursor: string | undefined;
   do {
     const page = await query({ ...request, limit: pageSize, ...(cursor ? { cursor } : {}) });
@@ -38,11 +34,7 @@ export async function* exportRunRecords(storage: SequenceStorage, runId: string)
 }
 
 /** Writes exported records through the storage's batch methods, `batchSize` at a time. */
-export async function importExportRecords(
-  storage: SequenceStorage,
-  records: AsyncIterable<ExportRecord> | Iterable<ExportRecord>,
-  batchSize = 200,
-): Promise<number> {
+export async function importExportRecords(storage: SequenceStorage, records: AsyncIterable<ExportRecord> | Iterable<ExportRecord>, batchSize = 200): Promise<number> {
   let count = 0;
   let batch: ExportRecord[] = [];
   const flush = async (): Promise<void> => {
@@ -80,19 +72,14 @@ export async function importExportRecords(
 }
 
 /** `storage.writer(instanceId).logMessages(messages)`, labelled from the arguments or the current call-label scope. */
-export function createSequenceWriter(
-  storage: SequenceStorage,
-  instanceId: string,
-  labels: { runId?: string; stage?: string; sample?: number } = {},
-): SequenceWriter {
+export function createSequenceWriter(storage: SequenceStorage, instanceId: string, labels: { runId?: string; stage?: string; sample?: number } = {}): SequenceWriter {
   return {
     async logMessages(messages: readonly Message[], more: { stage?: string; sample?: number } = {}): Promise<void> {
       const scope = currentCallLabels();
       const runId = labels.runId ?? scope.runId;
       if (!runId) {
         throw new CodemonkeysError(
-          `Cannot log messages of instance "${instanceId}": no run is in scope. ` +
-            'Call writer() inside a run started by the runner, or pass { runId } to writer().',
+          `Cannot log messages of instance "${instanceId}": no run is in scope. ` + 'Call writer() inside a run started by the runner, or pass { runId } to writer().',
         );
       }
       await storage.putMessageLogs([
