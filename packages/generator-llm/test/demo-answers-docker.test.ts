@@ -1,6 +1,6 @@
-import type { DemoAnswerRequest, DemoInstanceScript, Patch, PluginDemo } from '@codemonkeys/protocol';
+import type { DemoInstanceScript, Patch, PluginDemo } from '@codemonkeys/protocol';
 import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
-import { errorReply, type LoopbackHandler } from '@codemonkeys/llm/testing';
+import { pluginDemoHandler } from '@codemonkeys/llm/testing';
 import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';
 import { containersOf, dockerAvailability } from '@codemonkeys/sandbox-docker/testing';
 import { openFixtureSandboxes, type FixtureSandboxes } from '@codemonkeys/swebench/testing';
@@ -11,23 +11,7 @@ import { createGeneratorHarness, type GeneratorHarness } from './support/generat
 const docker = await dockerAvailability();
 const testLabels = { 'codemonkeys.test': 'generator-llm-demo' };
 
-/** The loopback handler of a plugin's demo on one instance: a request the demo does not claim fails (400). */
-function demoHandler(demo: PluginDemo, instance: DemoInstanceScript): LoopbackHandler {
-  return (request) => {
-    const { messages: _messages, ...parameters } = (request.body ?? {}) as Record<string, unknown>;
-    const answer = demo.answer({
-      messages: request.messages as DemoAnswerRequest['messages'],
-      lastUserMessage: request.lastUserMessage ?? '',
-      prompt: request.messages
-        .filter((message) => message.role !== 'assistant')
-        .map((message) => message.content)
-        .join('\n'),
-      parameters,
-      instance,
-    });
-    return answer ?? errorReply(400, { message: 'not a prompt of generator-llm' });
-  };
-}
+const demoHandler = (demo: PluginDemo, instance: DemoInstanceScript) => pluginDemoHandler(demo, instance, 'generator-llm');
 
 /** Exits 2 on the original code (repeated spaces make empty words) and 0 once fixed. */
 const reproductionTest = [

@@ -1,26 +1,10 @@
-import type { DemoAnswerRequest, DemoInstanceScript, PluginDemo } from '@codemonkeys/protocol';
-import { errorReply, type LoopbackHandler } from '@codemonkeys/llm/testing';
+import type { DemoInstanceScript, PluginDemo } from '@codemonkeys/protocol';
+import { pluginDemoHandler } from '@codemonkeys/llm/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { llmGeneratorPlugin } from '../src/index';
 import { createGeneratorHarness, type GeneratorHarness } from './support/generator-harness';
 
-/** The loopback handler of a plugin's demo on one instance: a request the demo does not claim fails (400). */
-function demoHandler(demo: PluginDemo, instance: DemoInstanceScript): LoopbackHandler {
-  return (request) => {
-    const { messages: _messages, ...parameters } = (request.body ?? {}) as Record<string, unknown>;
-    const answer = demo.answer({
-      messages: request.messages as DemoAnswerRequest['messages'],
-      lastUserMessage: request.lastUserMessage ?? '',
-      prompt: request.messages
-        .filter((message) => message.role !== 'assistant')
-        .map((message) => message.content)
-        .join('\n'),
-      parameters,
-      instance,
-    });
-    return answer ?? errorReply(400, { message: 'not a prompt of generator-llm' });
-  };
-}
+const demoHandler = (demo: PluginDemo, instance: DemoInstanceScript) => pluginDemoHandler(demo, instance, 'generator-llm');
 
 const reproductionTest = ['import sys', 'from textkit.words import count_words', '', 'sys.exit(0 if count_words("a  b") == 2 else 2)'].join('\n');
 

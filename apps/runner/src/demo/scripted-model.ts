@@ -1,6 +1,6 @@
 import { lineRunsOf } from '@codemonkeys/plugin-kit';
-import { type DemoAnswerRequest, type DemoInstanceScript, type Instance, type PluginDemo } from '@codemonkeys/protocol';
-import type { LoopbackHandler, LoopbackRequest } from '@codemonkeys/llm/testing';
+import { type DemoInstanceScript, type Instance, type PluginDemo } from '@codemonkeys/protocol';
+import { demoAnswerRequestOf, type LoopbackHandler } from '@codemonkeys/llm/testing';
 import { goldLines, parseUnifiedDiff } from '@codemonkeys/swebench';
 import { listInstalledPlugins } from '../plugins/installed-plugins';
 import { loadPlugin } from '../plugins/load-plugin';
@@ -112,20 +112,6 @@ async function installedDemoAnswerers(cwd: string): Promise<DemoAnswerer[]> {
   return answerers;
 }
 
-function demoRequestOf(request: LoopbackRequest, instance: DemoInstanceScript): DemoAnswerRequest {
-  const { messages: _messages, ...parameters } = (request.body ?? {}) as Record<string, unknown>;
-  return {
-    messages: request.messages.map((message) => ({ role: message.role as DemoAnswerRequest['messages'][number]['role'], content: message.content })),
-    lastUserMessage: request.lastUserMessage ?? '',
-    prompt: request.messages
-      .filter((message) => message.role !== 'assistant')
-      .map((message) => message.content)
-      .join('\n'),
-    parameters,
-    instance,
-  };
-}
-
 /**
  * The loopback handler of the scripted model: finds the example instance a prompt names, and asks each
  * plugin's demo in turn for its answer. Requests no plugin claims get an answer that says so (the plugin
@@ -143,7 +129,7 @@ export function createScriptedModelHandler(options: ScriptedModelOptions): Loopb
     const scripted = scripts.find((entry) => prompt.includes(entry.marker));
     if (!scripted) return `${scriptedModelNotice}. This request is not one of the scripted ones (no example instance is named in it).`;
     answerers ??= installedDemoAnswerers(process.cwd());
-    const demoRequest = demoRequestOf(request, scripted.script);
+    const demoRequest = demoAnswerRequestOf(request, scripted.script);
     for (const answerer of await answerers) {
       const answer = answerer.demo.answer(demoRequest);
       if (answer !== undefined) return `${scriptedModelNotice}.\n${answer}`;

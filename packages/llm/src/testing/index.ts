@@ -26,3 +26,4 @@ export {
   type LoopbackUsage,
 } from './loopback-replies';
 export { cosineSimilarity, deterministicEmbedding } from './deterministic-embedding';
+export { demoAnswerRequestOf, pluginDemoHandler } from './demo-handler';
