@@ -1,6 +1,7 @@
 import { formatZodError, withCallLabels, type Logger, type SequenceStorage, type StageResultRecord } from '@codemonkeys/protocol';
 import type { z } from 'zod';
 import type { ModelBudget } from '@codemonkeys/llm';
+import { IncompleteWorkError } from './incomplete-work';
 import { StopRequestedError, isRelinquished, isStopped, type RunControl } from './run-control';
 
 /** What the progress display hears about stages. */
@@ -98,6 +99,13 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
         if (isStopped(error, control)) {
           observer.stageFinished(name, 'stopped');
           throw error;
+        }
+        // Work that obtained no result while the budget ran out is the budget's stop (exit 3, continued by
+        // the same command with a larger budget), not a partial instance.
+        if (IncompleteWorkError.isInstance(error) && budgetSpent(options.budget)) {
+          control.requestStop('budget');
+          observer.stageFinished(name, 'stopped');
+          throw new StopRequestedError('budget');
         }
         const finishedAt = new Date();
         await options.flushModelCalls().catch(() => undefined);
