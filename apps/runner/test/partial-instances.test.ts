@@ -176,3 +176,62 @@ describe('exit codes of partial runs', () => {
     expect(exitCodeOf(outcome({ failed: 0, partial: 0, pending: 0 }))).toBe(0);
   });
 });
+
+describe('a code experiment whose generator calls all fail: its instances are partial too', () => {
+  let setup: ScriptedSetup;
+  afterAll(() => setup?.close());
+
+  it('exits 1 with every instance partial and no generate result stored', async () => {
+    setup = await createScriptedSetup();
+    const scripted = createScriptedModelHandler({ instances: setup.dataset.scripted });
+    setup.server.setHandler((request) => (request.protocol === 'openai-chat' ? serverErrorReply({ status: 500, message: 'the GPUs are on fire' }) : scripted(request)));
+    const output = path.join(setup.directory, 'code');
+    const database = path.join(output, 'runs.db');
+    const module = path.join(setup.directory, 'failing-experiment.ts');
+    const runnerIndex = new URL('../src/index.ts', import.meta.url).pathname;
+    fs.writeFileSync(path.join(setup.directory, 'package.json'), JSON.stringify({ name: 'research', private: true, type: 'module' }));
+    fs.writeFileSync(
+      module,
+      `import { defineExperiment } from ${JSON.stringify(runnerIndex)};
+import type { Patch } from '@codemonkeys/protocol';
+
+export default defineExperiment({
+  name: 'failing-by-hand',
+  config: {
+    dataset: ${JSON.stringify(setup.dataset.datasetFile)},
+    repositories: ${JSON.stringify(setup.dataset.fixture.repositorySources)},
+    models: { default: { baseUrl: ${JSON.stringify(`${setup.server.url}/v1`)}, model: 'scripted', name: 'scripted-test-model' } },
+    storage: ${JSON.stringify(`sqlite:${database}`)},
+    output: ${JSON.stringify(output)},
+    sandbox: 'none',
+    retries: 0,
+  },
+  async setup(experiment) {
+    const localizer = await experiment.plugin('localizer', 'embedding', { tokenBudget: 1500 });
+    const generator = await experiment.plugin('generator', 'llm', { samples: 2, seed: 1000 });
+    const selector = await experiment.plugin('selector', 'vote');
+    return {
+      async run(instanceId: string): Promise<Patch> {
+        const localization = await experiment.stage('localize', () => localizer.run(instanceId));
+        const [patches] = await experiment.stage('generate', () => generator.run(localization, instanceId));
+        return experiment.stage('select', () => selector.run(patches, instanceId));
+      },
+    };
+  },
+});
+`,
+    );
+    const result = await run(setup, module);
+    expect(result.code).toBe(1);
+    expect(result.json.runs).toEqual([expect.objectContaining({ done: 0, failed: 0, partial: setup.dataset.instances.length })]);
+    await withStorage(database, async (storage) => {
+      const {
+        items: [runRecord],
+      } = await storage.queryRuns({});
+      for (const instance of setup.dataset.instances) {
+        const generate = await storage.getStageResult({ runId: runRecord!.id, instanceId: instance.instanceId, stage: 'generate', sample: 0 });
+        expect(generate?.status).not.toBe('ok');
+      }
+    });
+  }, 600_000);
+});

@@ -1,4 +1,4 @@
-import { CodemonkeysError, isInfrastructureFailure, type Failure, type FailureReason } from '@codemonkeys/protocol';
+import { CodemonkeysError, FailureSchema, isInfrastructureFailure, type Failure, type FailureReason } from '@codemonkeys/protocol';
 
 /**
  * A stage that ran but obtained no result for some of its work for an infrastructure reason (the
@@ -31,4 +31,17 @@ export class IncompleteWorkError extends CodemonkeysError {
 /** The infrastructure failures among candidates (v1.1) or samples. */
 export function infrastructureFailuresOf(items: readonly { failure?: Failure | undefined }[]): Failure[] {
   return items.flatMap((item) => (item.failure && isInfrastructureFailure(item.failure) ? [item.failure] : []));
+}
+
+/**
+ * The infrastructure failures of v1 patches: a v1.1 generator adapted to v1 (a code experiment's plugins)
+ * marks a candidate that is not `ok` with `metadata.candidate = { status, failure }`.
+ */
+export function infrastructureFailuresOfPatches(patches: readonly { metadata?: Record<string, unknown> }[]): Failure[] {
+  return infrastructureFailuresOf(
+    patches.map((patch) => {
+      const parsed = FailureSchema.safeParse((patch.metadata?.candidate as { failure?: unknown } | undefined)?.failure);
+      return parsed.success ? { failure: parsed.data } : {};
+    }),
+  );
 }

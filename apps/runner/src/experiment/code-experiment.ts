@@ -29,6 +29,7 @@ import { createInstanceEnvironment } from '../execution/instance-environment';
 import type { OpenedExperiment } from '../execution/open-configured-experiment';
 import { spentByRuns } from '../execution/open-configured-experiment';
 import type { RunControl } from '../execution/run-control';
+import { IncompleteWorkError, infrastructureFailuresOfPatches } from '../execution/incomplete-work';
 import { silentStageObserver, type StageObserver, type StageRunner } from '../execution/stage-runner';
 import { loadPlugin } from '../plugins/load-plugin';
 import {
@@ -234,7 +235,21 @@ export async function openCodeExperiment(
       async stage<T>(name: string, fn: () => Promise<T>): Promise<T> {
         const current = currentScope('stage');
         const instance = instanceOf(current.instanceId);
-        const output = await current.stages.stage(name, fn);
+        // A generation with candidates that obtained no result (endpoint, budget) is not stored as done:
+        // the instance is partial and the same command redoes that work, as in a configured run.
+        const guarded =
+          name === stageNames.generate
+            ? async (): Promise<T> => {
+                const value = await fn();
+                const candidates = Array.isArray(value) && Array.isArray(value[0]) ? (value[0] as unknown[]) : value;
+                if (Array.isArray(candidates)) {
+                  const failures = infrastructureFailuresOfPatches(candidates as { metadata?: Record<string, unknown> }[]);
+                  if (failures.length > 0) throw new IncompleteWorkError(name, failures, candidates.length);
+                }
+                return value;
+              }
+            : fn;
+        const output = await current.stages.stage(name, guarded);
         // The stages named after the pipeline's stages are rewarded; their outputs must have the stage's
         // shape (a mistake here is the experiment's, and is shown, never skipped with its rewards).
         if (name === stageNames.localize) {
