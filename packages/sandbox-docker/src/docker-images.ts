@@ -4,7 +4,17 @@ import { Readable } from 'node:stream';
 import { SandboxError, SandboxTimeoutError } from '@codemonkeys/protocol';
 import type { SandboxFile, SandboxImage, SandboxImageDefinition, SandboxImages } from '@codemonkeys/protocol';
 import type Dockerode from 'dockerode';
-import { dockerMessage, dockerStatusCode, toSandboxError } from './docker-errors';
+import { dockerMessage, dockerStatusCode, isDaemonUnreachable, toSandboxError } from './docker-errors';
+import {
+  enforceImageDiskBudget,
+  imageDiskUsage,
+  recordImageUse,
+  type BudgetImage,
+  type ImageDiskBudgetOptions,
+  type ImageDiskBudgetResult,
+  type ImageDiskUsage,
+} from './image-disk-budget';
+import { classifyPullFailure, ImagePullError, pullProgressLines, pullRetryDelayMs, pullRetrySettings, sleep, type PullImageOptions } from './image-pull';
 import { sandboxLabels } from './sandbox-labels';
 import { packFiles } from './tar-archives';
 
@@ -63,8 +73,10 @@ export function imageDefinitionHash(definition: Pick<ImageDefinition, 'dockerfil
 }
 
 /**
- * Images of one Docker daemon: build from a Dockerfile, import a root file system, pull, ensure. It is the
- * Docker sandbox's `images` capability (core's SandboxImages).
+ * Images of one Docker daemon: build from a Dockerfile, import a root file system, pull (with retries),
+ * ensure, and keep a set of images within a disk budget. It is the Docker sandbox's `images` capability
+ * (core's SandboxImages). Every image this process builds, pulls, ensures or finds with `exists` counts as
+ * used then, for the least-recently-used order of `enforceDiskBudget`.
  */
 export class DockerImages implements SandboxImages {
   constructor(
@@ -84,7 +96,9 @@ export class DockerImages implements SandboxImages {
   }
 
   async exists(tag: string): Promise<boolean> {
-    return (await this.inspect(tag)) !== undefined;
+    const info = await this.inspect(tag);
+    if (info) recordImageUse(this.daemon, info.id);
+    return info !== undefined;
   }
 
   /** Builds an image from a Dockerfile and its context; the build's output is in the error when it fails. */
@@ -119,6 +133,7 @@ export class DockerImages implements SandboxImages {
     }
     const info = await this.inspect(options.tag);
     if (!info) throw new SandboxError(`Docker reported no error building ${options.tag} but has no such image.\n${tail.join('\n')}`);
+    recordImageUse(this.daemon, info.id);
     return { tag: options.tag, id: info.id, built: true };
   }
 
@@ -141,23 +156,52 @@ export class DockerImages implements SandboxImages {
     }
     const info = await this.inspect(options.tag);
     if (!info) throw new SandboxError(`Docker reported no error importing ${options.tag} but has no such image.`);
+    recordImageUse(this.daemon, info.id);
     return { tag: options.tag, id: info.id, built: true };
   }
 
-  /** Pulls an image from a registry (official SWE-bench instance images, where a registry is reachable). */
-  async pull(tag: string): Promise<ImageInfo> {
-    try {
-      const stream = await this.docker.pull(tag);
-      await this.followJsonStream(stream, () => undefined);
-    } catch (error) {
-      throw new SandboxError(
-        `Pulling ${tag} failed: ${dockerMessage(error)}. Without a reachable registry, build the image instead (images.ensure / images.build / images.import).`,
-        { cause: error },
-      );
+  /**
+   * Pulls an image from a registry (official SWE-bench instance images, where a registry is reachable).
+   * Rate limits (429 / toomanyrequests), a registry's 5xx and dropped connections are retried with
+   * exponential backoff and jitter; a missing image fails at once. Failures are ImagePullError, which
+   * names the image and the registry.
+   */
+  async pull(tag: string, options: PullImageOptions = {}): Promise<ImageInfo> {
+    const retry = pullRetrySettings(options.retry);
+    const log = options.onLog ?? (() => undefined);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const stream = await this.docker.pull(tag);
+        await this.followJsonStream(stream, () => undefined, pullProgressLines(log));
+        break;
+      } catch (error) {
+        if (isDaemonUnreachable(error)) throw toSandboxError(error, `pull ${tag}`, this.daemon);
+        const detail = dockerMessage(error);
+        const kind = classifyPullFailure(detail, dockerStatusCode(error));
+        if (kind !== 'retryable' || attempt >= retry.attempts) throw new ImagePullError({ image: tag, kind, attempts: attempt, detail, cause: error });
+        const delayMs = pullRetryDelayMs(attempt, retry);
+        log(`pull of ${tag} failed (${detail}); retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${retry.attempts})`);
+        await sleep(delayMs);
+      }
     }
     const info = await this.inspect(tag);
     if (!info) throw new SandboxError(`Docker reported no error pulling ${tag} but has no such image.`);
+    recordImageUse(this.daemon, info.id);
     return { tag, id: info.id, built: true };
+  }
+
+  /** Disk held by the images `select` picks (distinct layers no other image holds), image by image. */
+  diskUsage(select: (image: BudgetImage) => boolean): Promise<ImageDiskUsage> {
+    return imageDiskUsage(this.docker, this.daemon, select);
+  }
+
+  /**
+   * Removes images that `select` picks, least recently used first (use by this process, else creation
+   * time), until they hold at most `maxBytes`; never an image a container was made from, nor one in
+   * `keep`, nor any image `select` does not pick.
+   */
+  enforceDiskBudget(options: ImageDiskBudgetOptions): Promise<ImageDiskBudgetResult> {
+    return enforceImageDiskBudget(this.docker, this.daemon, options);
   }
 
   /**
@@ -171,7 +215,10 @@ export class DockerImages implements SandboxImages {
     const work = (async () => {
       const hash = imageDefinitionHash(definition);
       const existing = await this.inspect(definition.tag);
-      if (existing && existing.labels[sandboxLabels.imageDefinition] === hash) return { tag: definition.tag, id: existing.id, built: false };
+      if (existing && existing.labels[sandboxLabels.imageDefinition] === hash) {
+        recordImageUse(this.daemon, existing.id);
+        return { tag: definition.tag, id: existing.id, built: false };
+      }
       const built = await this.build({
         tag: definition.tag,
         dockerfile: definition.dockerfile,
@@ -223,20 +270,27 @@ export class DockerImages implements SandboxImages {
     return packFiles(files);
   }
 
-  /** Reads Docker's JSON-lines progress stream; a line with `error` fails the whole operation. */
-  private async followJsonStream(stream: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<void> {
+  /**
+   * Reads Docker's JSON-lines progress stream; a line with `error` fails the whole operation. `onStatus`,
+   * when given, gets the status messages (pull progress) instead of `onLine`.
+   */
+  private async followJsonStream(stream: NodeJS.ReadableStream, onLine: (line: string) => void, onStatus?: (message: StreamMessage) => void): Promise<void> {
     let pending = '';
     let failure: string | undefined;
     const handle = (raw: string): void => {
       if (!raw.trim()) return;
-      let message: { stream?: string; status?: string; progress?: string; error?: string; errorDetail?: { message?: string } };
+      let message: StreamMessage;
       try {
-        message = JSON.parse(raw) as typeof message;
+        message = JSON.parse(raw) as StreamMessage;
       } catch {
         onLine(raw);
         return;
       }
       if (message.error || message.errorDetail) failure = message.errorDetail?.message ?? message.error ?? 'unknown error';
+      if (onStatus && message.status !== undefined && message.stream === undefined) {
+        onStatus(message);
+        return;
+      }
       const text = message.stream ?? (message.status ? `${message.status}${message.progress ? ` ${message.progress}` : ''}` : (message.error ?? ''));
       for (const line of text.split('\n')) if (line.trim()) onLine(line.replace(/\s+$/, ''));
     };
@@ -249,6 +303,16 @@ export class DockerImages implements SandboxImages {
     handle(pending);
     if (failure !== undefined) throw new SandboxError(failure);
   }
+}
+
+interface StreamMessage {
+  id?: string;
+  stream?: string;
+  status?: string;
+  progress?: string;
+  progressDetail?: { current?: number; total?: number };
+  error?: string;
+  errorDetail?: { message?: string };
 }
 
 function splitTag(reference: string): { repository: string; tag: string } {
