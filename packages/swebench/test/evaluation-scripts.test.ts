@@ -9,6 +9,7 @@ import {
   environmentShell,
   findEnvironmentSpec,
   pathsOfDiff,
+  runnerFilesOf,
   sandboxEnvironment,
   testRunScript,
   type DebianEnvironmentSpec,
@@ -50,16 +51,44 @@ describe('scripts run in the sandbox', () => {
     expect(environmentShell(official, 'true')[2]).toContain(`${official.shellPrefix}\ntrue`);
   });
 
-  it('runs the pre-test commands, then the test command on the test patch’s targets between SWE-bench’s markers, stderr merged', () => {
+  it('runs the pre-test commands on stderr, then the test command on the test patch’s targets, stderr merged, no stdin and no marker', () => {
     const script = testRunScript(django, { instanceId: 'django__django-11099', version: '3.0', testPatch }, '/testbed');
     expect(script.split('\n')).toEqual([
       'cd /testbed',
-      "echo '>>>>> Start Test Output'",
-      '{ python3 tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1 auth_tests.test_validators ; } 2>&1',
-      "echo '>>>>> End Test Output'",
+      '{ python3 tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1 auth_tests.test_validators ; } 2>&1 </dev/null',
     ]);
     const requests = findEnvironmentSpec({ instanceId: 'psf__requests-2317', repo: 'psf/requests', version: '2.4' });
-    expect(testRunScript(requests, { instanceId: 'psf__requests-2317', version: '2.4', testPatch }, '/testbed')).toMatch(/httpbin\.core[\s\S]*Start Test Output/);
+    const withPreTest = testRunScript(requests, { instanceId: 'psf__requests-2317', version: '2.4', testPatch }, '/testbed');
+    expect(withPreTest).toMatch(/^cd \/testbed\n\{\n[\s\S]*httpbin\.core[\s\S]*\n\} >&2\n\{ python3 -m pytest/);
+    expect(withPreTest).not.toContain('>>>>>');
+  });
+
+  it('finds the candidate’s files that would take over the runner, and leaves the code under test alone', () => {
+    const diffOf = (...files: string[]): string => files.map((file) => `diff --git a/${file} b/${file}\n--- a/${file}\n+++ b/${file}\n@@ -1 +1 @@\n-a\n+b\n`).join('');
+    const pytestSpec = fixtureEnvironmentSpec();
+    const instance = { instanceId: 'x__y-1', version: '1.0' };
+    expect(
+      runnerFilesOf(
+        pytestSpec,
+        instance,
+        diffOf(
+          'src/pkg/module.py',
+          'tests/conftest.py',
+          'conftest.py',
+          'pytest.ini',
+          'lib/sitecustomize.py',
+          'evil.pth',
+          'pytest.py',
+          '_pytest/hooks.py',
+          'src/_pytest/python.py',
+          'setup.cfg',
+        ),
+      ),
+    ).toEqual(['tests/conftest.py', 'conftest.py', 'pytest.ini', 'lib/sitecustomize.py', 'evil.pth', 'pytest.py', '_pytest/hooks.py']);
+    // The runner scripts a spec's command names are the runner's; the library they import is the code under test.
+    expect(runnerFilesOf(django, { instanceId: 'django__django-11099', version: '3.0' }, diffOf('tests/runtests.py', 'django/test/runner.py'))).toEqual(['tests/runtests.py']);
+    const sympy = findEnvironmentSpec({ instanceId: 'sympy__sympy-20590', repo: 'sympy/sympy', version: '1.7' });
+    expect(runnerFilesOf(sympy, { instanceId: 'sympy__sympy-20590', version: '1.7' }, diffOf('bin/test', 'sympy/testing/runtests.py'))).toEqual(['bin/test']);
   });
 
   it('lists every path a diff touches (the test files put back before the test patch)', () => {

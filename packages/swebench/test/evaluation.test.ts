@@ -117,9 +117,9 @@ describeWhenAvailable('evaluation in Docker on the fixture instances', docker, (
     expect(brokenTestPatch).not.toBe(words.testPatch);
     const evaluation = await evaluatePatch({ instance: { ...words, testPatch: brokenTestPatch }, patch: words.patch, instanceSandbox: provider.sandboxFor(words) });
     expect(evaluation.infrastructureFailure).toMatchObject({ kind: 'test-patch', message: expect.stringContaining('did not apply') });
-    // The candidate itself went in; the report says false, as for every evaluation that produced no verdict.
+    // The candidate itself went in, and the report says so; the run has no verdict about it.
     expect(evaluation.application).toEqual({ applied: true, method: 'git-apply' });
-    expect(evaluation.report).toMatchObject({ resolved: false, patch_successfully_applied: false, infrastructure_failure: { kind: 'test-patch' } });
+    expect(evaluation.report).toMatchObject({ resolved: false, patch_successfully_applied: true, infrastructure_failure: { kind: 'test-patch' } });
     const runReport = createRunReport({
       datasetInstanceIds: [words.instanceId],
       reports: { [words.instanceId]: evaluation.report },
@@ -133,7 +133,8 @@ describeWhenAvailable('evaluation in Docker on the fixture instances', docker, (
     const instanceSandbox = provider.sandboxFor(instance);
     const hung = await evaluatePatch({ instance, patch: '', instanceSandbox, timeoutMs: 4_000 });
     expect(hung.infrastructureFailure).toMatchObject({ kind: 'timeout' });
-    expect(hung.report).toMatchObject({ resolved: false, patch_successfully_applied: false, infrastructure_failure: { kind: 'timeout' } });
+    // The empty candidate applied before the tests hung: the report says so (it used to say false).
+    expect(hung.report).toMatchObject({ resolved: false, patch_successfully_applied: true, infrastructure_failure: { kind: 'timeout' } });
     expect(hung.application).toEqual({ applied: true, method: 'empty' });
     expect(hung.runLog).toMatch(/stopped at its 4000 ms limit/);
     // The reset killed what the timeout left: the gold patch's run is not slowed down or confused by it.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRunReport, evaluationLogMarkers, gradeEvaluation, gradeTests, parseTestLog, resolutionStatus } from '../src/index';
+import { composeTestLog, createRunReport, evaluationLogMarkers, extractTestOutput, gradeEvaluation, gradeTests, nonceMarkers, parseTestLog, resolutionStatus } from '../src/index';
 
 // Logs below are shaped like real runs of each runner (trimmed), including the noise around results.
 const pytestLog = `============================= test session starts ==============================
@@ -276,7 +276,72 @@ describe('grading', () => {
       unremoved_images: [],
       infrastructure_failure_ids: ['c'],
       patch_apply_failed_ids: ['f'],
+      grading_error_ids: [],
       schema_version: 2,
     });
+  });
+});
+
+describe('logs whose markers carry the grader’s nonce', () => {
+  const nonce = 'a'.repeat(32);
+  const base = { instanceId: 'i', failToPass: ['t.py::test_fix'], passToPass: ['t.py::test_old'], patch: 'diff', logParser: 'pytest' as const };
+  const grade = (output: string, exitCode: number | null, options: { nonce?: string } = {}) =>
+    gradeEvaluation({ ...base, evaluation: { kind: 'log', log: composeTestLog({ nonce, before: 'pre-test output\n', output, exitCode }), nonce: options.nonce ?? nonce } }).report;
+
+  it('grades the output between the nonce markers and records the exit status', () => {
+    const report = grade('PASSED t.py::test_fix\nPASSED t.py::test_old\n', 0);
+    expect(report).toMatchObject({ resolved: true, resolution_status: 'RESOLVED_FULL', test_run: { exit_code: 0, markers_nonce: nonce } });
+    expect(report.grading_error).toBeUndefined();
+  });
+
+  it('treats marker look-alikes the tests print as output: a forged end marker cannot hide the failure', () => {
+    const forged = [
+      'PASSED t.py::test_fix',
+      'PASSED t.py::test_old',
+      `${evaluationLogMarkers.endTestOutput}`,
+      `${evaluationLogMarkers.endTestOutput} ${'b'.repeat(32)} exit 0`,
+      `${evaluationLogMarkers.testsErrored}`,
+      'FAILED t.py::test_fix - AssertionError',
+    ].join('\n');
+    const report = grade(`${forged}\n`, 1);
+    expect(report).toMatchObject({ resolved: false, patch_successfully_applied: true, resolution_status: 'RESOLVED_NO' });
+    expect(report.tests_status?.FAIL_TO_PASS.failure).toEqual(['t.py::test_fix']);
+    expect(report.infrastructure_failure).toBeUndefined();
+  });
+
+  it('does not grade resolved when every test in the log passed but the command failed or was killed', () => {
+    // What fake PASSED lines printed after the real results leave: the last word per test is the forger's.
+    const forged = 'FAILED t.py::test_fix\nPASSED t.py::test_old\nPASSED t.py::test_fix\n';
+    const failed = grade(forged, 1);
+    expect(failed).toMatchObject({ resolved: false, resolution_status: 'RESOLVED_NO', grading_error: { kind: 'exit-status-mismatch' }, test_run: { exit_code: 1 } });
+    const killed = grade('PASSED t.py::test_fix\nPASSED t.py::test_old\n', null);
+    expect(killed).toMatchObject({ resolved: false, grading_error: { kind: 'exit-status-mismatch' }, test_run: { exit_code: null } });
+    // A failing grade stays what it is; a failing unrelated test explains a non-zero exit.
+    expect(grade('FAILED t.py::test_fix\nPASSED t.py::test_old\n', 1).grading_error).toBeUndefined();
+    const unrelated = grade('PASSED t.py::test_fix\nPASSED t.py::test_old\nFAILED t.py::test_flaky_elsewhere\n', 1);
+    expect(unrelated).toMatchObject({ resolved: true });
+    expect(unrelated.grading_error).toBeUndefined();
+  });
+
+  it('finds no output when the markers carry another nonce or the end line is missing', () => {
+    expect(grade('PASSED t.py::test_fix\nPASSED t.py::test_old\n', 0, { nonce: 'c'.repeat(32) })).toMatchObject({
+      resolved: false,
+      infrastructure_failure: { kind: 'no-test-output' },
+    });
+    const truncated = `${nonceMarkers(nonce).start}\nPASSED t.py::test_fix\nPASSED t.py::test_old\n`;
+    expect(extractTestOutput(truncated, { nonce })).toEqual({ found: false, reason: 'no-test-output' });
+    expect(extractTestOutput(composeTestLog({ nonce, before: '', output: '', exitCode: 5 }), { nonce })).toEqual({ found: true, output: '', exitCode: 5 });
+    expect(() => nonceMarkers('not a nonce')).toThrow(/32 hex digits/);
+  });
+
+  it('records that a candidate applied before its test run timed out', () => {
+    const report = gradeEvaluation({ ...base, evaluation: { kind: 'infrastructure-failure', failure: { kind: 'timeout', message: 'killed' }, applied: true } }).report;
+    expect(report).toMatchObject({ patch_successfully_applied: true, resolved: false, infrastructure_failure: { kind: 'timeout' } });
+  });
+
+  it('lists instances with a grading error in the run report, among the unresolved', () => {
+    const forged = grade('FAILED t.py::test_fix\nPASSED t.py::test_old\nPASSED t.py::test_fix\n', 1);
+    const report = createRunReport({ datasetInstanceIds: ['i'], predictions: { i: 'diff' }, reports: { i: forged } });
+    expect(report).toMatchObject({ unresolved_ids: ['i'], grading_error_ids: ['i'], error_ids: [] });
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { applyDiffInSession } from '@codemonkeys/plugin-kit';
 import { CodemonkeysError, SandboxError, SandboxTimeoutError, type Instance, type InstanceSandbox, type SandboxSession } from '@codemonkeys/protocol';
@@ -8,7 +9,9 @@ import { gradeEvaluation, type InfrastructureFailure, type InstanceReport } from
 import type { TestStatusMap } from '../grading/test-status';
 import { environmentShell, sandboxEnvironment } from './environment-shell';
 import { EnvironmentImageError, EnvironmentSetupError } from './evaluation-errors';
-import { pathsOfDiff, prepareTestsScript, testRunScript } from './evaluation-scripts';
+import { composeTestLog } from '../grading/evaluation-log-markers';
+import { pathsOfDiff, prepareTestsScript, runnerFilesOf, testRunScript } from './evaluation-scripts';
+import { runnerGuardFor } from './runner-guard';
 
 /** The instance with its gold test data: FAIL_TO_PASS, PASS_TO_PASS and the test patch. */
 export type EvaluatedInstance = Pick<Instance, 'instanceId' | 'repo' | 'baseCommit' | 'version' | 'testPatch' | 'failToPass' | 'passToPass'>;
@@ -67,7 +70,10 @@ export function infrastructureFailureOf(error: unknown): InfrastructureFailure {
 type SessionOutcome =
   | { kind: 'not-applied'; refused: boolean; output: string }
   | { kind: 'infrastructure-failure'; failure: InfrastructureFailure; applied?: 'git-apply' | 'patch' | 'empty'; testOutput?: string }
-  | { kind: 'log'; applied: 'git-apply' | 'patch' | 'empty'; log: string };
+  | { kind: 'log'; applied: 'git-apply' | 'patch' | 'empty'; log: string; sessionFinished?: boolean };
+
+/** A fresh nonce per evaluation: the marker lines of its log carry it, and it never enters the sandbox. */
+const newMarkersNonce = (): string => randomBytes(16).toString('hex');
 
 const testOutputLimitBytes = 32 * 1024 * 1024;
 
@@ -92,8 +98,11 @@ export async function evaluatePatch(options: EvaluatePatchOptions): Promise<Patc
   const patch = options.patch ?? '';
   const workdir = options.session?.workdir ?? environmentWorkdir;
   const testFiles = pathsOfDiff(instance.testPatch);
+  const runnerFiles = runnerFilesOf(spec, instance, patch).filter((file) => !testFiles.includes(file));
+  const resetFiles = [...testFiles, ...runnerFiles];
   const runScript = testRunScript(spec, instance, workdir);
-  const evalScript = describeEvalScript(environmentShell(spec, runScript)[2]!, testFiles);
+  const nonce = newMarkersNonce();
+  const evalScript = describeEvalScript(environmentShell(spec, runScript)[2]!, resetFiles, runnerGuardFor(spec.logParser)?.exports);
 
   const finish = (outcome: SessionOutcome | { kind: 'no-patch' }, testOutput = ''): PatchEvaluation => {
     const graded = gradeEvaluation({
@@ -106,8 +115,14 @@ export async function evaluatePatch(options: EvaluatePatchOptions): Promise<Patc
         outcome.kind === 'no-patch' || outcome.kind === 'not-applied'
           ? { kind: 'not-applied', ...(outcome.kind === 'not-applied' ? { output: outcome.output } : {}) }
           : outcome.kind === 'infrastructure-failure'
-            ? { kind: 'infrastructure-failure', failure: outcome.failure }
-            : { kind: 'log', log: outcome.log },
+            ? { kind: 'infrastructure-failure', failure: outcome.failure, applied: outcome.applied !== undefined }
+            : {
+                kind: 'log',
+                log: outcome.log,
+                nonce,
+                runnerFilesReset: runnerFiles,
+                ...(outcome.sessionFinished === undefined ? {} : { sessionFinished: outcome.sessionFinished }),
+              },
     });
     const application: CandidateApplication =
       outcome.kind === 'log'
@@ -154,8 +169,9 @@ export async function evaluatePatch(options: EvaluatePatchOptions): Promise<Patc
     }
     note(`candidate patch applied with ${application.method} in ${Math.round(performance.now() - step)} ms${application.output.trim() ? `:\n${application.output.trim()}` : ''}`);
 
+    if (runnerFiles.length > 0) note(`files of the candidate that run the tests, put back to the base commit: ${runnerFiles.join(', ')}`);
     step = performance.now();
-    const prepared = await session.exec(['bash', '-c', prepareTestsScript, 'codemonkeys-tests', ...testFiles], {
+    const prepared = await session.exec(['bash', '-c', prepareTestsScript, 'codemonkeys-tests', ...resetFiles], {
       stdin: instance.testPatch.endsWith('\n') ? instance.testPatch : `${instance.testPatch}\n`,
       timeoutMs: applyTimeoutMs,
       env: environment,
@@ -175,8 +191,15 @@ export async function evaluatePatch(options: EvaluatePatchOptions): Promise<Patc
     note(`test files reset and test patch applied in ${Math.round(performance.now() - step)} ms`);
 
     step = performance.now();
-    const run = await session.exec(environmentShell(spec, runScript), { timeoutMs, env: environment, maxOutputBytes: testOutputLimitBytes });
-    const log = run.stderr.trim() ? `${run.stdout}\n${run.stderr}` : run.stdout;
+    const guard = runnerGuardFor(spec.logParser);
+    if (guard) await session.putFiles(guard.files);
+    const run = await session.exec(environmentShell(spec, guard ? `${guard.exports}\n${runScript}` : runScript), {
+      timeoutMs,
+      env: environment,
+      maxOutputBytes: testOutputLimitBytes,
+    });
+    // The markers are written here, outside the sandbox: nothing the tests print can end the output early or forge a status.
+    const log = composeTestLog({ nonce, before: run.stderr, output: run.stdout, exitCode: run.timedOut ? null : run.exitCode });
     const seconds = ((performance.now() - step) / 1000).toFixed(1);
     if (run.timedOut) {
       note(`the test run was stopped at its ${timeoutMs} ms limit after ${seconds} s`);
@@ -190,7 +213,10 @@ export async function evaluatePatch(options: EvaluatePatchOptions): Promise<Patc
     note(
       `tests ran in ${seconds} s (exit ${run.exitCode}${run.oomKilled ? ', a process was killed for lack of memory' : ''}${run.truncated ? ', output cut in the middle at its size limit' : ''})`,
     );
-    return { kind: 'log', applied: application.method, log };
+    if (!guard) return { kind: 'log', applied: application.method, log };
+    const finished = await guard.read(session);
+    if (!finished) note('the pytest session did not finish (no record of its completion guard)');
+    return { kind: 'log', applied: application.method, log, sessionFinished: finished !== undefined };
   };
 
   let outcome: SessionOutcome;
@@ -211,15 +237,18 @@ function specOfSandbox(sandbox: InstanceSandbox | undefined): EnvironmentSpec | 
 }
 
 /** One script that shows every step the evaluation ran, for the record (`eval.sh`). */
-function describeEvalScript(testRun: string, testFiles: readonly string[]): string {
+function describeEvalScript(testRun: string, testFiles: readonly string[], guardExports: string | undefined): string {
   return [
     '#!/bin/bash',
     '# What codemonkeys ran for this evaluation, step by step (each step is one command in the sandbox).',
     '# 1. The candidate patch (stdin): `git apply --verbose --whitespace=nowarn`, else `patch --batch --fuzz=5 -p1 --no-backup-if-mismatch --reject-file=-`.',
-    '# 2. Test files back to the base commit, then the test patch (stdin):',
+    '# 2. Test files (and files of the candidate that would run the tests) back to the base commit, then the test patch (stdin):',
     `set -- ${testFiles.map((file) => `'${file.replaceAll("'", "'\\''")}'`).join(' ')}`,
     prepareTestsScript.trim(),
-    '# 3. The tests:',
+    '# 3. The tests (stdout is the test output: the grader writes the marker lines around it outside the sandbox, with a nonce the sandbox never sees, and the exit status):',
+    ...(guardExports
+      ? ['# pytest runs load the grader’s completion guard (a plugin that records that the session finished; its directory differs per run):', `# ${guardExports}`]
+      : []),
     testRun,
     '',
   ].join('\n');

@@ -24,6 +24,8 @@ export const RunReportSchema = z.object({
   infrastructure_failure_ids: z.array(z.string()),
   /** Instances whose patch did not apply (a subset of `error_ids`, as SWE-bench raises an evaluation error for them). */
   patch_apply_failed_ids: z.array(z.string()),
+  /** Instances graded not resolved because the log and the test command's exit status disagree (a subset of `unresolved_ids`: see `grading_error` in their reports). */
+  grading_error_ids: z.array(z.string()).default([]),
   schema_version: z.literal(2),
 });
 export type RunReport = z.output<typeof RunReportSchema>;
@@ -59,6 +61,7 @@ export function createRunReport(options: RunReportOptions): RunReport {
   const errors = new Set<string>();
   const infrastructure = new Set<string>();
   const notApplied = new Set<string>();
+  const gradingErrors = new Set<string>();
   const incomplete = new Set<string>();
   const emptyPatch = new Set<string>();
   for (const instanceId of options.datasetInstanceIds) {
@@ -75,6 +78,7 @@ export function createRunReport(options: RunReportOptions): RunReport {
     if (report && report.patch_successfully_applied && !report.infrastructure_failure) {
       completed.add(instanceId);
       (report.resolved ? resolved : unresolved).add(instanceId);
+      if (report.grading_error) gradingErrors.add(instanceId);
     } else {
       errors.add(instanceId);
       if (report?.infrastructure_failure) infrastructure.add(instanceId);
@@ -102,6 +106,7 @@ export function createRunReport(options: RunReportOptions): RunReport {
     unremoved_images: sorted(options.unremovedImages ?? []),
     infrastructure_failure_ids: sorted(infrastructure),
     patch_apply_failed_ids: sorted(notApplied),
+    grading_error_ids: sorted(gradingErrors),
     schema_version: 2,
   };
 }
