@@ -60,6 +60,7 @@ export {
   SpecValidationSchema,
   SweBenchImageSpecSchema,
   sweBenchImageName,
+  sweBenchImageReference,
   TestSelectionSchema,
   type DebianEnvironmentSpec,
   type DebianSuite,

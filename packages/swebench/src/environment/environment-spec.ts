@@ -70,8 +70,19 @@ export type DebianEnvironmentSpec = z.output<typeof DebianEnvironmentSpecSchema>
 export const SweBenchImageSpecSchema = z.object({
   kind: z.literal('swebench-image'),
   ...sharedFields,
-  /** `{instance_id}` is replaced by the image-safe id (`__` → `_1776_`, lower case). */
+  /**
+   * `{instance_id}` is replaced by the image-safe id (lower case, `__` → `_1776_`): the name the SWE-bench
+   * harness gives the instance images it publishes (`swebench/sweb.eval.<arch>.<id>:latest`).
+   */
   imageTemplate: z.string().default('swebench/sweb.eval.x86_64.{instance_id}:latest'),
+  /**
+   * A registry (mirror) to pull from instead of Docker Hub, prefixed to the image name: `127.0.0.1:5000`
+   * pulls `127.0.0.1:5000/swebench/sweb.eval.…`. The `registry` option of evaluation overrides it.
+   */
+  registry: z
+    .string()
+    .regex(/^[\w.-]+(:\d+)?(\/[\w.-]+)*\/?$/, 'must be a registry host, e.g. "127.0.0.1:5000" or "mirror.example.com/swebench-mirror"')
+    .optional(),
   /** Prefixed to every command: activates the image's conda environment. */
   shellPrefix: z.string().default('source /opt/miniconda3/bin/activate && conda activate testbed'),
 });
@@ -93,7 +104,21 @@ export function environmentImageKey(spec: DebianEnvironmentSpec): string {
   return `${spec.debianSuite}-${createHash('sha256').update(content).digest('hex').slice(0, 12)}`;
 }
 
-/** The official SWE-bench image of an instance (as the harness names it). */
+/**
+ * The official SWE-bench image of an instance, as the harness names it (`instance_image_key` of its
+ * TestSpec): `swebench/sweb.eval.x86_64.django_1776_django-11099:latest`.
+ */
 export function sweBenchImageName(spec: SweBenchImageSpec, instanceId: string): string {
   return spec.imageTemplate.replace('{instance_id}', instanceId.toLowerCase().replaceAll('__', '_1776_'));
+}
+
+/**
+ * Where the official image of an instance is pulled from: its name behind the registry (`registry`, else
+ * the spec's), e.g. `127.0.0.1:5000/swebench/sweb.eval.x86_64.django_1776_django-11099:latest`; the name
+ * itself (Docker Hub) without one.
+ */
+export function sweBenchImageReference(spec: SweBenchImageSpec, instanceId: string, registry?: string): string {
+  const name = sweBenchImageName(spec, instanceId);
+  const prefix = (registry ?? spec.registry)?.replace(/\/+$/, '');
+  return prefix ? `${prefix}/${name}` : name;
 }

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
-import { SandboxError, type SandboxImageDefinition, type SandboxImages } from '@codemonkeys/protocol';
-import { environmentImageKey, sweBenchImageName, type DebianEnvironmentSpec, type DebianSuite, type EnvironmentSpec } from '../environment/environment-spec';
+import { SandboxError, UnsupportedCapabilityError, type SandboxImage, type SandboxImageDefinition, type SandboxImages } from '@codemonkeys/protocol';
+import {
+  environmentImageKey,
+  sweBenchImageName,
+  sweBenchImageReference,
+  type DebianEnvironmentSpec,
+  type DebianSuite,
+  type EnvironmentSpec,
+} from '../environment/environment-spec';
 import { EnvironmentImageError } from './evaluation-errors';
 
 /** The offline debootstrap base image of a Debian release (built by `scripts/build-base-image.sh SUITE`). */
@@ -21,6 +28,21 @@ export interface EnvironmentImageOptions {
   /** Time limit of the build (default 30 minutes). */
   timeoutMs?: number;
   onLog?: (line: string) => void;
+}
+
+/**
+ * Whether an image is an environment image, which the disk budget may remove: one built from a Debian
+ * spec (it carries the `codemonkeys.environment` label) or an official SWE-bench instance image
+ * (`…/sweb.eval.<arch>.<id>:<tag>`, from any registry). Base images and every other image are not.
+ */
+export function isEnvironmentImage(image: { tags: readonly string[]; labels: Readonly<Record<string, string>> }): boolean {
+  if (image.labels[environmentImageLabels.environment] !== undefined) return true;
+  return image.tags.some((tag) => {
+    const slash = tag.lastIndexOf('/');
+    const colon = tag.lastIndexOf(':');
+    const repository = colon > slash ? tag.slice(0, colon) : tag;
+    return /^sweb\.eval\./.test(repository.slice(repository.lastIndexOf('/') + 1));
+  });
 }
 
 /** `codemonkeys/env:<environmentImageKey>`: specs that need the same packages share one image. */
@@ -67,6 +89,53 @@ export interface EnsureEnvironmentImageOptions extends EnvironmentImageOptions {
    * says how to build it.
    */
   buildBaseImage?: (suite: DebianSuite, image: string) => Promise<void>;
+  /**
+   * The registry (a mirror) official images are pulled from, e.g. `127.0.0.1:5000`: the image name is
+   * put behind it (`127.0.0.1:5000/swebench/sweb.eval.…`). Overrides the spec's `registry`; without
+   * either, Docker Hub.
+   */
+  registry?: string;
+  /**
+   * After an environment image is built or pulled, environment images (`isEnvironmentImage`: never a
+   * base image or any other image) are removed, least recently used first, until they hold at most this
+   * many bytes; images a container was made from stay. Needs images that can do it
+   * (@codemonkeys/sandbox-docker's `enforceDiskBudget`).
+   */
+  maxImageDiskBytes?: number;
+}
+
+/** What the disk budget needs of the images capability beyond core's SandboxImages (@codemonkeys/sandbox-docker has it). */
+interface DiskBudgetImages {
+  enforceDiskBudget(options: {
+    maxBytes: number;
+    select: (image: { id: string; tags: readonly string[]; labels: Readonly<Record<string, string>> }) => boolean;
+    keep?: readonly string[];
+    onLog?: (line: string) => void;
+  }): Promise<unknown>;
+}
+
+/** Core's pull takes a reference; @codemonkeys/sandbox-docker's also reports progress (others ignore the second argument). */
+type PullWithProgress = (reference: string, options?: { onLog?: (line: string) => void }) => Promise<SandboxImage>;
+
+function diskBudgetImages(images: SandboxImages, maxBytes: number): DiskBudgetImages {
+  if (!Number.isInteger(maxBytes) || maxBytes <= 0) throw new SandboxError(`maxImageDiskBytes must be a positive whole number of bytes (got ${maxBytes}).`);
+  if (typeof (images as Partial<DiskBudgetImages>).enforceDiskBudget !== 'function') {
+    throw new UnsupportedCapabilityError({
+      capability: 'image disk budget (maxImageDiskBytes)',
+      provider: "This sandbox's images",
+      hint: 'Use @codemonkeys/sandbox-docker, or leave maxImageDiskBytes unset and prune images yourself.',
+    });
+  }
+  return images as unknown as DiskBudgetImages;
+}
+
+/** Keeps environment images within the budget; a failure to prune is reported, never the evaluation's failure. */
+async function keepWithinBudget(budget: DiskBudgetImages, maxBytes: number, keep: readonly string[], onLog?: (line: string) => void): Promise<void> {
+  try {
+    await budget.enforceDiskBudget({ maxBytes, select: isEnvironmentImage, keep, ...(onLog ? { onLog } : {}) });
+  } catch (error) {
+    onLog?.(`image disk budget not enforced: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 export interface EnvironmentImage {
@@ -83,21 +152,33 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
  */
 export async function ensureEnvironmentImage(options: EnsureEnvironmentImageOptions): Promise<EnvironmentImage> {
   const { images, spec } = options;
+  const budget = options.maxImageDiskBytes === undefined ? undefined : diskBudgetImages(images, options.maxImageDiskBytes);
   if (spec.kind === 'swebench-image') {
-    const image = sweBenchImageName(spec, options.instanceId);
-    if (await images.exists(image)) return { image, built: false };
+    const name = sweBenchImageName(spec, options.instanceId);
+    const reference = sweBenchImageReference(spec, options.instanceId, options.registry);
+    // A copy under the harness's own name (`docker load`, an earlier pull from Docker Hub) serves as well.
+    for (const candidate of new Set([name, reference])) if (await images.exists(candidate)) return { image: candidate, built: false };
+    let pulled: SandboxImage;
     try {
-      return { image, built: (await images.pull(image)).built };
+      pulled = await (images.pull as PullWithProgress).call(images, reference, options.onLog ? { onLog: options.onLog } : {});
     } catch (error) {
+      // @codemonkeys/sandbox-docker's ImagePullError says which registry answered and whether the image is missing there.
+      const { kind, registry: pulledFrom } = (typeof error === 'object' && error !== null ? error : {}) as { kind?: unknown; registry?: unknown };
+      const notFound = kind === 'not-found';
+      const registry = typeof pulledFrom === 'string' ? pulledFrom : (options.registry ?? spec.registry ?? 'its registry');
       throw new EnvironmentImageError({
-        image,
+        image: reference,
         phase: 'pull',
-        message:
-          `The official SWE-bench image ${image} of ${options.instanceId} is not in the local daemon and could not be pulled (${messageOf(error)}). ` +
-          'Official images need a reachable registry (or `docker load` of a saved image); without one, evaluate with the Debian-built specs (kind "debian").',
+        message: notFound
+          ? `The official SWE-bench image of ${options.instanceId} is missing: ${messageOf(error)} ` +
+            `A mirror must hold it under the harness's name (${name}); check the instance id, the spec's imageTemplate and the registry option.`
+          : `The official SWE-bench image ${reference} of ${options.instanceId} is not in the local daemon and could not be pulled from ${registry} (${messageOf(error)}). ` +
+            'Official images need a reachable registry (or `docker load` of a saved image); without one, evaluate with the Debian-built specs (kind "debian").',
         cause: error,
       });
     }
+    if (budget && pulled.built) await keepWithinBudget(budget, options.maxImageDiskBytes!, [reference, name], options.onLog);
+    return { image: reference, built: pulled.built };
   }
   const base = options.baseImage ?? baseImageName(spec.debianSuite);
   if (!(await images.exists(base))) {
@@ -119,9 +200,9 @@ export async function ensureEnvironmentImage(options: EnsureEnvironmentImageOpti
     }
   }
   const definition = environmentImageDefinition(spec, options);
+  let image: SandboxImage;
   try {
-    const image = await images.ensure(definition);
-    return { image: image.tag, built: image.built };
+    image = await images.ensure(definition);
   } catch (error) {
     if (!SandboxError.isInstance(error)) throw error;
     throw new EnvironmentImageError({
@@ -133,4 +214,6 @@ export async function ensureEnvironmentImage(options: EnsureEnvironmentImageOpti
       cause: error,
     });
   }
+  if (budget && image.built) await keepWithinBudget(budget, options.maxImageDiskBytes!, [image.tag, base], options.onLog);
+  return { image: image.tag, built: image.built };
 }

@@ -5,6 +5,7 @@ export {
   environmentImageDefinition,
   environmentImageLabels,
   environmentImageTag,
+  isEnvironmentImage,
   type EnsureEnvironmentImageOptions,
   type EnvironmentImage,
   type EnvironmentImageOptions,
