@@ -58,6 +58,10 @@ export interface InstanceSandboxProviderOptions {
   buildBaseImage?: (suite: DebianSuite, image: string) => Promise<void>;
   /** Build (or pull) output of environment images, line by line, with the image's name. */
   onImageLog?: (line: string, image: string) => void;
+  /** Registry (mirror) official images are pulled from, e.g. `127.0.0.1:5000` (see `ensureEnvironmentImage`). */
+  registry?: string;
+  /** Disk budget of environment images, in bytes: least recently used ones are removed past it (see `ensureEnvironmentImage`). */
+  maxImageDiskBytes?: number;
   logger?: Logger;
 }
 
@@ -150,6 +154,8 @@ export function createInstanceSandboxProvider(options: InstanceSandboxProviderOp
         ...(options.buildBaseImage ? { buildBaseImage: options.buildBaseImage } : {}),
         ...(options.imageBuildTimeoutMs ? { timeoutMs: options.imageBuildTimeoutMs } : {}),
         ...(options.onImageLog ? { onLog: (line: string) => options.onImageLog!(line, imageName) } : {}),
+        ...(options.registry ? { registry: options.registry } : {}),
+        ...(options.maxImageDiskBytes === undefined ? {} : { maxImageDiskBytes: options.maxImageDiskBytes }),
       }).then((image) => {
         if (image.built) logger.info(`built environment image ${image.image}`, { instanceId: instance.instanceId });
         return image;
