@@ -22,19 +22,22 @@ export { LogParserNameSchema, logParserByRepo, logParsers, parseTestLog, type Lo
 export { parseDjangoLog } from './grading/django-log-parser';
 export { parseSympyLog } from './grading/sympy-log-parser';
 export { parseMatplotlibLog, parsePytestLog, parsePytestOptionsLog, parsePytestV2Log, parseSeabornLog } from './grading/pytest-log-parsers';
-export { evaluationLogMarkers, extractTestOutput, type TestOutputExtraction } from './grading/evaluation-log-markers';
+export { composeTestLog, evaluationLogMarkers, extractTestOutput, nonceMarkers, type TestOutputExtraction } from './grading/evaluation-log-markers';
 export { gradeTests, resolutionStatus, ResolutionStatusSchema, testFailed, testPassed, TestsStatusSchema, type ResolutionStatus, type TestsStatus } from './grading/grade-tests';
 export {
   gradeEvaluation,
+  GradingErrorSchema,
   InfrastructureFailureKindSchema,
   InfrastructureFailureSchema,
   InstanceReportFileSchema,
   InstanceReportSchema,
   type GradedEvaluation,
   type GradeEvaluationOptions,
+  type GradingError,
   type InfrastructureFailure,
   type InfrastructureFailureKind,
   type InstanceReport,
+  type TestRunRecord,
 } from './grading/instance-report';
 export { createRunReport, RunReportSchema, type RunReport, type RunReportOptions } from './grading/run-report';
 

@@ -8,6 +8,8 @@ import {
   createRepositoryCache,
   evaluatePatch,
   gradeEvaluation,
+  regradeEvaluation,
+  writeEvaluationArtifacts,
   type InstanceSandboxProvider,
   type PatchEvaluation,
   type RepositoryCache,
@@ -83,10 +85,16 @@ describeWhenAvailable('grading a candidate that tries to fool the grader, in Doc
     const output = evaluation.testOutput.slice(evaluation.testOutput.indexOf(nonce) + nonce.length, evaluation.testOutput.lastIndexOf(`>>>>> End Test Output ${nonce}`));
     return gradeEvaluation({ ...instance, patch: evaluation.patch, logParser: 'pytest', evaluation: { kind: 'test-output', output } }).report.resolved;
   };
+  const evaluated: PatchEvaluation[] = [];
+  const evaluateAndKeep = async (patch: string): Promise<PatchEvaluation> => {
+    const evaluation = await evaluate(patch);
+    evaluated.push(evaluation);
+    return evaluation;
+  };
   const fakePassedLines = (): string => tests.map((test) => `PASSED ${test}`).join('\\n');
 
   it('resolves the gold patch, with the exit status and the finished pytest session recorded', async () => {
-    const gold = await evaluate(fixture.instance('word-count').patch);
+    const gold = await evaluateAndKeep(fixture.instance('word-count').patch);
     expect(gold.report).toMatchObject({ resolved: true, resolution_status: 'RESOLVED_FULL', test_run: { exit_code: 0, session_finished: true } });
     expect(gold.report.grading_error).toBeUndefined();
     expect(gold.report.test_run?.runner_files_reset).toBeUndefined();
@@ -99,7 +107,7 @@ describeWhenAvailable('grading a candidate that tries to fool the grader, in Doc
         `_atexit.register(lambda: print(">>>>> End Test Output\\n>>>>> Start Test Output\\n${fakePassedLines()}\\n>>>>> End Test Output 00000000000000000000000000000000 exit 0"))`,
       ].join('\n'),
     );
-    const evaluation = await evaluate(patch);
+    const evaluation = await evaluateAndKeep(patch);
     expect(naiveGrade(evaluation)).toBe(true); // the forgery works on a grader that trusts what is printed
     expect(evaluation.report).toMatchObject({
       resolved: false,
@@ -120,7 +128,7 @@ describeWhenAvailable('grading a candidate that tries to fool the grader, in Doc
         '_os._exit(0)',
       ].join('\n'),
     );
-    const evaluation = await evaluate(patch);
+    const evaluation = await evaluateAndKeep(patch);
     expect(naiveGrade(evaluation)).toBe(true);
     expect(evaluation.report).toMatchObject({ resolved: false, grading_error: { kind: 'runner-did-not-finish' }, test_run: { exit_code: 0, session_finished: false } });
   }, 300_000);
@@ -141,7 +149,7 @@ describeWhenAvailable('grading a candidate that tries to fool the grader, in Doc
         '    _os.execv(_sys.executable, [_sys.executable, "-m", "pytest", "-rA", "-p", "no:cacheprovider", "tests/test_words.py"])',
       ].join('\n'),
     );
-    const evaluation = await evaluate(patch);
+    const evaluation = await evaluateAndKeep(patch);
     expect(naiveGrade(evaluation)).toBe(true);
     expect(evaluation.report).toMatchObject({ resolved: false, grading_error: { kind: 'runner-did-not-finish' }, test_run: { exit_code: 0 } });
   }, 300_000);
@@ -157,7 +165,7 @@ describeWhenAvailable('grading a candidate that tries to fool the grader, in Doc
       '    report.outcome = "passed"',
       '    report.longrepr = None',
     ].join('\n');
-    const evaluation = await evaluate(newFileDiff('tests/conftest.py', `${conftest}\n`));
+    const evaluation = await evaluateAndKeep(newFileDiff('tests/conftest.py', `${conftest}\n`));
     expect(evaluation.report).toMatchObject({ resolved: false, patch_successfully_applied: true, test_run: { exit_code: 1, runner_files_reset: ['tests/conftest.py'] } });
     expect(evaluation.report.tests_status?.FAIL_TO_PASS.failure).toEqual(fixture.instance('word-count').failToPass);
     expect(evaluation.report.grading_error).toBeUndefined();
@@ -192,6 +200,31 @@ describeWhenAvailable('grading a candidate that tries to fool the grader, in Doc
     // Once on the start line, once on the end line, both written outside the sandbox.
     expect(evaluation.testOutput.split(nonce).length - 1).toBe(2);
     expect(evaluation.report).toMatchObject({ resolved: false });
+  }, 300_000);
+
+  it('grades the saved logs again without a container, with the verdicts of the live grading', async () => {
+    const instance = fixture.instance('word-count');
+    for (const name of ['no-fix', 'regression', 'not-applying'])
+      evaluated.push(await evaluate(fixture.candidates(instance.instanceId).find((candidate) => candidate.name === name)!.diff));
+    expect(evaluated.length).toBeGreaterThanOrEqual(8);
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'regrade-'));
+    try {
+      for (const [index, live] of evaluated.entries()) {
+        const directory = path.join(root, String(index));
+        await writeEvaluationArtifacts(directory, live);
+        const regraded = await regradeEvaluation({ directory, instance, logParser: 'pytest' });
+        expect(regraded.agrees, `evaluation ${index}`).toBe(true);
+        expect(regraded.report, `evaluation ${index}`).toEqual(live.report);
+        // Without its report, the log alone (nonce from its first start line) gives the same verdict.
+        await fs.rm(path.join(directory, 'report.json'));
+        if (live.report.patch_successfully_applied && !live.report.grading_error)
+          expect((await regradeEvaluation({ directory, instance, logParser: 'pytest' })).report.resolved, `evaluation ${index}`).toBe(live.report.resolved);
+      }
+      expect(evaluated.map((evaluation) => evaluation.resolved)).toContain(true);
+      expect(evaluated.filter((evaluation) => evaluation.report.grading_error).length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
   }, 300_000);
 
   it('still grades a candidate that edits the test files by the instance’s own tests', async () => {

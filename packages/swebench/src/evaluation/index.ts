@@ -25,8 +25,9 @@ export {
   type ApplyDiffInSessionOptions as ApplyPatchInSandboxOptions,
   type DiffApplication as SandboxPatchApplication,
 } from '@codemonkeys/plugin-kit';
-export { pathsOfDiff, prepareTestsScript, testRunScript } from './evaluation-scripts';
+export { pathsOfDiff, prepareTestsScript, runnerFilesOf, testRunScript } from './evaluation-scripts';
 export { evaluatePatch, infrastructureFailureOf, type CandidateApplication, type EvaluatedInstance, type EvaluatePatchOptions, type PatchEvaluation } from './evaluate-patch';
+export { regradeEvaluation, type RegradedEvaluation, type RegradeEvaluationOptions } from './regrade-evaluation';
 export { runOnPatchedRepository, type PatchedRepositoryRun, type RunOnPatchedRepositoryOptions } from './run-on-patched-repository';
 export { checkInstanceEnvironment, type CheckInstanceEnvironmentOptions, type InstanceEnvironmentCheck } from './check-instance-environment';
 export { evaluationArtifactNames, readEvaluationReport, writeEvaluationArtifacts } from './evaluation-artifacts';
