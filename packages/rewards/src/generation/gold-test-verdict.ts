@@ -1,4 +1,4 @@
-import { evaluatePatch, type EvaluatedInstance, type InfrastructureFailure, type PatchEvaluation } from '@codemonkeys/swebench';
+import { evaluatePatch, type EvaluatedInstance, type GradingError, type InfrastructureFailure, type PatchEvaluation } from '@codemonkeys/swebench';
 import type { InstanceSandbox } from '@codemonkeys/protocol';
 
 /** The SWE-bench verdict of one candidate as rewards (DESIGN §4 "gold tests"). */
@@ -14,6 +14,8 @@ export interface GoldTestVerdict {
   /** SWE-bench's resolution status (`RESOLVED_FULL`, `RESOLVED_PARTIAL`, `RESOLVED_NO`). */
   resolutionStatus?: string;
   infrastructureFailure?: InfrastructureFailure;
+  /** Why a log whose tests passed was not graded resolved (the test command failed, or the pytest session never finished): a candidate that forges results. */
+  gradingError?: GradingError;
   /** The failing tests, for the record (at most 20 of each kind). */
   failing: { failToPass: string[]; passToPass: string[] };
   durationMs: number;
@@ -34,6 +36,7 @@ export function goldTestVerdictOf(evaluation: PatchEvaluation): GoldTestVerdict 
     passToPass: ran ? fraction(status.PASS_TO_PASS.success.length, status.PASS_TO_PASS.success.length + status.PASS_TO_PASS.failure.length) : null,
     ...(evaluation.report.resolution_status ? { resolutionStatus: evaluation.report.resolution_status } : {}),
     ...(failure ? { infrastructureFailure: failure } : {}),
+    ...(evaluation.report.grading_error ? { gradingError: evaluation.report.grading_error } : {}),
     failing: { failToPass: status?.FAIL_TO_PASS.failure.slice(0, 20) ?? [], passToPass: status?.PASS_TO_PASS.failure.slice(0, 20) ?? [] },
     durationMs: Math.round(evaluation.durationMs),
   };
