@@ -129,6 +129,20 @@ describeWhenAvailable('pulls from a local registry (real daemon, Debian docker-r
     }
   }, 120_000);
 
+  it('retries a registry that answers 503 (a server error), then pulls', async () => {
+    const proxy = await startRateLimitingProxy({ upstream: registry.address, refusedManifestRequests: 2, status: 503 });
+    try {
+      const reference = `${proxy.address}/${repository}:v1`;
+      await forget(reference);
+      const lines: string[] = [];
+      expect((await sandbox.images.pull(reference, { onLog: (line) => lines.push(line), retry: { initialDelayMs: 200 } })).built).toBe(true);
+      expect(proxy.requests.filter((request) => request.url === '/v2/')).toHaveLength(2);
+      expect(lines.find((line) => line.startsWith(`pull of ${reference} failed`))).toMatch(/503 Service Unavailable.*retrying in/);
+    } finally {
+      await proxy.stop();
+    }
+  }, 120_000);
+
   it('gives up after the attempts allowed, saying the failure may pass', async () => {
     const proxy = await startRateLimitingProxy({ upstream: registry.address, refusedManifestRequests: 1000 });
     try {

@@ -105,11 +105,11 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
 export interface ProxiedRequest {
   method: string;
   url: string;
-  /** What the proxy answered: 429 when it refused, else the registry's status. */
+  /** What the proxy answered: its refusal status when it refused, else the registry's status. */
   status: number;
 }
 
-/** A loopback HTTP proxy in front of a registry that refuses the first manifest requests with 429. */
+/** A loopback HTTP proxy in front of a registry that refuses the first manifest requests (429, or a 5xx). */
 export interface RateLimitingProxy {
   readonly address: string;
   /** Every request seen, in order. */
@@ -120,10 +120,16 @@ export interface RateLimitingProxy {
 /**
  * Forwards everything to `upstream` (`127.0.0.1:PORT`) except the first `refusedManifestRequests`
  * requests for a manifest, which get Docker Hub's rate-limit answer: HTTP 429, `Retry-After`, and a
- * `TOOMANYREQUESTS` error body. (Docker sends a HEAD then a GET for a manifest: refuse both for one
- * failed pull.)
+ * `TOOMANYREQUESTS` error body (or, with `status` 5xx, a bare server error). Docker sends a HEAD then a
+ * GET for a manifest: refuse both for one failed pull.
  */
-export async function startRateLimitingProxy(options: { upstream: string; refusedManifestRequests: number; retryAfterSeconds?: number }): Promise<RateLimitingProxy> {
+export async function startRateLimitingProxy(options: {
+  upstream: string;
+  refusedManifestRequests: number;
+  retryAfterSeconds?: number;
+  status?: 429 | 500 | 502 | 503 | 504;
+}): Promise<RateLimitingProxy> {
+  const refusal = options.status ?? 429;
   const [upstreamHost, upstreamPort] = options.upstream.split(':');
   const requests: ProxiedRequest[] = [];
   let refused = 0;
@@ -131,7 +137,12 @@ export async function startRateLimitingProxy(options: { upstream: string; refuse
     const url = request.url ?? '/';
     if (/\/manifests\//.test(url) && refused < options.refusedManifestRequests) {
       refused += 1;
-      requests.push({ method: request.method ?? 'GET', url, status: 429 });
+      requests.push({ method: request.method ?? 'GET', url, status: refusal });
+      if (refusal !== 429) {
+        response.writeHead(refusal, { 'Content-Type': 'text/plain' });
+        response.end('upstream unavailable (loopback test proxy)\n');
+        return;
+      }
       response.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': String(options.retryAfterSeconds ?? 1) });
       response.end(JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'You have reached your pull rate limit.', detail: 'loopback test proxy' }] }));
       return;
