@@ -109,17 +109,41 @@ describe('resolving commits', () => {
 });
 
 describe('writable copies', () => {
-  it('start one git process each after the workspace is open (worktree add), and their diff two', async () => {
+  it('start one git process each after the workspace is open (reset --hard), the first of a commit two more (its template: init, fetch of the commit alone), and their diff two', async () => {
     const cache = newCache({ maxIdleWorktrees: 0 });
     const provider = createWorkspaceProvider({ instances: fixture.instances, cache });
     const workspace = await provider.workspace(fixture.instances[0]!.instanceId);
     await recorder.clear();
     const copies = await Promise.all([workspace.createWritableCopy(), workspace.createWritableCopy(), workspace.createWritableCopy()]);
-    expect(await recorder.calls()).toEqual(['worktree', 'worktree', 'worktree']);
+    expect((await recorder.calls()).sort()).toEqual(['fetch', 'init', 'reset', 'reset', 'reset']);
     await recorder.clear();
     expect(await copies[0]!.diff()).toBe('');
     expect(await recorder.calls()).toEqual(['add', 'diff']);
+    // Without a pool, giving a copy back only removes its folder; the next copy of the commit is one reset again.
+    await recorder.clear();
     for (const copy of copies) await copy.dispose();
+    expect(await recorder.calls()).toEqual([]);
+    const again = await workspace.createWritableCopy();
+    expect(await recorder.calls()).toEqual(['reset']);
+    await again.dispose();
+  });
+
+  it('of a commit that was leased before come out of the pool with no git process, cleaned by two when given back', async () => {
+    const cache = newCache({ maxIdleWorktrees: 1 });
+    const provider = createWorkspaceProvider({ instances: fixture.instances, cache });
+    const workspace = await provider.workspace(fixture.instances[0]!.instanceId);
+    const first = await workspace.createWritableCopy();
+    await first.applyPatch(fixture.instances[0]!.patch);
+    expect(await first.diff()).not.toBe('');
+    await recorder.clear();
+    await first.dispose();
+    expect(await recorder.calls()).toEqual(['reset', 'clean']);
+    await recorder.clear();
+    const second = await workspace.createWritableCopy();
+    expect(await recorder.calls()).toEqual([]);
+    expect(second.root).toBe(first.root);
+    expect(await second.diff()).toBe('');
+    await second.dispose();
   });
 
   it('come out of the pool at the commit asked for with nothing left of the previous user', async () => {

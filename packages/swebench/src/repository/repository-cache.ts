@@ -6,16 +6,17 @@ import path from 'node:path';
 import { NotFoundError } from '@codemonkeys/protocol';
 import { GitCommandError } from '../git/git-command-error';
 import { runGit } from '../git/run-git';
+import { createBaseCommitCopy, createBaseCommitTemplate, restoreBaseCommitCopy, type BaseCommitCopy, type BaseCommitTemplate } from './base-commit-copy';
 import { GitObjectReader } from './git-object-reader';
 import { KeyedMutex } from './keyed-mutex';
 import { withMirrorLock, type MirrorLockOptions } from './mirror-lock';
 
 export interface RepositoryCacheOptions {
   /**
-   * Folder for the bare mirrors and worktrees. Default: `<tmp>/codemonkeys-repositories`. Processes of one
-   * machine share it safely: commands that change a mirror (clone, fetch, `worktree add` / `remove` /
-   * `prune`) run under a lock file beside the mirror (`mirrors/<owner>__<name>.git.lock`). Not for several
-   * machines over a network filesystem (see the README).
+   * Folder for the bare mirrors and the writable copies (`worktrees/`). Default: `<tmp>/codemonkeys-repositories`.
+   * Processes of one machine share it safely: commands that change a mirror (clone, fetch, `worktree prune`)
+   * run under a lock file beside the mirror (`mirrors/<owner>__<name>.git.lock`); copies only read it. Not for
+   * several machines over a network filesystem (see the README).
    */
   directory?: string;
   /**
@@ -23,7 +24,10 @@ export interface RepositoryCacheOptions {
    * listed come from `https://github.com/<owner/name>.git`.
    */
   repositorySources?: Readonly<Record<string, string>>;
-  /** Idle writable worktrees kept per repository for reuse (default 4). */
+  /**
+   * Idle writable copies kept per repository for reuse (default 4), the least recently given back dropped
+   * first. A copy is reused as it is (cleaned) for its own commit, and rebuilt for another.
+   */
   maxIdleWorktrees?: number;
   /** Fetch from the source when a commit is missing from the mirror (default true). */
   fetchMissingCommits?: boolean;
@@ -38,10 +42,13 @@ export interface RepositoryCacheOptions {
 }
 
 /**
- * A private checkout of a commit; give it back with `release()`. A lease starts pristine: HEAD detached at
- * `commit`, no changes to tracked files, nothing staged, no untracked or ignored files (a new worktree, or a
- * pooled one that was reset and cleaned on release and checked out at `commit`). Callers may rely on this
- * and skip their own reset before a first edit.
+ * A private checkout of a commit; give it back with `release()`. It is a repository of its own whose only
+ * commit is `commit` (fetched from the mirror with depth 1, keeping its hash): no other commit, ref, remote,
+ * reflog, alternate or object is in it, so nothing run there (`git log --all`, `git show`) reaches a later
+ * commit such as the upstream fix. A lease starts pristine: HEAD detached at `commit`, no changes to tracked
+ * files, nothing staged, no untracked or ignored files, and `.git` as fetched (a new copy, or a pooled one of
+ * the same commit brought back to that on release). Callers may rely on this and skip their own reset
+ * before a first edit.
  */
 export interface WorktreeLease {
   readonly repo: string;
@@ -60,8 +67,8 @@ export interface ArchiveOptions {
 }
 
 /**
- * Bare mirrors of repositories (each cloned once, from a URL or a local path), private worktrees at
- * any commit (pooled and cleaned), blob reads without checkout, and `git archive` streams.
+ * Bare mirrors of repositories (each cloned once, from a URL or a local path), private copies of one
+ * commit each (pooled and cleaned), blob reads without checkout, and `git archive` streams.
  */
 export interface RepositoryCache {
   readonly directory: string;
@@ -75,15 +82,17 @@ export interface RepositoryCache {
   listTree(repo: string, commit: string): Promise<{ files: Map<string, string>; symlinks: Map<string, string> }>;
   /** A blob of a commit, or undefined when the path is not a file there. */
   readBlob(repo: string, commit: string, path: string): Promise<Buffer | undefined>;
-  /** A private worktree at `commit`, from the pool when one is idle; pristine either way (see WorktreeLease). */
+  /** A private copy of `commit` alone, from the pool when one is idle; pristine either way (see WorktreeLease). */
   checkout(repo: string, commit: string): Promise<WorktreeLease>;
   /** A tar stream of the commit's files (`git archive`), e.g. to put into a container. */
   archive(repo: string, commit: string, options?: ArchiveOptions): AsyncIterable<Uint8Array>;
-  /** Removes this cache's worktrees and stops its git processes. Mirrors stay for the next run. */
+  /** Removes this cache's writable copies and stops its git processes. Mirrors stay for the next run. */
   close(): Promise<void>;
 }
 
 const repoPattern = /^[\w.-]+\/[\w.-]+$/;
+/** Templates of copies (see BaseCommitTemplate) kept per repository, the least recently used dropped first. */
+const templatesPerRepository = 4;
 const fullHashPattern = /^[0-9a-f]{40}$/i;
 const exists = (file: string): Promise<boolean> =>
   fs.access(file).then(
@@ -102,7 +111,7 @@ const isAlive = (pid: number): boolean => {
 export function createRepositoryCache(options: RepositoryCacheOptions = {}): RepositoryCache {
   const directory = path.resolve(options.directory ?? path.join(os.tmpdir(), 'codemonkeys-repositories'));
   const mirrorsDirectory = path.join(directory, 'mirrors');
-  // Each cache instance keeps its worktrees in a folder named after its process, so that a crashed
+  // Each cache instance keeps its copies in a folder named after its process, so that a crashed
   // process's leftovers can be recognised (dead pid) and removed by the next one.
   const sessionName = `${process.pid}-${randomUUID().slice(0, 8)}`;
   const worktreesDirectory = path.join(directory, 'worktrees', sessionName);
@@ -118,10 +127,12 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
   const mirrors = new Map<string, Promise<string>>();
   const readers = new Map<string, GitObjectReader>();
   const trees = new Map<string, Promise<{ files: Map<string, string>; symlinks: Map<string, string> }>>();
-  const idle = new Map<string, string[]>();
+  /** Per repository, idle copies, the least recently given back first. */
+  const idle = new Map<string, BaseCommitCopy[]>();
+  /** Per repository, templates of copies, the least recently used first; `users` are copying from one now. */
+  const templates = new Map<string, { commit: string; root: string; template: Promise<BaseCommitTemplate>; users: number }[]>();
   /** Per repository, full hashes of commits found in its mirror (see resolveCommit). */
   const verified = new Map<string, Set<string>>();
-  const leased = new Set<string>();
   let reaped: Promise<void> | undefined;
   let closed = false;
 
@@ -169,7 +180,8 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
             });
             await fs.rename(temporary, target);
           }
-          // Registrations of worktrees whose folders are gone (removed above as a dead process's leftovers).
+          // Registrations of worktrees whose folders are gone: writable copies were worktrees of the mirror
+          // before they became repositories of their own, and a cache folder may hold an older version's.
           await runGit(['worktree', 'prune'], { cwd: target, env: { GIT_DIR: target } });
         });
         await overrideExportAttributes(target);
@@ -262,27 +274,72 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
     return reader.read(`${commit}:${filePath}`);
   };
 
+  /**
+   * Runs `task` with the template of a commit, made on first use by fetching the commit alone from the
+   * mirror (the mirror is only read, as archive and readBlob do, so no mirror lock: copies are made in
+   * parallel, by several processes too). Later copies of the commit copy the template's `.git` instead.
+   */
+  const withTemplate = async <T>(repo: string, gitDirectory: string, commit: string, task: (template: BaseCommitTemplate) => Promise<T>): Promise<T> => {
+    const list = templates.get(repo) ?? [];
+    templates.set(repo, list);
+    let entry = list.find((candidate) => candidate.commit === commit);
+    if (entry) {
+      list.splice(list.indexOf(entry), 1);
+    } else {
+      const root = path.join(worktreesDirectory, 'templates', repo.replace('/', '__'), commit);
+      const template = fs.rm(root, { recursive: true, force: true }).then(() => createBaseCommitTemplate({ mirror: gitDirectory, commit, root }));
+      const created = { commit, root, template, users: 0 };
+      template.catch(() => {
+        if (list.includes(created)) list.splice(list.indexOf(created), 1);
+      });
+      entry = created;
+    }
+    list.push(entry);
+    entry.users++;
+    try {
+      return await task(await entry.template);
+    } finally {
+      entry.users--;
+      for (let index = 0; list.length > templatesPerRepository && index < list.length;) {
+        const candidate = list[index]!;
+        if (candidate.users > 0) {
+          index++;
+          continue;
+        }
+        list.splice(index, 1);
+        await fs.rm(candidate.root, { recursive: true, force: true });
+      }
+    }
+  };
+
   const checkout = async (repo: string, commit: string): Promise<WorktreeLease> => {
     const resolved = await resolveCommit(repo, commit);
     const gitDirectory = await mirror(repo);
-    const root = await repositoryLocks.run(repo, async () => {
+    const taken = await repositoryLocks.run(repo, async (): Promise<{ reused: BaseCommitCopy } | { location: string }> => {
       const pool = idle.get(repo) ?? [];
-      const reused = pool.pop();
-      if (reused) {
-        await runGit(['checkout', '--quiet', '--detach', '--force', resolved], { cwd: reused });
-        await runGit(['clean', '-fdxq'], { cwd: reused });
-        return reused;
-      }
+      const same = pool.findLastIndex((copy) => copy.commit === resolved);
+      if (same !== -1) return { reused: pool.splice(same, 1)[0]! };
+      // A copy of another commit gets a new .git (nothing of the other commit may stay: it may be this one's
+      // future) and keeps its clean working files, so that only those that differ are written.
+      const other = pool.shift();
+      if (other) return { location: other.root };
       // Unique across processes: the session folder holds this process's pid (unique among live processes
-      // of the machine) and a random part; the worktree's own name is random too, and git names the
-      // mirror's registration after it (adding a number if, improbably, it is taken).
-      const location = path.join(worktreesDirectory, repo.replace('/', '__'), randomUUID().slice(0, 12));
-      await fs.mkdir(path.dirname(location), { recursive: true });
-      // Only the registration and checkout need the mirror lock; the caller then uses the worktree unlocked.
-      await locked(gitDirectory, () => runGit(['--git-dir', gitDirectory, 'worktree', 'add', '--quiet', '--detach', location, resolved], { cwd: gitDirectory }));
-      return location;
+      // of the machine) and a random part.
+      return { location: path.join(worktreesDirectory, repo.replace('/', '__'), randomUUID().slice(0, 12)) };
     });
-    leased.add(root);
+    let copy: BaseCommitCopy;
+    if ('reused' in taken) {
+      copy = taken.reused;
+    } else {
+      const { location } = taken;
+      try {
+        copy = await withTemplate(repo, gitDirectory, resolved, (template) => createBaseCommitCopy({ template, root: location }));
+      } catch (error) {
+        await fs.rm(location, { recursive: true, force: true });
+        throw error;
+      }
+    }
+    const root = copy.root;
     let released = false;
     return {
       repo,
@@ -291,23 +348,15 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
       async release() {
         if (released) return;
         released = true;
-        leased.delete(root);
-        await repositoryLocks.run(repo, async () => {
+        const restored = !closed && maxIdle > 0 && (await restoreBaseCommitCopy(copy));
+        const removed = await repositoryLocks.run(repo, async () => {
+          if (!restored || closed) return [copy];
           const pool = idle.get(repo) ?? [];
-          if (!closed && pool.length < maxIdle) {
-            try {
-              await runGit(['reset', '--quiet', '--hard'], { cwd: root });
-              await runGit(['clean', '-fdxq'], { cwd: root });
-              pool.push(root);
-              idle.set(repo, pool);
-              return;
-            } catch {
-              // a broken checkout is removed below
-            }
-          }
-          await locked(gitDirectory, () => runGit(['--git-dir', gitDirectory, 'worktree', 'remove', '--force', root], { cwd: gitDirectory, allowFailure: true }));
-          await fs.rm(root, { recursive: true, force: true });
+          pool.push(copy);
+          idle.set(repo, pool);
+          return pool.splice(0, Math.max(0, pool.length - maxIdle));
         });
+        for (const dropped of removed) await fs.rm(dropped.root, { recursive: true, force: true });
       },
     };
   };
@@ -354,22 +403,10 @@ export function createRepositoryCache(options: RepositoryCacheOptions = {}): Rep
       closed = true;
       for (const reader of readers.values()) reader.close();
       readers.clear();
-      const repos = new Set([...idle.keys()]);
-      for (const repo of repos) {
-        const gitDirectory = await mirrors.get(repo)?.catch(() => undefined);
-        const roots = idle.get(repo) ?? [];
-        if (!gitDirectory || roots.length === 0) continue;
-        await locked(gitDirectory, async () => {
-          for (const root of roots) await runGit(['--git-dir', gitDirectory, 'worktree', 'remove', '--force', root], { cwd: gitDirectory, allowFailure: true });
-        });
-      }
       idle.clear();
+      templates.clear();
+      // Copies still leased go too: they are folders of this session, and nothing in a mirror refers to them.
       await fs.rm(worktreesDirectory, { recursive: true, force: true });
-      for (const pending of mirrors.values()) {
-        const gitDirectory = await pending.catch(() => undefined);
-        // Leased worktrees not given back were removed with the folder above; forget their registrations.
-        if (gitDirectory) await locked(gitDirectory, () => runGit(['worktree', 'prune'], { cwd: gitDirectory, env: { GIT_DIR: gitDirectory }, allowFailure: true }));
-      }
     },
   };
 }

@@ -39,7 +39,8 @@ const maxSymlinkHops = 8;
  * The repository of an instance at one commit, read straight from the bare mirror (no checkout):
  * listing comes from the commit's tree, reads from git's object store. Symlinks are followed only
  * while they stay inside the repository. `outline` and `skeleton` parse Python with tree-sitter;
- * other files raise UnsupportedCapabilityError. Writable copies are private git worktrees.
+ * other files raise UnsupportedCapabilityError. Writable copies are private repositories holding the commit
+ * alone (see WorktreeLease).
  */
 export async function openRepositoryWorkspace(options: RepositoryWorkspaceOptions): Promise<RepositoryWorkspace> {
   const { cache, repo, instanceId } = options;

@@ -7,8 +7,9 @@ import type { WorktreeLease } from './repository-cache';
 import { readRepositoryFile, repositoryFileExists, safeRepositoryFile } from './safe-file-access';
 
 /**
- * A private git worktree at the base commit that a generator edits. Its `diff()` is git's own diff of
- * everything (new files included) against the base commit, in the format SWE-bench predictions use.
+ * A private repository at the base commit that a generator edits, whose only commit is the base commit
+ * (see WorktreeLease: no later commit is reachable from it). Its `diff()` is git's own diff of everything
+ * (new files included) against the base commit, in the format SWE-bench predictions use.
  */
 export async function createWritableRepositoryCopy(options: { instanceId: string; lease: WorktreeLease }): Promise<WritableWorkspace> {
   const { lease, instanceId } = options;
@@ -68,7 +69,7 @@ export async function createWritableRepositoryCopy(options: { instanceId: string
     async reset() {
       assertOpen();
       await runGit(['reset', '--quiet', '--hard', lease.commit], { cwd: root });
-      await runGit(['clean', '-fdxq'], { cwd: root });
+      await runGit(['clean', '-ffdxq'], { cwd: root });
     },
     async dispose() {
       if (disposed) return;
