@@ -209,6 +209,43 @@ describeWhenAvailable('instance sandbox pool over Docker', await dockerAvailabil
     }, 180_000);
   });
 
+  it('a single-use pool closes each session after its use: no snapshot, no reset, and the next use starts prepared', async () => {
+    const pool = createInstanceSandboxPool({
+      instanceId: 'conformance__single-use',
+      sandbox,
+      spec,
+      createRepository: false,
+      singleUse: true,
+      prepare: async (session) => {
+        await session.exec('mkdir -p /testbed && printf prepared > /testbed/state');
+      },
+    });
+    const before = new Set(await containersOf(sandbox as DockerSandbox));
+    const ids: string[] = [];
+    try {
+      for (const index of [0, 1, 2]) {
+        const seen = await pool.use(async (lent) => {
+          ids.push(lent.id);
+          const state = (await lent.exec('cat /testbed/state; ls /var/lib/codemonkeys-sandbox 2>/dev/null; true')).stdout.trim();
+          await lent.exec(`printf used-${index} > /testbed/state`);
+          return state;
+        });
+        expect(seen).toBe('prepared');
+      }
+      expect(new Set(ids).size).toBe(3);
+      expect(pool.statistics).toMatchObject({ sessionsOpened: 3, resets: 0, replacements: 0, uses: 3 });
+    } finally {
+      await pool.close();
+    }
+    // Each session was closed after its use (closing is asynchronous: wait for the daemon to remove them).
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      const left = (await containersOf(sandbox as DockerSandbox)).filter((id) => !before.has(id));
+      if (left.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect((await containersOf(sandbox as DockerSandbox)).filter((id) => !before.has(id))).toEqual([]);
+  }, 180_000);
+
   it('the instance pool replaces a session whose container was killed', async () => {
     const pool = createInstanceSandboxPool({
       instanceId: 'fixture__killed-1',

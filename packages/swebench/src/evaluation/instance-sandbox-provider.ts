@@ -216,6 +216,8 @@ export function createInstanceSandboxProvider(options: InstanceSandboxProviderOp
         // Official images ship /testbed as a repository; ours is committed in prepare.
         createRepository: false,
         snapshotTimeoutMs: setupTimeoutMs,
+        // A fresh pool lends once: neither a snapshot nor a reset is ever needed.
+        singleUse: isolation === 'fresh',
       });
     const totals: InstanceSandboxPoolStatistics = { sessionsOpened: 0, resets: 0, replacements: 0, uses: 0 };
     const freshPools = new Set<InstanceSandboxPool>();

@@ -17,6 +17,12 @@ export const InstanceSandboxPoolSettingsSchema = z.object({
   /** Time limit of the snapshot after prepare, and of each reset. */
   snapshotTimeoutMs: z.number().int().positive().default(600_000),
   resetTimeoutMs: z.number().int().positive().default(120_000),
+  /**
+   * Every session serves one use and is closed after it: no snapshot after prepare, no reset (what a pool
+   * that lends once needs: fresh isolation, an instance evaluated once). Needs `createRepository: false`
+   * (the snapshot is what makes that repository).
+   */
+  singleUse: z.boolean().default(false),
 });
 export type InstanceSandboxPoolSettings = z.input<typeof InstanceSandboxPoolSettingsSchema>;
 
@@ -86,6 +92,16 @@ export function createInstanceSandboxPool(options: InstanceSandboxPoolOptions): 
 
   async function openPrepared(): Promise<PooledSession> {
     const session = await sandbox.open(spec);
+    if (settings.singleUse && !settings.createRepository) {
+      try {
+        await prepare?.(session);
+      } catch (error) {
+        await session.close().catch(() => undefined);
+        throw error;
+      }
+      statistics.sessionsOpened += 1;
+      return { session, snapshotCommit: '', keepProcessIds: [] };
+    }
     try {
       const processes = await session.exec(listProcessesCommand(), { timeoutMs: 30_000, cwd: '/' });
       if (processes.exitCode !== 0) throw new SandboxError(`Listing the processes of a new session failed (${describeFailure(processes)}).`);
@@ -172,8 +188,10 @@ export function createInstanceSandboxPool(options: InstanceSandboxPoolOptions): 
   }
 
   function release(entry: PooledSession): void {
-    if (closed || !all.has(entry)) {
+    if (closed || !all.has(entry) || entry.snapshotCommit === '') {
       void discard(entry);
+      // A waiter opens a new session in the room this one leaves.
+      waiters.shift()?.resolve(undefined);
       return;
     }
     // Reset at once rather than when the session is next lent: between uses (a model call, say) the
