@@ -26,6 +26,24 @@ export {
   type SelectionRewardOutcome,
 } from './instrumentation/rewarder';
 export { readRewardRecords, storedModelCallCost, type StageCost } from './instrumentation/stage-cost';
+export {
+  CachedVerdictSchema,
+  createStorageVerdictCache,
+  environmentDigest,
+  isDefiniteVerdict,
+  verdictCacheKey,
+  verdictCacheKeyParts,
+  verdictCacheKeyPrefix,
+  verdictCacheVersion,
+  verdictDiffHash,
+  verdictTestsHash,
+  VerdictOriginSchema,
+  type CachedVerdict,
+  type StorageVerdictCacheOptions,
+  type VerdictCache,
+  type VerdictCacheKeyParts,
+  type VerdictOrigin,
+} from './instrumentation/verdict-cache';
 
 // Localization
 export { goldLocalizationOf, type GoldLocalization } from './localization/gold-localization';

@@ -21,6 +21,7 @@ interface RewardsFlags {
   specFile?: string;
   timeout?: string;
   cacheDir?: string;
+  storage?: string;
   buildBaseImages: boolean;
   progress?: string;
 }
@@ -43,6 +44,7 @@ function parseFlags(command: Command, flags: RewardsFlags): RewardsOptions {
     specFile: flags.specFile,
     timeout: flags.timeout,
     cacheDirectory: flags.cacheDir,
+    storage: flags.storage,
     buildBaseImages: flags.buildBaseImages,
     progress: flags.progress,
   });
@@ -77,6 +79,7 @@ export function registerRewardsCommand(program: Command): void {
     .option('--spec-file <file>', 'with --sandbox: JSON array of environment specs, before the built-in ones')
     .option('--timeout <seconds>', "with --sandbox: time limit of each test run (default: the spec's)")
     .option('--cache-dir <dir>', 'with --sandbox: repository mirror cache')
+    .option('--storage <url>', 'with --sandbox: reuse and keep SWE-bench verdicts in the verdict cache of this run storage (sqlite:FILE, firestore:…), shared with codemonkeys run')
     .option('--no-build-base-images', 'with --sandbox: fail instead of building a missing Debian base image')
     .option('--progress <mode>', 'progress on stderr: auto (default), bar or lines')
     .action(async (flags: RewardsFlags, command: Command) => {

@@ -1,5 +1,5 @@
 import { NotFoundError, type Instance, type LocalizationResult, type Logger, type Patch, type PluginContextV1_1, type SequenceStorage } from '@codemonkeys/protocol';
-import { createRewarder, type Rewarder } from '@codemonkeys/rewards';
+import { createRewarder, createStorageVerdictCache, type Rewarder } from '@codemonkeys/rewards';
 import type { RewardsConfig } from '../config/experiment-config';
 import { stableHash } from '../experiment/experiment-identity';
 import { stageNames } from '../experiment/experiment-plan';
@@ -34,6 +34,8 @@ export function createInstanceEnvironment(options: { experimentId: string; resou
   const contexts = new Map<string, PluginContextV1_1>();
   const rewarders = new Map<string, Rewarder>();
   const tokenCounter = (text: string) => resources.models.forRole('default').countTokens(text);
+  // Verdicts shared by every run of the storage (and `codemonkeys rewards --storage`): a variant run re-evaluates nothing it has seen.
+  const verdictCache = createStorageVerdictCache(resources.storage, { logger: options.logger });
 
   /** One rewarder per (rewards settings, stage names, gold tests): its caches of verdicts are shared by the runs that use it. */
   const rewarderFor = (settings: RewardsConfig, localizationStage: string, goldTests: boolean): Rewarder => {
@@ -42,7 +44,7 @@ export function createInstanceEnvironment(options: { experimentId: string; resou
     if (!rewarder) {
       rewarder = createRewarder({
         storage: resources.storage,
-        ...(resources.sandboxes ? { sandboxes: resources.sandboxes } : {}),
+        ...(resources.sandboxes ? { sandboxes: resources.sandboxes, verdictCache } : {}),
         countTokens: tokenCounter,
         tokenizer: "the default model client's tokenizer",
         stages: { localization: localizationStage },

@@ -47,10 +47,13 @@ export const seconds = (ms: number | null | undefined): string =>
  */
 const verdictKeys = new Set<string>(['applied', 'candidateResolved', 'anyResolved', 'selectionResolved', 'selectionRandom', 'selectionOracle', 'selectionNormalized']);
 
+/** Where the candidate verdicts came from: one row of its own (computed / reused), shown when a run ran gold tests in a sandbox. */
+const verdictSourceKeys = new Set<string>(['verdictsComputed', 'verdictsReused']);
+
 /** Labels of the scorecard figures no run measured (left out of the rows). */
 export function unmeasuredRows(reports: readonly RunReport[]): string[] {
   return scorecardRows
-    .filter((row) => row.stage !== 'cost' && !verdictKeys.has(row.key) && reports.every((report) => report.scorecard.headline[row.key] === null))
+    .filter((row) => row.stage !== 'cost' && !verdictKeys.has(row.key) && !verdictSourceKeys.has(row.key) && reports.every((report) => report.scorecard.headline[row.key] === null))
     .map((row) => row.label);
 }
 
@@ -94,6 +97,7 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
       generationStarted = true;
       rows.push({ section: 'generation', label: 'candidates', values: reports.map((report) => String(candidateCount(report))) });
     }
+    if (verdictSourceKeys.has(row.key)) continue;
     const values = reports.map((report) => report.scorecard.headline[row.key] as number | null);
     if (values.every((value) => value === null) && !verdictKeys.has(row.key)) continue;
     if (row.key === 'applied') {
@@ -106,6 +110,15 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
             : `${report.verdicts.withVerdict} / ${report.verdicts.candidates}${report.verdicts.emptyPatches > 0 ? ` (${report.verdicts.emptyPatches} empty patches)` : ''}`,
         ),
       });
+      if (reports.some((report) => report.scorecard.headline.verdictsComputed !== null)) {
+        rows.push({
+          section: 'generation',
+          label: 'SWE-bench verdicts computed / reused (verdict cache)',
+          values: reports.map(({ scorecard: { headline } }) =>
+            headline.verdictsComputed === null || headline.verdictsReused === null ? '—' : `${headline.verdictsComputed} / ${headline.verdictsReused}`,
+          ),
+        });
+      }
     }
     rows.push({ section: row.stage as ReportRow['section'], label: row.label, values: values.map((value) => formatScorecardValue(value, row.format)) });
   }

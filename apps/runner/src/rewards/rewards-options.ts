@@ -26,6 +26,8 @@ export const RewardsOptionsSchema = z
     specFile: z.string().min(1).optional(),
     timeout: positiveInteger('--timeout').optional(),
     cacheDirectory: z.string().min(1).optional(),
+    /** With --sandbox: the storage whose verdict cache is read and added to (shared with `codemonkeys run`). */
+    storage: z.string().min(1).optional(),
     buildBaseImages: z.boolean().default(true),
     progress: z.enum(['auto', 'bar', 'lines'], { error: '--progress must be auto, bar or lines' }).default('auto'),
   })
@@ -42,6 +44,7 @@ export const RewardsOptionsSchema = z
         ['--repository', options.repository.length > 0],
         ['--spec-file', options.specFile],
         ['--timeout', options.timeout],
+        ['--storage', options.storage],
       ] as const) {
         if (value) context.addIssue({ code: 'custom', path: [flag.slice(2)], message: `${flag} is for the sandbox: add --sandbox to run the tests` });
       }

@@ -1,8 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { silentLogger, type SequenceStorage } from '@codemonkeys/protocol';
 import type { DockerSandbox } from '@codemonkeys/sandbox-docker';
 import { loadDataset, loadPredictions, type EvaluationEnvironment, type Prediction } from '@codemonkeys/swebench';
 import {
+  createStorageVerdictCache,
   formatScorecardMarkdown,
   formatValidityMarkdown,
   loadResolvedLabels,
@@ -15,6 +17,7 @@ import {
 import { EvalOptionsSchema } from '../evaluation/eval-options';
 import { openEvaluationSandboxes } from '../evaluation/evaluation-resources';
 import { createEvaluationProgress } from '../evaluation/evaluation-progress';
+import { openStorage } from '../storage/open-storage';
 import type { RewardsOptions } from './rewards-options';
 
 /** One run of the offline scorecard: the predictions of one model in one file. */
@@ -75,6 +78,7 @@ export async function runOfflineRewards(options: RewardsOptions, io: { signal: A
   });
 
   let environment: EvaluationEnvironment<DockerSandbox> | undefined;
+  let verdictStorage: SequenceStorage | undefined;
   if (options.sandbox) {
     const evalOptions = EvalOptionsSchema.parse({
       dataset: options.dataset,
@@ -85,6 +89,11 @@ export async function runOfflineRewards(options: RewardsOptions, io: { signal: A
       buildBaseImages: options.buildBaseImages,
     });
     environment = await openEvaluationSandboxes(evalOptions, 'rewards', instances, io.log);
+    if (options.storage)
+      verdictStorage = await openStorage(options.storage).catch(async (error: unknown) => {
+        await environment?.close();
+        throw error;
+      });
   }
   const total = predictions.filter((prediction) => instances.some((instance) => instance.instanceId === prediction.instance_id)).length;
   const progress = createEvaluationProgress({ total, label: 'rewards', mode: options.progress });
@@ -102,6 +111,7 @@ export async function runOfflineRewards(options: RewardsOptions, io: { signal: A
       concurrency: options.concurrency,
       ...(options.timeout ? { goldTestTimeoutMs: options.timeout * 1000 } : {}),
       ...(environment ? { sandboxes: environment.instanceSandboxes } : {}),
+      ...(verdictStorage ? { verdictCache: createStorageVerdictCache(verdictStorage, { logger: { ...silentLogger, warn: io.log, error: io.log } }) } : {}),
       signal: io.signal,
       onProgress: ({ instanceId, model, rewards }) => {
         if (rewards.verdict?.resolved === 1) counts.resolved += 1;
@@ -115,6 +125,7 @@ export async function runOfflineRewards(options: RewardsOptions, io: { signal: A
     progress.stop();
     io.signal.removeEventListener('abort', onAbort);
     await environment?.close();
+    await verdictStorage?.close();
   }
   return {
     dataset: options.dataset,

@@ -14,7 +14,7 @@ import {
   type TokenCounter,
   type Workspace,
 } from '@codemonkeys/protocol';
-import type { SandboxInstance } from '@codemonkeys/swebench';
+import { findEnvironmentSpec, type EnvironmentSpec, type SandboxInstance } from '@codemonkeys/swebench';
 import { comparePatches, type PatchComparison } from '../generation/patch-comparison';
 import { evaluateGeneratedTest, type GeneratedTestEvaluation } from '../generation/generated-test-evaluation';
 import { evaluateGoldTests, type GoldTestVerdict } from '../generation/gold-test-verdict';
@@ -24,6 +24,7 @@ import { defaultRewardStages, generationRewardNames, localizationRewardNames, se
 import { selectionRewards, type SelectionRewards } from '../selection/selection-rewards';
 import { readRewardRecords, storedModelCallCost, type StageCost } from './stage-cost';
 import { cachedPending } from './pending-cache';
+import { isDefiniteVerdict, verdictCacheKey, verdictCacheKeyParts, type VerdictCache, type VerdictOrigin } from './verdict-cache';
 
 /** Where candidates are run: the runner's `InstanceSandboxProvider` (`@codemonkeys/swebench`) fits. */
 export interface RewardSandboxes {
@@ -57,6 +58,13 @@ export interface RewarderOptions {
    * re-evaluate. Infrastructure failures are always retried.
    */
   reuseStored?: boolean;
+  /**
+   * Verdicts shared with other runs (`createStorageVerdictCache(storage)`: every run and offline rewards
+   * of a storage): a candidate whose normalized diff was graded before in the same environment, with the
+   * same test data and grader version, takes that verdict (source `cache`) instead of running the tests.
+   * Definite verdicts computed here are added to it. Without it, verdicts are shared within this rewarder only.
+   */
+  verdictCache?: VerdictCache;
   logger?: Logger;
   /** Clock of `createdAt` (tests). */
   now?: () => Date;
@@ -106,8 +114,14 @@ export interface CandidateRewards {
   comparison: PatchComparison;
   /** The SWE-bench verdict; undefined when not evaluated (no sandbox, gold tests off). */
   verdict?: GoldTestVerdict;
-  /** Where the verdict came from. */
-  verdictSource?: 'sandbox' | 'stored' | 'labels' | 'empty';
+  /**
+   * Where the verdict came from: run in the `sandbox` for this candidate, reused from the verdict `cache`
+   * (computed by another run, or by another candidate with the same normalized diff), `stored` by an
+   * earlier invocation of this run, given by `labels`, or an `empty` patch.
+   */
+  verdictSource?: 'sandbox' | 'cache' | 'stored' | 'labels' | 'empty';
+  /** With `cache`: the run that computed the verdict and when. */
+  verdictOrigin?: VerdictOrigin;
   /** Generated tests evaluated (undefined when not run). */
   generatedTests?: GeneratedTestEvaluation[];
   /** Valid tests / tests; null without tests or results. */
@@ -162,7 +176,7 @@ class StageRewarder implements Rewarder {
   private readonly tokenizer: string;
   private readonly fileSizes: FileSizeCache;
   private readonly logger: Logger;
-  private readonly verdicts = new Map<string, Promise<GoldTestVerdict>>();
+  private readonly verdicts = new Map<string, Promise<ComputedVerdict>>();
   private readonly testEvaluations = new Map<string, Promise<GeneratedTestEvaluation>>();
 
   constructor(private readonly options: RewarderOptions) {
@@ -258,23 +272,51 @@ class StageRewarder implements Rewarder {
     return { records, rewards };
   }
 
-  private verdictFor(instance: Instance, diff: string, signal: AbortSignal | undefined): Promise<GoldTestVerdict> {
-    return cachedPending(
+  /** The spec evaluation will use (`evaluatePatch`: the instance sandbox's, else the built-in one), undefined when none serves the instance. */
+  private specFor(instance: Instance): EnvironmentSpec | undefined {
+    const sandbox = this.options.sandboxes!.sandboxFor(instance);
+    if ('spec' in sandbox) return (sandbox as { spec: EnvironmentSpec }).spec;
+    try {
+      return findEnvironmentSpec(instance);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The verdict of a candidate: the one another caller of this rewarder is computing or computed, else
+   * the verdict cache's, else a run of the gold tests in the sandbox (a definite verdict is then cached).
+   * `origin` is set when the verdict was not computed for this call.
+   */
+  private async verdictFor(runId: string, instance: Instance, diff: string, signal: AbortSignal | undefined): Promise<{ verdict: GoldTestVerdict; origin?: VerdictOrigin }> {
+    const spec = this.specFor(instance);
+    const parts = spec ? verdictCacheKeyParts(instance, spec, diff) : undefined;
+    const key = parts ? verdictCacheKey(parts) : `${instance.instanceId}\u0000${sha256(diff)}`;
+    let started = false;
+    const computed = await cachedPending(
       this.verdicts,
-      `${instance.instanceId}\u0000${sha256(diff)}`,
-      async () => {
+      key,
+      async (): Promise<ComputedVerdict> => {
+        started = true;
+        const cache = parts ? this.options.verdictCache : undefined;
+        const hit = parts ? await cache?.get(key, parts) : undefined;
+        if (hit) return { verdict: hit.verdict, origin: hit.origin, fromCache: true };
         signal?.throwIfAborted();
-        const sandbox = this.options.sandboxes!.sandboxFor(instance);
-        return evaluateGoldTests({
+        const verdict = await evaluateGoldTests({
           instance,
           diff,
-          instanceSandbox: sandbox,
+          instanceSandbox: this.options.sandboxes!.sandboxFor(instance),
           ...(this.options.goldTestTimeoutMs !== undefined ? { timeoutMs: this.options.goldTestTimeoutMs } : {}),
         });
+        const origin: VerdictOrigin = { runId, createdAt: (this.options.now?.() ?? new Date()).toISOString(), diffSha256: sha256(diff) };
+        if (cache && parts && isDefiniteVerdict(verdict)) await cache.put(key, { parts, verdict: verdict as CachedDefiniteVerdict, origin });
+        return { verdict, origin, fromCache: false };
       },
       // Failures of the environment are not remembered: the next call tries again.
-      (verdict) => Boolean(verdict.infrastructureFailure),
+      (value) => Boolean(value.verdict.infrastructureFailure),
     );
+    const reused = computed.fromCache || (!started && isDefiniteVerdict(computed.verdict));
+    return reused ? { verdict: computed.verdict, origin: computed.origin } : { verdict: computed.verdict };
   }
 
   private testEvaluationFor(instance: Instance, test: GeneratedTest, signal: AbortSignal | undefined): Promise<GeneratedTestEvaluation> {
@@ -351,7 +393,12 @@ class StageRewarder implements Rewarder {
         outcome.verdict = verdict;
         outcome.verdictSource = 'empty';
         records.push(...this.verdictRecords(key, verdict, { ...identity, source: 'empty patch (SWE-bench: not applied, not resolved)' }));
-      } else if (storedResolved && storedResolved.value !== null && storedResolved.details.diffSha256 === diffSha256 && storedResolved.details.source === 'sandbox') {
+      } else if (
+        storedResolved &&
+        storedResolved.value !== null &&
+        storedResolved.details.diffSha256 === diffSha256 &&
+        (storedResolved.details.source === 'sandbox' || storedResolved.details.source === 'cache')
+      ) {
         const value = (name: string): number | null => previous?.get(name)?.value ?? null;
         outcome.verdict = {
           applied: value(names.applied),
@@ -367,10 +414,11 @@ class StageRewarder implements Rewarder {
           if (record) records.push(record);
         }
       } else if (this.goldTestsEnabled) {
-        const verdict = await this.verdictFor(instance, candidate.diff, input.signal);
+        const { verdict, origin } = await this.verdictFor(input.runId, instance, candidate.diff, input.signal);
         outcome.verdict = verdict;
-        outcome.verdictSource = 'sandbox';
-        records.push(...this.verdictRecords(key, verdict, { ...identity, source: 'sandbox' }));
+        outcome.verdictSource = origin ? 'cache' : 'sandbox';
+        if (origin) outcome.verdictOrigin = origin;
+        records.push(...this.verdictRecords(key, verdict, { ...identity, source: outcome.verdictSource, ...(origin ? { cachedFrom: origin } : {}) }));
       }
 
       // Generated tests: validity and coverage of the gold patch's lines.
@@ -442,7 +490,7 @@ class StageRewarder implements Rewarder {
       const stored = storedByDiff.get(sha256(diff));
       if (stored !== undefined) return stored;
       if (!this.goldTestsEnabled) return null;
-      const verdict = await this.verdictFor(instance, diff, input.signal);
+      const { verdict } = await this.verdictFor(input.runId, instance, diff, input.signal);
       return verdict.resolved === null ? null : verdict.resolved === 1;
     };
     const verdicts: (boolean | null)[] = [];
@@ -479,6 +527,15 @@ class StageRewarder implements Rewarder {
     return bySample;
   }
 }
+
+/** A verdict as the rewarder's own cache keeps it: with the run that computed it, and whether that was a cache hit. */
+interface ComputedVerdict {
+  verdict: GoldTestVerdict;
+  origin: VerdictOrigin;
+  fromCache: boolean;
+}
+
+type CachedDefiniteVerdict = GoldTestVerdict & { resolved: 0 | 1 };
 
 /** Coverage of the gold statements by any of a candidate's tests. */
 function unionCoverage(evaluations: readonly GeneratedTestEvaluation[]): { value: number | null; details: Record<string, unknown> } {

@@ -2,6 +2,7 @@ import pMap from 'p-map';
 import { createInMemorySequenceStorage, type Instance, type SequenceStorage, type TokenCounter } from '@codemonkeys/protocol';
 import type { Prediction } from '@codemonkeys/swebench';
 import { createRewarder, type CandidateRewards, type RewardSandboxes } from '../instrumentation/rewarder';
+import type { VerdictCache } from '../instrumentation/verdict-cache';
 import { buildScorecard, type Scorecard } from '../scorecard/scorecard';
 import { readRewardRecords } from '../instrumentation/stage-cost';
 import type { RewardValidity, ValidityOptions } from '../validity/reward-validity';
@@ -23,6 +24,8 @@ export interface RewardPredictionsOptions {
   storage?: SequenceStorage;
   /** With sandboxes, every prediction is evaluated as SWE-bench does (gold tests). */
   sandboxes?: RewardSandboxes & { release?(instanceId: string): Promise<void> };
+  /** With sandboxes: verdicts shared with other runs (`createStorageVerdictCache` of a run storage); reused ones are not run again. */
+  verdictCache?: VerdictCache;
   /** Run id of a model's records (default `rewards:<model>`). */
   runIdOf?: (model: string) => string;
   /** Limit of one SWE-bench test run in the sandbox (default: the environment spec's). */
@@ -67,6 +70,7 @@ export async function rewardPredictions(options: RewardPredictionsOptions): Prom
   const rewarder = createRewarder({
     storage,
     ...(options.sandboxes ? { sandboxes: options.sandboxes } : {}),
+    ...(options.verdictCache ? { verdictCache: options.verdictCache } : {}),
     ...(options.countTokens ? { countTokens: options.countTokens } : {}),
     ...(options.goldTestTimeoutMs !== undefined ? { goldTestTimeoutMs: options.goldTestTimeoutMs } : {}),
     generatedTests: false,

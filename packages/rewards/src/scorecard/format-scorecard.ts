@@ -24,6 +24,8 @@ export const scorecardRows: readonly { key: keyof ScorecardHeadline; stage: stri
   { key: 'empty', stage: 'generation', label: 'empty candidates', format: 'percent' },
   { key: 'generatedTestValidity', stage: 'generation', label: 'generated tests valid', format: 'percent' },
   { key: 'generatedTestCoverage', stage: 'generation', label: 'gold lines covered by generated tests', format: 'percent' },
+  { key: 'verdictsComputed', stage: 'generation', label: 'SWE-bench verdicts computed in the sandbox', format: 'count' },
+  { key: 'verdictsReused', stage: 'generation', label: 'SWE-bench verdicts reused from the verdict cache', format: 'count' },
   { key: 'selectionResolved', stage: 'selection', label: 'chosen patch resolved', format: 'percent' },
   { key: 'selectionRandom', stage: 'selection', label: 'random choice (expected)', format: 'percent' },
   { key: 'selectionOracle', stage: 'selection', label: 'oracle (any candidate resolved)', format: 'percent' },

@@ -56,6 +56,13 @@ export interface ScorecardHeadline {
   empty: number | null;
   generatedTestValidity: number | null;
   generatedTestCoverage: number | null;
+  /**
+   * Candidate verdicts this run computed in the sandbox, and verdicts it reused from the verdict cache
+   * (computed by an earlier run, or by another of its candidates with the same normalized diff). Both
+   * null when no candidate verdict came from a sandbox (no sandbox, labels only).
+   */
+  verdictsComputed: number | null;
+  verdictsReused: number | null;
   selectionResolved: number | null;
   selectionRandom: number | null;
   selectionOracle: number | null;
@@ -123,6 +130,23 @@ function anyResolvedRate(records: readonly RewardRecord[]): number | null {
   return [...byInstance.values()].filter(Boolean).length / byInstance.size;
 }
 
+/** Definite candidate verdicts by where they came from (see `ScorecardHeadline.verdictsComputed`). */
+function verdictSources(records: readonly RewardRecord[]): { computed: number | null; reused: number | null } {
+  let computed = 0;
+  let reused = 0;
+  let fromSandbox = false;
+  for (const record of records) {
+    if (record.name !== generationRewardNames.resolved) continue;
+    const source = record.details.source;
+    if (source !== 'sandbox' && source !== 'cache') continue;
+    fromSandbox = true;
+    if (record.value === null) continue;
+    if (source === 'sandbox') computed += 1;
+    else reused += 1;
+  }
+  return fromSandbox ? { computed, reused } : { computed: null, reused: null };
+}
+
 function selectionByInstance(records: readonly RewardRecord[]): { resolved: number | null; random: number | null; oracle: number | null }[] {
   const byInstance = new Map<string, { resolved: number | null; random: number | null; oracle: number | null }>();
   for (const record of records) {
@@ -146,6 +170,7 @@ export function buildScorecard(runId: string, records: readonly RewardRecord[], 
   const selectionRecords = of(stages.selection);
   const selection = stageScorecard(stages.selection, selectionRecords);
   const mean = (stage: StageScorecard, name: string): number | null => stage.metrics[name]?.mean ?? null;
+  const verdicts = verdictSources(generationRecords);
 
   let tokens = 0;
   let costUsd = 0;
@@ -187,6 +212,8 @@ export function buildScorecard(runId: string, records: readonly RewardRecord[], 
       empty: mean(generation, generationRewardNames.empty),
       generatedTestValidity: mean(generation, generationRewardNames.generatedTestValidity),
       generatedTestCoverage: mean(generation, generationRewardNames.generatedTestCoverage),
+      verdictsComputed: verdicts.computed,
+      verdictsReused: verdicts.reused,
       selectionResolved: mean(selection, selectionRewardNames.resolved),
       selectionRandom: mean(selection, selectionRewardNames.random),
       selectionOracle: mean(selection, selectionRewardNames.oracle),
