@@ -10,7 +10,18 @@ export type EvaluationSandboxSource<S extends Sandbox = Sandbox> = S | (() => Pr
 
 export interface EvaluationEnvironmentOptions<S extends Sandbox = Sandbox> extends Pick<
   InstanceSandboxProviderOptions,
-  'specKind' | 'limits' | 'isolation' | 'sessionsPerInstance' | 'labels' | 'setupTimeoutMs' | 'imageBuildTimeoutMs' | 'buildBaseImage' | 'onImageLog' | 'logger'
+  | 'specKind'
+  | 'limits'
+  | 'isolation'
+  | 'sessionsPerInstance'
+  | 'labels'
+  | 'setupTimeoutMs'
+  | 'imageBuildTimeoutMs'
+  | 'buildBaseImage'
+  | 'onImageLog'
+  | 'logger'
+  | 'registry'
+  | 'maxImageDiskBytes'
 > {
   /** The instances served: their workspaces (`workspaces.workspace(id)`) and sandboxes. */
   instances: readonly Instance[];
@@ -99,7 +110,19 @@ export async function openEvaluationEnvironment<S extends Sandbox>(options: Eval
         sandbox,
         repositoryCache,
         ...(specs.length > 0 ? { specs } : {}),
-        ...pick(options, ['specKind', 'limits', 'isolation', 'sessionsPerInstance', 'labels', 'setupTimeoutMs', 'imageBuildTimeoutMs', 'buildBaseImage', 'logger']),
+        ...pick(options, [
+          'specKind',
+          'limits',
+          'isolation',
+          'sessionsPerInstance',
+          'labels',
+          'setupTimeoutMs',
+          'imageBuildTimeoutMs',
+          'buildBaseImage',
+          'logger',
+          'registry',
+          'maxImageDiskBytes',
+        ]),
         ...imageLogOf(options),
       });
       instanceSandboxes = provider;
@@ -139,7 +162,7 @@ function imageLogOf(options: EvaluationEnvironmentOptions<Sandbox>): Pick<Instan
     onImageLog(line, image) {
       if (onNotice && !announced.has(image)) {
         announced.add(image);
-        onNotice(`building the environment image ${image} (once; later instances of this environment reuse it)`);
+        onNotice(`building or pulling the environment image ${image} (once; later instances of this environment reuse it)`);
       }
       onImageLog?.(line, image);
     },
