@@ -210,8 +210,27 @@ describe("the generator's writable copy", () => {
       // The same folder, cleaned rather than made anew.
       expect(fourth.root).toBe(third.root);
       await expectNoFuture(hostShell(fourth.root), earlier.baseCommit, earlierFuture);
+      // Its pack overwritten in place (same file names) by one of the mirror's whole history.
+      const mirror = await cache.mirror(earlier.repo);
+      const replacePack = [
+        'pack=$(ls .git/objects/pack/*.pack) && chmod u+w "$pack" "${pack%.pack}.idx"',
+        `git --git-dir=${JSON.stringify(mirror)} pack-objects --revs --all --stdout < /dev/null > ../full.pack`,
+        'git index-pack -o ../full.idx ../full.pack',
+        'cp ../full.pack "$pack" && cp ../full.idx "${pack%.pack}.idx" && rm ../full.pack ../full.idx',
+      ].join(' && ');
+      expect((await hostShell(fourth.root)(replacePack)).exitCode).toBe(0);
+      expect((await hostShell(fourth.root)(`git show --stat ${earlierFuture.commits[0]}`)).exitCode).toBe(0);
     } finally {
       await fourth.dispose();
+    }
+    // A copy whose pack changed is not reused: the next one is made anew.
+    const fifth = await (await provider.workspace(earlier.instanceId)).createWritableCopy();
+    try {
+      expect(fifth.root).not.toBe(fourth.root);
+      await expectNoFuture(hostShell(fifth.root), earlier.baseCommit, earlierFuture);
+      await expectIndexFileHasNoFuture(fifth.root, earlierFuture);
+    } finally {
+      await fifth.dispose();
     }
   });
 });
