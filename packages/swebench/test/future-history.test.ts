@@ -151,6 +151,13 @@ describe("the generator's writable copy", () => {
       await expect(fs.access(path.join(copy.root, '.git', 'objects', 'info', 'alternates'))).rejects.toThrow(/ENOENT/);
       expect((await fs.stat(path.join(copy.root, '.git'))).isDirectory()).toBe(true);
       expect(await fs.readFile(path.join(copy.root, '.git', 'config'), 'utf8')).not.toContain(cacheDirectory);
+      // No file of the copy names a later commit or the mirror (a FETCH_HEAD, packed-refs, a log).
+      for (const file of await fs.readdir(copy.root, { recursive: true, withFileTypes: true })) {
+        if (!file.isFile()) continue;
+        const text = (await fs.readFile(path.join(file.parentPath, file.name))).toString('latin1');
+        for (const commit of future.commits) expect(text.includes(commit), `${file.name} names ${commit}`).toBe(false);
+        expect(text.includes(cacheDirectory), `${file.name} names the cache folder`).toBe(false);
+      }
       // It still works as a writable copy: the diff is against the base commit, and reset goes back to it.
       await copy.applyPatch(instance.patch);
       expect(await copy.diff()).toBe(instance.patch);
