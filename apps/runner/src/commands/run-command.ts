@@ -47,6 +47,12 @@ export function addExperimentOptions(command: Command): Command {
     .option('--retries <n>', 'further attempts of a failed instance (default 1)')
     .addOption(new Option('--sandbox <kind>', 'docker (default) or none (no sandbox: no generated-test runs, no gold tests)').choices(['docker', 'none']))
     .option('--spec-file <file>', 'JSON array of environment specs, used before the built-in ones')
+    .addOption(
+      new Option(
+        '--environments <mode>',
+        'gold validation of each environment before any model call, once per storage: all (run every instance, flag the ones not reproduced; default), validated (leave them out), unchecked',
+      ).choices(['all', 'validated', 'unchecked']),
+    )
     .option('--repository <owner/name=path-or-url>', 'where to clone a repository from; repeatable', collect, [])
     .option('--cache-dir <dir>', 'repository mirror cache (default ~/.cache/codemonkeys/repositories)')
     .option('--no-rewards', 'compute no pseudo-rewards')

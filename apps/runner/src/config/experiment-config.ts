@@ -71,6 +71,10 @@ const hyperValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
  */
 export const HypersConfigSchema = z.union([z.array(z.record(z.string(), z.unknown())).min(1), z.strictObject({ grid: z.record(z.string(), z.array(hyperValue).min(1)) })]);
 
+/** `validated`: run only instances whose environment reproduces them; `all`: run every instance, the others flagged; `unchecked`: no validation. */
+export const EnvironmentsModeSchema = z.enum(['validated', 'all', 'unchecked']);
+export type EnvironmentsMode = z.output<typeof EnvironmentsModeSchema>;
+
 export const DockerSandboxConfigSchema = z.strictObject({
   kind: z.literal('docker').default('docker'),
   limits: SandboxLimitsSchema.partial().default({}),
@@ -83,6 +87,12 @@ export const DockerSandboxConfigSchema = z.strictObject({
   buildBaseImages: z.boolean().default(true),
   /** reuse: one container per instance, reset between uses; fresh: a new container per use. */
   isolation: z.enum(['reuse', 'fresh']).default('reuse'),
+  /**
+   * Gold validation of each instance's environment before any model call, once per storage (the gold
+   * patch resolves, the base commit does not): `all` runs every instance and flags the others,
+   * `validated` leaves them out, `unchecked` does not validate.
+   */
+  environments: EnvironmentsModeSchema.default('all'),
 });
 export type DockerSandboxConfig = z.output<typeof DockerSandboxConfigSchema>;
 

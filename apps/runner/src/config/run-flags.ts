@@ -34,6 +34,7 @@ export interface RunFlags {
   retries?: string;
   sandbox?: string;
   specFile?: string;
+  environments?: string;
   repository: string[];
   cacheDir?: string;
   rewards: boolean;
@@ -145,10 +146,15 @@ export function applyRunFlags(raw: Record<string, unknown>, flags: RunFlags, cwd
   if (flags.retries) config.retries = number('--retries', flags.retries);
   if (flags.sandbox === 'none') config.sandbox = 'none';
   else if (flags.sandbox && flags.sandbox !== 'docker') throw new UsageError(`--sandbox must be docker or none, got "${flags.sandbox}".`);
-  if (flags.specFile || flags.sandbox === 'docker') {
-    const sandbox = config.sandbox === 'none' || config.sandbox === undefined ? {} : { ...(config.sandbox as Record<string, unknown>) };
-    if (flags.specFile) sandbox.specFile = absolute(cwd, flags.specFile);
-    config.sandbox = sandbox;
+  if (flags.specFile || flags.environments || flags.sandbox === 'docker') {
+    if (config.sandbox === 'none' && flags.environments && flags.environments !== 'unchecked')
+      throw new UsageError(`--environments ${flags.environments} validates environments in Docker; with --sandbox none use --environments unchecked or leave it out.`);
+    if (config.sandbox !== 'none') {
+      const sandbox = config.sandbox === undefined ? {} : { ...(config.sandbox as Record<string, unknown>) };
+      if (flags.specFile) sandbox.specFile = absolute(cwd, flags.specFile);
+      if (flags.environments) sandbox.environments = flags.environments;
+      config.sandbox = sandbox;
+    }
   }
   if (flags.repository.length > 0) {
     const repositories = object('repositories');

@@ -16,6 +16,8 @@ import { openConfiguredExperiment, type OpenedExperiment } from './open-configur
 import { instanceStateKey, type InstanceState } from './process-instance';
 import { createRunControl, type RunControl } from './run-control';
 import { runInvocation, type RunInvocationOutcome } from './run-invocation';
+import { describeEnvironmentValidation, validateEnvironments, type EnvironmentValidationSummary } from './environment-validation';
+import { UsageError } from '../config/usage-error';
 
 export interface RunCommandOptions {
   experiment: string | undefined;
@@ -81,6 +83,7 @@ export async function runExperimentCommand(options: RunCommandOptions): Promise<
   try {
     if (options.banner) stderr.write(`${options.banner}\n`);
     let config: Pick<ExperimentConfig, 'queue' | 'storage' | 'output' | 'concurrency' | 'retries' | 'retryDelayMs'>;
+    let sandboxConfig: ExperimentConfig['sandbox'] | undefined;
     if (options.experiment && isCodeExperimentModule(options.experiment)) {
       const code = await openCodeExperiment(path.resolve(cwd, options.experiment), flags, {
         cwd,
@@ -94,11 +97,34 @@ export async function runExperimentCommand(options: RunCommandOptions): Promise<
     } else {
       const full = resolveRunConfig(options.experiment, flags, cwd);
       config = full;
+      sandboxConfig = full.sandbox;
       storage = await openRunStorage(full.storage, cwd);
       opened = await openConfiguredExperiment(full, { cwd, ...(flags.runId ? { runId: flags.runId } : {}), storage, control, logger, log: (message) => logger.sink(message) });
     }
     const { runtime, instances } = opened;
-    const instanceIds = instances.map((instance) => instance.instanceId);
+    let instanceIds = instances.map((instance) => instance.instanceId);
+    // Gold validation of the environments before any model call (config runs with a sandbox; code experiments open their own).
+    let environments: EnvironmentValidationSummary | undefined;
+    if (sandboxConfig && sandboxConfig !== 'none' && sandboxConfig.environments !== 'unchecked') {
+      stderr.write(`validating the environments of ${instanceIds.length} instance(s) (gold resolves, the base commit does not; once per storage)\n`);
+      const validated = await validateEnvironments({
+        resources: runtime.environment.resources,
+        instances,
+        mode: sandboxConfig.environments,
+        concurrency: config.concurrency.containers,
+        log: (message) => logger.sink(message),
+      });
+      environments = validated.summary;
+      for (const line of describeEnvironmentValidation(environments)) stderr.write(`${line}\n`);
+      if (environments.excluded.length > 0) {
+        const excluded = new Set(environments.excluded);
+        instanceIds = instanceIds.filter((id) => !excluded.has(id));
+        if (instanceIds.length === 0)
+          throw new UsageError(
+            `No selected instance's environment is reproduced (${excluded.size} left out by --environments validated); fix the specs, or run with --environments all.`,
+          );
+      }
+    }
     const queueUrl = config.queue;
     stderr.write(
       `experiment ${runtime.experimentId}: ${runtime.runs.length} run(s) × ${instanceIds.length} instance(s)` +
@@ -120,6 +146,7 @@ export async function runExperimentCommand(options: RunCommandOptions): Promise<
       storage: storage!,
       storageUrl: config.storage,
       instanceIds,
+      ...(environments ? { environments } : {}),
       concurrency: config.concurrency.instances,
       retries: config.retries,
       retryDelayMs: config.retryDelayMs,
@@ -148,10 +175,25 @@ export async function runExperimentCommand(options: RunCommandOptions): Promise<
     logger.sink = (line) => void stderr.write(`${line}\n`);
     if (flags.json) {
       stdout.write(
-        `${JSON.stringify({ experimentId: outcome.experimentId, runs: outcome.runs, stopReason: outcome.stopReason ?? null, reportFiles: outcome.reportFiles, scorecards: outcome.reports.map((report) => report.scorecard) }, null, 2)}\n`,
+        `${JSON.stringify(
+          {
+            experimentId: outcome.experimentId,
+            runs: outcome.runs,
+            stopReason: outcome.stopReason ?? null,
+            reportFiles: outcome.reportFiles,
+            scorecards: outcome.reports.map((report) => report.scorecard),
+            environments: environments ?? null,
+          },
+          null,
+          2,
+        )}\n`,
       );
     } else {
       stdout.write(formatTerminalReport(outcome.reports, { color: (stdout as NodeJS.WriteStream).isTTY === true }));
+      if (environments && environments.notReproduced.length + environments.unvalidated.length > 0)
+        stdout.write(
+          `environments: ${environments.notReproduced.length} instance(s) not reproduced and ${environments.unvalidated.length} not validated ${environments.mode === 'validated' ? 'were left out' : 'ran anyway: their verdicts say little about the patches'} (${[...environments.notReproduced, ...environments.unvalidated].map((entry) => entry.instanceId).join(', ')})\n`,
+        );
       for (const run of outcome.runs)
         stdout.write(`${run.label}: ${run.done} done, ${run.failed} failed, ${run.partial} partial, ${run.pending} not finished — predictions ${run.predictions}\n`);
       if (outcome.runs.some((run) => run.partial > 0))

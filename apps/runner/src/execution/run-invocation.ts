@@ -8,6 +8,7 @@ import { writeReportFiles, type ReportFiles } from '../report/write-report-files
 import type { ExperimentRuntime, RuntimeRun } from './experiment-runtime';
 import { instanceStateKey, type InstanceOutcome, type InstanceState } from './process-instance';
 import type { RunControl, StopReason } from './run-control';
+import type { EnvironmentValidationSummary } from './environment-validation';
 import { finishRunRecord, recordExperiment } from './run-records';
 import { scheduleInstances, workItemsOf, type WorkItem } from './run-scheduler';
 
@@ -24,6 +25,8 @@ export interface RunInvocationOptions {
   output: string;
   control: RunControl;
   progress: RunProgress;
+  /** What gold validation said of the environments (kept in each run's record). */
+  environments?: EnvironmentValidationSummary;
   /** Runs the items somewhere else (a queue) instead of here; resolves when they are all finished or the run stops. */
   dispatch?: (items: readonly WorkItem[]) => Promise<void>;
 }
@@ -85,7 +88,11 @@ const outcomeDetail = (outcome: InstanceOutcome): string => {
  */
 export async function runInvocation(options: RunInvocationOptions): Promise<RunInvocationOutcome> {
   const { runtime, storage, control, progress } = options;
-  await recordExperiment(runtime, storage, { instanceIds: options.instanceIds, storageUrl: options.storageUrl });
+  await recordExperiment(runtime, storage, {
+    instanceIds: options.instanceIds,
+    storageUrl: options.storageUrl,
+    ...(options.environments ? { environments: options.environments } : {}),
+  });
   const items = workItemsOf(runtime.runs, options.instanceIds);
   runtime.setObserver(progress);
 

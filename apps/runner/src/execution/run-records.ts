@@ -1,5 +1,6 @@
 import { supportedSpecificationVersions, type RunRecord, type RunStatus, type SequenceStorage } from '@codemonkeys/protocol';
 import { packageMeta } from '../package-meta';
+import type { EnvironmentValidationSummary } from './environment-validation';
 import type { ExperimentRuntime, RuntimeRun } from './experiment-runtime';
 
 /** Run record metadata written by the runner (besides what `codemonkeys runs` shows from the record itself). */
@@ -17,6 +18,8 @@ export interface RunMetadata {
   instanceIds: string[];
   /** Storage URL of the run, for workers and reports. */
   storage: string;
+  /** Gold validation of the instances' environments before the run (absent: not validated). */
+  environments?: EnvironmentValidationSummary;
   outcome?: { done: number; failed: number; partial?: number; stopped: number; total: number; stopReason?: string };
 }
 
@@ -24,7 +27,11 @@ export interface RunMetadata {
  * Stores the experiment and its runs before any work: the resolved config, its hash, every plugin with
  * name, version, protocol version and options. Creation times survive a resumed invocation.
  */
-export async function recordExperiment(runtime: ExperimentRuntime, storage: SequenceStorage, options: { instanceIds: readonly string[]; storageUrl: string }): Promise<void> {
+export async function recordExperiment(
+  runtime: ExperimentRuntime,
+  storage: SequenceStorage,
+  options: { instanceIds: readonly string[]; storageUrl: string; environments?: EnvironmentValidationSummary },
+): Promise<void> {
   const record = runtime.experimentRecord();
   const existing = await storage.getExperiment(record.id);
   await storage.putExperiment({ ...record, createdAt: existing?.createdAt ?? record.createdAt });
@@ -43,6 +50,7 @@ export async function recordExperiment(runtime: ExperimentRuntime, storage: Sequ
       protocolVersions: supportedSpecificationVersions,
       instanceIds: [...options.instanceIds],
       storage: options.storageUrl,
+      ...(options.environments ? { environments: options.environments } : {}),
     };
     await storage.putRun({
       id: run.runId,
