@@ -8,10 +8,12 @@ import { runEvaluation, type EvaluationOutcome } from '../evaluation/run-evaluat
 
 interface EvalFlags {
   dataset?: string;
-  predictions: string[];
+  predictions?: string[];
   checkSpec?: boolean;
   instances: string[];
+  containers?: string;
   concurrency?: string;
+  repeat?: string;
   output?: string;
   runId?: string;
   repository: string[];
@@ -32,10 +34,12 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 function parseFlags(command: Command, flags: EvalFlags): EvalOptions {
   const result = EvalOptionsSchema.safeParse({
     dataset: flags.dataset,
-    predictions: flags.predictions,
+    predictions: flags.predictions ?? [],
     checkSpec: flags.checkSpec ?? false,
     instances: splitList(flags.instances),
+    containers: flags.containers,
     concurrency: flags.concurrency,
+    repeat: flags.repeat,
     output: flags.output,
     runId: flags.runId,
     repository: flags.repository,
@@ -55,15 +59,23 @@ function parseFlags(command: Command, flags: EvalFlags): EvalOptions {
 }
 
 function describeEvaluation(outcome: EvaluationOutcome): string {
-  const lines = outcome.reports.map(({ model, file, report }) => {
+  const lines = outcome.reports.map(({ label, file, report, flaky, notInDataset }) => {
     const notApplied = report.patch_apply_failed_ids.length;
     const infrastructure = report.infrastructure_failure_ids.length;
-    return (
-      `${model}: ${report.total_instances} instance(s) — ${report.resolved_instances} resolved, ${report.unresolved_instances} not resolved, ` +
-      `${notApplied} did not apply, ${infrastructure} environment failure(s), ${report.empty_patch_instances} empty, ${report.incomplete_ids.length} without a prediction\n` +
-      `  report: ${file}` +
-      (infrastructure > 0 ? `\n  environment failures (see run_instance.log): ${report.infrastructure_failure_ids.slice(0, 10).join(', ')}${infrastructure > 10 ? ', …' : ''}` : '')
-    );
+    const unknown = report.verdict_unknown_ids?.length ?? 0;
+    return [
+      `${label}: ${report.total_instances} instance(s) — ${report.resolved_instances} resolved, ${report.unresolved_instances} not resolved, ` +
+        `${notApplied} did not apply, ${infrastructure} environment failure(s), ${report.empty_patch_instances} empty, ${report.incomplete_ids.length} without a prediction` +
+        (outcome.repeat > 1 ? `; ${outcome.repeat} repetitions: ${flaky.length} flaky, ${unknown} verdict unknown (tie)` : ''),
+      `  report: ${file}`,
+      ...flaky.map((entry) => `  flaky: ${entry.instanceId} — ${entry.verdicts.join(', ')} → ${entry.verdict}`),
+      ...(infrastructure > 0
+        ? [`  environment failures (see run_instance.log): ${report.infrastructure_failure_ids.slice(0, 10).join(', ')}${infrastructure > 10 ? ', …' : ''}`]
+        : []),
+      ...(notInDataset.length > 0
+        ? [`  not in the dataset, not evaluated: ${notInDataset.length} prediction(s): ${notInDataset.slice(0, 10).join(', ')}${notInDataset.length > 10 ? ', …' : ''}`]
+        : []),
+    ].join('\n');
   });
   return `${lines.join('\n')}\n${outcome.interrupted ? 'interrupted: run the same command again to resume.\n' : ''}`;
 }
@@ -86,10 +98,20 @@ export function registerEvalCommand(program: Command): void {
         'Run the same command again to resume a killed evaluation.',
     )
     .option('--dataset <file>', 'SWE-bench dataset: JSONL, JSON array or Hugging Face parquet')
-    .option('--predictions <file>', 'predictions file (instance_id, model_name_or_path, model_patch), or "gold" for the dataset\'s gold patches; repeatable', collect, [])
+    .option(
+      '--predictions <files...>',
+      'predictions files (instance_id, model_name_or_path, model_patch), or "gold" for the dataset\'s gold patches; several, or repeated. ' +
+        'Files may hold several models and share model names: each (file, model) is evaluated and reported on its own',
+    )
     .option('--check-spec', 'check that the environment reproduces each instance (gold resolves, FAIL_TO_PASS fails without it) before spending model calls')
     .option('--instances <ids>', 'instance ids or globs, comma-separated or repeated', collect, [])
-    .option('--concurrency <n>', 'instances evaluated at once (one container each)')
+    .option('--containers <n>', 'evaluations running at once, one container each (default: one per core)')
+    .addOption(new Option('--concurrency <n>', 'older name of --containers').hideHelp())
+    .option(
+      '--repeat <n>',
+      'evaluate each prediction N times (default 1), each from the prepared state (a reset container, or a new one with --isolation fresh); ' +
+        'instances whose verdict changes are reported as flaky and counted with the majority verdict (unknown on a tie)',
+    )
     .option('--output <dir>', 'where reports go (default ./evaluation)')
     .option('--run-id <id>', 'name of the run; default derived from the inputs, so the same command resumes')
     .option('--repository <owner/name=path-or-url>', 'where to clone a repository from (a local clone or a URL); repeatable', collect, [])
@@ -99,7 +121,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--cache-dir <dir>', 'repository mirror cache (default: the system temporary folder)')
     .option('--memory-gb <n>', 'memory limit per container')
     .option('--cpus <n>', 'CPU limit per container')
-    .addOption(new Option('--isolation <mode>', 'reuse: one container per instance, reset between candidates; fresh: a new container per candidate').choices(['reuse', 'fresh']))
+    .addOption(new Option('--isolation <mode>', "reuse: an instance's containers are reset between evaluations; fresh: a new container per evaluation").choices(['reuse', 'fresh']))
     .option('--no-build-base-images', 'fail instead of building a missing Debian base image with scripts/build-base-image.sh')
     .addOption(new Option('--progress <mode>', 'progress on stderr').choices(['auto', 'bar', 'lines']))
     .option('--json', 'print the outcome as JSON on stdout')

@@ -1,5 +1,8 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { maxRunIdLength, runIdRule } from './evaluation-layout';
+
+const maxRepeat = 100;
 
 const repositoryMapping = z.string().regex(/^[\w.-]+\/[\w.-]+=.+$/, 'must look like owner/name=PATH_OR_URL, e.g. django/django=../clones/django');
 
@@ -18,11 +21,16 @@ export const EvalOptionsSchema = z
     checkSpec: z.boolean().default(false),
     /** Instance ids or globs (`django__django-11*`); comma-separated values are split. */
     instances: z.array(z.string().min(1)).default([]),
-    concurrency: positiveInteger('--concurrency').default(Math.max(1, Math.min(4, os.availableParallelism()))),
+    /** Containers running at once (default: one per core); `--concurrency` is its older name. */
+    containers: positiveInteger('--containers').optional(),
+    concurrency: positiveInteger('--concurrency').optional(),
+    /** Evaluations of each prediction; verdicts that change between them are reported as flaky. */
+    repeat: positiveInteger('--repeat').max(maxRepeat, `--repeat is at most ${maxRepeat}`).default(1),
     output: z.string().min(1).default('evaluation'),
     runId: z
       .string()
-      .regex(/^[\w.-]+$/, '--run-id may hold letters, digits, ".", "_" and "-"')
+      .regex(/^[A-Za-z0-9_][\w.-]*$/, `--run-id: ${runIdRule}`)
+      .max(maxRunIdLength, `--run-id: ${runIdRule}`)
       .optional(),
     repository: z.array(repositoryMapping).default([]),
     specFile: z.string().min(1).optional(),
@@ -44,7 +52,12 @@ export const EvalOptionsSchema = z
     if (!options.checkSpec && options.predictions.length === 0) {
       context.addIssue({ code: 'custom', path: ['predictions'], message: '--predictions is required: a predictions file, or "gold" (or use --check-spec)' });
     }
-  });
+    if (options.containers !== undefined && options.concurrency !== undefined && options.containers !== options.concurrency) {
+      context.addIssue({ code: 'custom', path: ['containers'], message: '--concurrency is the older name of --containers; give one of them' });
+    }
+    if (options.checkSpec && options.repeat > 1) context.addIssue({ code: 'custom', path: ['repeat'], message: '--repeat evaluates predictions; leave it out with --check-spec' });
+  })
+  .transform(({ concurrency, containers, ...options }) => ({ ...options, containers: containers ?? concurrency ?? Math.max(1, os.availableParallelism()) }));
 export type EvalOptions = z.output<typeof EvalOptionsSchema>;
 
 /** `a,b` and repeated flags alike, as one list. */

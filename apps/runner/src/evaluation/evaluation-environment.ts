@@ -12,6 +12,8 @@ export interface RunnerEnvironmentOptions {
   sandbox: DockerSandboxConfig | 'none';
   /** On every container (Docker's own and the instances'): what finds them, and reaps them after a crash. */
   labels: Record<string, string>;
+  /** Containers one instance may have at once (default 1): `eval --containers` runs an instance's candidates side by side. */
+  sessionsPerInstance?: number;
   cacheDirectory?: string | undefined;
   repositorySources?: Readonly<Record<string, string>> | undefined;
   logger?: Logger;
@@ -48,6 +50,7 @@ export async function openRunnerEnvironment(options: RunnerEnvironmentOptions): 
       isolation: settings.isolation,
       limits: limitsOf(settings.limits),
       labels: options.labels,
+      ...(options.sessionsPerInstance ? { sessionsPerInstance: options.sessionsPerInstance } : {}),
       onNotice: options.log,
       ...baseImageBuilder(settings.buildBaseImages, options.log),
     });

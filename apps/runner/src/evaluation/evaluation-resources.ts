@@ -21,7 +21,7 @@ function evaluationSandboxSettings(options: Pick<EvalOptions, 'specFile' | 'spec
   });
 }
 
-export interface ForEachWithEvaluationResourcesOptions<Item extends { instance: Instance }> {
+export interface ForEachWithEvaluationResourcesOptions<Item extends { instance: Instance; units: readonly unknown[] }> {
   options: EvalOptions;
   runId: string;
   signal: AbortSignal;
@@ -29,24 +29,33 @@ export interface ForEachWithEvaluationResourcesOptions<Item extends { instance: 
   progress: EvaluationProgress;
   /** Said once on an interrupt (what is kept, how to resume). */
   interruptMessage: string;
+  /** Instances with their units of work (a candidate and repetition each); in the order they are started. */
   items: readonly Item[];
-  /** One item's work; its instance's sandbox is released afterwards, whatever happens. */
-  each(item: Item, sandboxes: InstanceSandboxProvider): Promise<void>;
+  /** One unit's work, holding one container; the instance's sandbox is released after its last unit, whatever happens. */
+  each(item: Item, unit: Item['units'][number], sandboxes: InstanceSandboxProvider): Promise<void>;
 }
 
 /**
- * Runs `each` over the items (`options.concurrency` at once) with one evaluation's environment open, and
- * always closes it. An interrupt closes it at once (removing the containers ends the tests in flight)
- * and items not started by then are skipped. Resolves to whether the work was interrupted.
+ * Runs `each` over every unit of every item with one evaluation's environment open, at most
+ * `options.containers` units at once (each holds one container; an instance may have several, so that its
+ * candidates run side by side), in the order given, and always closes the environment. An interrupt
+ * removes the containers at once (ending the tests in flight) and units not started by then are
+ * skipped; so are they after a unit failed with a bug, which is rethrown once the units in flight are
+ * done. Resolves to whether the work was interrupted.
  */
-export async function forEachWithEvaluationResources<Item extends { instance: Instance }>(settings: ForEachWithEvaluationResourcesOptions<Item>): Promise<boolean> {
+export async function forEachWithEvaluationResources<Item extends { instance: Instance; units: readonly unknown[] }>(
+  settings: ForEachWithEvaluationResourcesOptions<Item>,
+): Promise<boolean> {
   const { options, runId, signal, progress } = settings;
   let environment: EvaluationEnvironment<DockerSandbox> | undefined;
   let interrupted = false;
   const onAbort = (): void => {
     interrupted = true;
     progress.log(settings.interruptMessage);
-    void environment?.close();
+    // The instances' containers go at once (ending the tests in flight); the rest of the environment (its
+    // Docker client) only once no unit runs: a container being created now is then removed by its pool,
+    // not left behind by a request cut off halfway.
+    void environment?.instanceSandboxes.close();
   };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -55,20 +64,30 @@ export async function forEachWithEvaluationResources<Item extends { instance: In
       runId,
       settings.items.map((item) => item.instance),
       (message) => progress.log(message),
+      { sessionsPerInstance: options.containers },
     );
     const sandboxes = environment.instanceSandboxes;
+    // Units in order, `containers` at once; an instance's containers go when its last unit is done.
+    const remaining = new Map(settings.items.map((item) => [item, item.units.length]));
+    const releases: Promise<void>[] = [];
+    let failure: { error: unknown } | undefined;
     await pMap(
-      settings.items,
-      async (item) => {
-        if (signal.aborted) return;
+      settings.items.flatMap((item) => item.units.map((unit) => ({ item, unit }))),
+      async ({ item, unit }) => {
         try {
-          await settings.each(item, sandboxes);
+          if (!signal.aborted && !failure) await settings.each(item, unit, sandboxes);
+        } catch (error) {
+          failure ??= { error };
         } finally {
-          await sandboxes.release(item.instance.instanceId);
+          const left = remaining.get(item)! - 1;
+          remaining.set(item, left);
+          if (left === 0) releases.push(sandboxes.release(item.instance.instanceId).catch((error: unknown) => void (failure ??= { error })));
         }
       },
-      { concurrency: options.concurrency, stopOnError: true },
+      { concurrency: options.containers },
     );
+    await Promise.all(releases);
+    if (failure) throw failure.error;
   } finally {
     signal.removeEventListener('abort', onAbort);
     progress.stop();
@@ -83,11 +102,13 @@ export function openEvaluationSandboxes(
   runId: string,
   instances: readonly Instance[],
   log: (message: string) => void,
+  extra: { sessionsPerInstance?: number } = {},
 ): Promise<EvaluationEnvironment<DockerSandbox>> {
   return openRunnerEnvironment({
     instances,
     sandbox: evaluationSandboxSettings(options),
     labels: evaluationLabels(runId),
+    ...extra,
     cacheDirectory: options.cacheDirectory,
     repositorySources: repositorySourcesOf(options.repository),
     log,

@@ -54,9 +54,13 @@ async function readCheck(file: string): Promise<InstanceCheckRecord | undefined>
  * in one container). Checks on disk are kept, except those the environment failed (retried).
  */
 export async function runEnvironmentCheck(options: EvalOptions, io: { signal: AbortSignal; log(message: string): void }): Promise<EnvironmentCheckOutcome> {
-  const instances = await loadInstancesToEvaluate(options.dataset, options.instances);
+  const { selected: instances } = await loadInstancesToEvaluate(options.dataset, options.instances);
   const runId = options.runId ?? defaultRunId({ dataset: options.dataset, predictions: [], instances: options.instances, checkSpec: true });
-  const layout = evaluationLayout(options.output, runId);
+  const layout = evaluationLayout(
+    options.output,
+    runId,
+    instances.map((instance) => instance.instanceId),
+  );
   const records = new Map<string, InstanceCheckRecord>();
   const todo: Instance[] = [];
   for (const instance of instances) {
@@ -88,7 +92,7 @@ export async function runEnvironmentCheck(options: EvalOptions, io: { signal: Ab
       checked += 1;
       if (record.status === 'reproduced') counts.resolved += 1;
       else counts.failed += 1;
-      progress.advance(`${instance.instanceId}: ${record.status}${record.problems.length > 0 ? ` — ${record.problems[0]!.split('\n')[0]}` : ''}`, counts);
+      progress.advance(`${instance.instanceId}: ${record.status}${record.problems.length > 0 ? ` — ${record.problems[0]!.split('\n')[0]}` : ''}`, counts, instance.instanceId);
     };
     interrupted = await forEachWithEvaluationResources({
       options,
@@ -96,8 +100,9 @@ export async function runEnvironmentCheck(options: EvalOptions, io: { signal: Ab
       signal: io.signal,
       progress,
       interruptMessage: 'interrupted: removing the containers; finished checks are kept, run the same command to resume',
-      items: todo.map((instance) => ({ instance })),
-      each: async ({ instance }, sandboxes) => {
+      items: todo.map((instance) => ({ instance, units: [instance.instanceId] })),
+      each: async ({ instance }, _unit, sandboxes) => {
+        progress.started(instance.instanceId);
         let environment = 'none';
         try {
           const instanceSandbox = sandboxes.sandboxFor(instance);
