@@ -78,6 +78,7 @@ describeWhenAvailable('official instance images pulled from a local registry (De
   let directory: string;
   let imageId: string | undefined;
   let spec: SweBenchImageSpec;
+  let laterCommit = '';
   const labels = { [testLabel.key]: testLabel.value };
 
   const localReferences = async (): Promise<string[]> => {
@@ -99,8 +100,9 @@ describeWhenAvailable('official instance images pulled from a local registry (De
     sandbox = harness.sandbox;
     registry = await startLocalRegistry();
 
-    // What an official image holds: /testbed, a git repository at the base commit (and no later
-    // commit), and a conda activation script; here a stand-in that defines `conda` as a shell function.
+    // What an official image holds: /testbed, a git repository at the base commit, and a conda
+    // activation script (here a stand-in that defines `conda` as a shell function). Like some published
+    // images, its repository also leaks later history: a tag of the fixture's last commit.
     const context = path.join(directory, 'image');
     const testbed = path.join(context, 'testbed');
     await fs.mkdir(testbed, { recursive: true });
@@ -108,6 +110,9 @@ describeWhenAvailable('official instance images pulled from a local registry (De
     git('init', '-q', '-b', 'main');
     git('fetch', '-q', '--no-tags', fixture.root, instance.baseCommit);
     git('reset', '-q', '--hard', 'FETCH_HEAD');
+    git('fetch', '-q', '--no-tags', fixture.root, 'main:refs/tags/upstream-main');
+    laterCommit = git('rev-parse', 'refs/tags/upstream-main').trim();
+    expect(laterCommit).not.toBe(instance.baseCommit);
     await fs.rm(path.join(testbed, '.git', 'FETCH_HEAD'), { force: true });
     await fs.writeFile(
       path.join(context, 'activate'),
@@ -171,6 +176,11 @@ describeWhenAvailable('official instance images pulled from a local registry (De
         verdicts[candidate.name] = evaluation.resolved;
       }
       expect(verdicts).toEqual({ gold: true, empty: false, 'no-fix': false, regression: false });
+      // The image's leaked history is gone inside the sandbox: one commit, no tag, the later commit unknown.
+      const history = await instanceSandbox.use((session) =>
+        session.exec(['sh', '-c', 'git rev-list --all | wc -l; git tag | wc -l; git cat-file -e "$1" 2>/dev/null && echo reachable || echo unreachable', 'check', laterCommit]),
+      );
+      expect(history.stdout.trim().split(/\s+/)).toEqual(['1', '0', 'unreachable']);
       // /testbed came from the image: the repository cache never cloned the fixture.
       await expect(fs.readdir(path.join(directory, 'cache', 'mirrors'))).rejects.toThrow(/ENOENT/);
       // Found locally the second time: no pull.

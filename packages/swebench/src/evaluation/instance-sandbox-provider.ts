@@ -116,6 +116,22 @@ const commitBaseScript = [
   'git commit -q --no-verify --allow-empty -m "base commit $1"',
 ].join('\n');
 
+/**
+ * The repository of an official image's /testbed, whatever history it carries, replaced by one whose
+ * only commit holds the files as they are (`.gitignore` respected: build products stay untracked), so
+ * that no commit after the base commit is reachable from inside the sandbox.
+ */
+const flattenHistoryScript = [
+  'set -e',
+  'export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=codemonkeys GIT_AUTHOR_EMAIL=codemonkeys@localhost GIT_COMMITTER_NAME=codemonkeys GIT_COMMITTER_EMAIL=codemonkeys@localhost',
+  'export GIT_AUTHOR_DATE=2000-01-01T00:00:00Z GIT_COMMITTER_DATE=2000-01-01T00:00:00Z',
+  'rm -rf .git',
+  'git -c init.defaultBranch=main init -q .',
+  'git config core.autocrlf false',
+  'git add -A .',
+  'git commit -q --no-verify --allow-empty -m "base commit $1"',
+].join('\n');
+
 const emptyScratchScript = scratchDirectories.map((directory) => `[ -d ${directory} ] && find ${directory} -mindepth 1 -maxdepth 1 -exec rm -rf {} +`).join('\n') + '\ntrue';
 
 /**
@@ -168,7 +184,6 @@ export function createInstanceSandboxProvider(options: InstanceSandboxProviderOp
   };
 
   async function prepare(instance: SandboxInstance, spec: EnvironmentSpec, session: SandboxSession): Promise<void> {
-    if (spec.kind === 'swebench-image') return; // the official image has /testbed at the base commit already
     const fail = (step: string, detail: string, cause?: unknown): never => {
       throw new EnvironmentSetupError({
         instanceId: instance.instanceId,
@@ -176,6 +191,16 @@ export function createInstanceSandboxProvider(options: InstanceSandboxProviderOp
         cause,
       });
     };
+    if (spec.kind === 'swebench-image') {
+      // The official image has /testbed at the base commit, but its repository may still hold branches,
+      // tags or objects of later commits: it is replaced by one whose only commit is the files as they are.
+      const flattened = await session.exec(['sh', '-c', flattenHistoryScript, 'codemonkeys-flatten-history', instance.baseCommit], {
+        timeoutMs: setupTimeoutMs,
+        cwd: session.workdir,
+      });
+      if (flattened.exitCode !== 0) fail('replacing the image repository by one that holds the base commit alone (the image needs git)', describeResult(flattened));
+      return;
+    }
     try {
       await session.putArchive(repositoryCache.archive(instance.repo, instance.baseCommit), session.workdir);
     } catch (error) {
