@@ -332,6 +332,35 @@ describeWhenAvailable('codemonkeys eval in Docker: several models and files, hos
     expect(summary.stdout).toContain('not in the dataset, not evaluated: 1 prediction(s): nope__nope-1');
   }, 600_000);
 
+  it('instance ids of the dataset that are not plain names become folders inside the run folder too', async () => {
+    // A repository without an environment spec: each evaluation fails before a container, and still writes its files.
+    const record = toSweBenchRecord(fixture.instance('word-count'));
+    const ids = ['../../escape', 'a/../../b', 'a\0b', 'a_b', 'x'.repeat(300)];
+    const hostileDataset = writeJsonl(
+      path.join(directory, 'hostile-dataset.jsonl'),
+      ids.map((id) => ({ ...record, instance_id: id, repo: 'nobody/unknown' })),
+    );
+    const predictions = writeJsonl(
+      path.join(directory, 'hostile-ids.jsonl'),
+      ids.map((id) => ({ instance_id: id, model_name_or_path: 'm', model_patch: record.patch })),
+    );
+    const hostileOutput = path.join(directory, 'hostile-out');
+    const result = await codemonkeys('eval', '--dataset', hostileDataset, '--predictions', predictions, '--output', hostileOutput, '--run-id', 'hostile-ids', '--json');
+    expect(result.code, result.stderr).toBe(1);
+    const outcome = JSON.parse(result.stdout) as Outcome;
+    expect(outcome.reports[0]!.report.infrastructure_failure_ids).toEqual([...ids].sort());
+    const folders = fs.readdirSync(path.join(hostileOutput, 'hostile-ids', 'm'));
+    expect(folders).toHaveLength(ids.length);
+    expect(folders).toContain('a_b');
+    for (const folder of folders) {
+      expect(folder).toMatch(/^[A-Za-z0-9_][A-Za-z0-9._-]*$/);
+      expect(fs.readdirSync(path.join(hostileOutput, 'hostile-ids', 'm', folder))).toContain('report.json');
+    }
+    expect(fs.readdirSync(hostileOutput)).toEqual(['hostile-ids']);
+    expect(fs.existsSync(path.join(directory, 'escape'))).toBe(false);
+    expect(fs.existsSync(path.join(path.dirname(directory), 'escape'))).toBe(false);
+  }, 300_000);
+
   it('--repeat reports the instances whose verdict changes as flaky, with the majority verdict (unknown on a tie); more repetitions add only the missing ones', async () => {
     // A candidate that fixes the bug every other time it runs: it keeps a marker outside /testbed, which the
     // reset between uses of a reused container does not remove (so each repetition sees the previous one's).
