@@ -26,6 +26,7 @@ export { composeTestLog, evaluationLogMarkers, extractTestOutput, nonceMarkers, 
 export { gradeTests, resolutionStatus, ResolutionStatusSchema, testFailed, testPassed, TestsStatusSchema, type ResolutionStatus, type TestsStatus } from './grading/grade-tests';
 export {
   gradeEvaluation,
+  graderVersion,
   GradingErrorSchema,
   InfrastructureFailureKindSchema,
   InfrastructureFailureSchema,

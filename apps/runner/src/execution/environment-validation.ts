@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { z } from 'zod';
 import type { Instance } from '@codemonkeys/protocol';
-import { checkInstanceEnvironment } from '@codemonkeys/swebench';
+import { checkInstanceEnvironment, graderVersion } from '@codemonkeys/swebench';
 import type { EnvironmentsMode } from '../config/experiment-config';
 import { stableHash } from '../experiment/experiment-identity';
 import type { ExperimentResources } from './experiment-resources';
@@ -56,6 +56,7 @@ function validationKey(instance: Instance, spec: unknown): string {
     testPatch: sha256(instance.testPatch),
     failToPass: instance.failToPass,
     passToPass: instance.passToPass,
+    graderVersion,
   })}`;
 }
 

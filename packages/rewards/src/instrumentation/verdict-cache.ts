@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { silentLogger, type Logger, type SequenceStorage } from '@codemonkeys/protocol';
-import { GradingErrorSchema, normalizeDiff, type EnvironmentSpec, type EvaluatedInstance } from '@codemonkeys/swebench';
+import { graderVersion, GradingErrorSchema, normalizeDiff, type EnvironmentSpec, type EvaluatedInstance } from '@codemonkeys/swebench';
 import type { GoldTestVerdict } from '../generation/gold-test-verdict';
 
 /**
@@ -72,7 +72,7 @@ export interface VerdictCacheKeyParts {
   diffHash: string;
   /** `verdictTestsHash` of the instance. */
   testsHash: string;
-  /** `verdictCacheVersion`. */
+  /** `verdictCacheVersion` × 1000 + swebench's `graderVersion`: a change of the cache's format or of the grading rules reads no older entry. */
   graderVersion: number;
 }
 
@@ -82,7 +82,7 @@ export function verdictCacheKeyParts(instance: EvaluatedInstance, spec: Environm
     environmentDigest: environmentDigest(spec),
     diffHash: verdictDiffHash(diff),
     testsHash: verdictTestsHash(instance),
-    graderVersion: verdictCacheVersion,
+    graderVersion: verdictCacheVersion * 1000 + graderVersion,
   };
 }
 

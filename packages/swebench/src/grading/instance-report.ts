@@ -17,6 +17,13 @@ export const InfrastructureFailureSchema = z.object({ kind: InfrastructureFailur
 export type InfrastructureFailure = z.output<typeof InfrastructureFailureSchema>;
 
 /**
+ * The version of the grading rules: bumped whenever a change can turn a verdict (caches of verdicts and
+ * environment validations key on it). 2: the grader's own nonce markers, the exit-status cross-check,
+ * pytest's completion guard and the reset of files that run the tests.
+ */
+export const graderVersion = 2;
+
+/**
  * Why a log whose tests parse as passing is still not graded resolved: the test command exited with a
  * failure (or was killed) while every test the log shows passed (`exit-status-mismatch`: what fake
  * PASSED lines printed after the real results leave), or the pytest session never finished although
