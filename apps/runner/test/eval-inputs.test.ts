@@ -321,6 +321,9 @@ describeWhenAvailable('codemonkeys eval in Docker: several models and files, hos
     const firstFinished = lines.findIndex((line) => line.startsWith('[1/11] '));
     expect(lines.slice(0, firstFinished).filter((line) => line.startsWith('started '))).toHaveLength(2);
     expect(result.stderr).toMatch(/on 2 container\(s\)/);
+    // Names from the file reach the terminal escaped: no NUL (or escape sequence) is written.
+    expect(result.stderr).toContain('["evil\\u0000name"]');
+    expect(result.stderr).not.toContain('\0');
 
     // The terminal summary of the same run (resumed: nothing runs again) says it too.
     // Several files after one --predictions (as a shell expands runs/*/all_preds.jsonl) are the same as the flag repeated.
@@ -330,6 +333,8 @@ describeWhenAvailable('codemonkeys eval in Docker: several models and files, hos
     expect(summary.stdout).toContain(`org/model-a (${first}): 1 instance(s) — 1 resolved`);
     expect(summary.stdout).toContain(`org/model-a (${second}): 1 instance(s) — 0 resolved, 1 not resolved`);
     expect(summary.stdout).toContain('not in the dataset, not evaluated: 1 prediction(s): nope__nope-1');
+    expect(summary.stdout).toContain('"evil\\u0000name": 1 instance(s) — 0 resolved, 1 not resolved');
+    expect(summary.stdout).not.toContain('\0');
   }, 600_000);
 
   it('instance ids of the dataset that are not plain names become folders inside the run folder too', async () => {

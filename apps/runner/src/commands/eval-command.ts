@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { formatZodError } from '@codemonkeys/protocol';
 import { exitCodes } from '../exit-codes';
 import { abortOnInterrupt } from './abort-on-interrupt';
+import { displayList, displayName } from '../evaluation/display-name';
 import { EvalOptionsSchema, splitList, type EvalOptions } from '../evaluation/eval-options';
 import { runEnvironmentCheck, type EnvironmentCheckOutcome } from '../evaluation/run-environment-check';
 import { runEvaluation, type EvaluationOutcome } from '../evaluation/run-evaluation';
@@ -68,13 +69,9 @@ function describeEvaluation(outcome: EvaluationOutcome): string {
         `${notApplied} did not apply, ${infrastructure} environment failure(s), ${report.empty_patch_instances} empty, ${report.incomplete_ids.length} without a prediction` +
         (outcome.repeat > 1 ? `; ${outcome.repeat} repetitions: ${flaky.length} flaky, ${unknown} verdict unknown (tie)` : ''),
       `  report: ${file}`,
-      ...flaky.map((entry) => `  flaky: ${entry.instanceId} — ${entry.verdicts.join(', ')} → ${entry.verdict}`),
-      ...(infrastructure > 0
-        ? [`  environment failures (see run_instance.log): ${report.infrastructure_failure_ids.slice(0, 10).join(', ')}${infrastructure > 10 ? ', …' : ''}`]
-        : []),
-      ...(notInDataset.length > 0
-        ? [`  not in the dataset, not evaluated: ${notInDataset.length} prediction(s): ${notInDataset.slice(0, 10).join(', ')}${notInDataset.length > 10 ? ', …' : ''}`]
-        : []),
+      ...flaky.map((entry) => `  flaky: ${displayName(entry.instanceId)} — ${entry.verdicts.join(', ')} → ${entry.verdict}`),
+      ...(infrastructure > 0 ? [`  environment failures (see run_instance.log): ${displayList(report.infrastructure_failure_ids)}`] : []),
+      ...(notInDataset.length > 0 ? [`  not in the dataset, not evaluated: ${notInDataset.length} prediction(s): ${displayList(notInDataset)}`] : []),
     ].join('\n');
   });
   return `${lines.join('\n')}\n${outcome.interrupted ? 'interrupted: run the same command again to resume.\n' : ''}`;
@@ -83,8 +80,9 @@ function describeEvaluation(outcome: EvaluationOutcome): string {
 function describeCheck(outcome: EnvironmentCheckOutcome): string {
   const { summary } = outcome;
   const lines = [`environment check: ${summary.reproduced_ids.length} of ${summary.total_instances} instance(s) reproduced`];
-  for (const [instanceId, problems] of Object.entries(summary.not_reproduced)) lines.push(`  not reproduced: ${instanceId} — ${problems.join('; ').split('\n')[0]}`);
-  for (const [instanceId, problems] of Object.entries(summary.infrastructure_failure)) lines.push(`  environment failure: ${instanceId} — ${problems.join('; ').split('\n')[0]}`);
+  for (const [instanceId, problems] of Object.entries(summary.not_reproduced)) lines.push(`  not reproduced: ${displayName(instanceId)} — ${problems.join('; ').split('\n')[0]}`);
+  for (const [instanceId, problems] of Object.entries(summary.infrastructure_failure))
+    lines.push(`  environment failure: ${displayName(instanceId)} — ${problems.join('; ').split('\n')[0]}`);
   lines.push(`  summary: ${outcome.file}`);
   if (outcome.interrupted) lines.push('interrupted: run the same command again to resume.');
   return `${lines.join('\n')}\n`;

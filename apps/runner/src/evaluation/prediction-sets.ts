@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DatasetError } from '@codemonkeys/protocol';
 import { loadPredictions } from '@codemonkeys/swebench';
 import { UsageError } from '../config/usage-error';
+import { displayName } from './display-name';
 import { pathSegmentOf, uniqueSegments } from './evaluation-layout';
 import type { InstancesToEvaluate } from './instances-to-evaluate';
 
@@ -109,5 +110,5 @@ export async function loadPredictionSets(sources: readonly string[], instances: 
     (set) => pathSegmentOf(shared(set) ? `${sourceStem(set.source)}--${set.model}` : set.model, { slashes: 'swe-bench' }),
     (set) => JSON.stringify([identityOf(set.source), set.model]),
   );
-  return found.map((set) => ({ ...set, directory: directories.get(set)!, label: shared(set) ? `${set.model} (${set.source})` : set.model }));
+  return found.map((set) => ({ ...set, directory: directories.get(set)!, label: shared(set) ? `${displayName(set.model)} (${set.source})` : displayName(set.model) }));
 }

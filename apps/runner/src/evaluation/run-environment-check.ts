@@ -5,6 +5,7 @@ import { checkInstanceEnvironment, writeEvaluationArtifacts, type InstanceEnviro
 import { z } from 'zod';
 import type { EvalOptions } from './eval-options';
 import { defaultRunId, evaluationLayout } from './evaluation-layout';
+import { displayName } from './display-name';
 import { createEvaluationProgress } from './evaluation-progress';
 import { forEachWithEvaluationResources } from './evaluation-resources';
 import { loadInstancesToEvaluate } from './instances-to-evaluate';
@@ -92,7 +93,11 @@ export async function runEnvironmentCheck(options: EvalOptions, io: { signal: Ab
       checked += 1;
       if (record.status === 'reproduced') counts.resolved += 1;
       else counts.failed += 1;
-      progress.advance(`${instance.instanceId}: ${record.status}${record.problems.length > 0 ? ` — ${record.problems[0]!.split('\n')[0]}` : ''}`, counts, instance.instanceId);
+      progress.advance(
+        `${displayName(instance.instanceId)}: ${record.status}${record.problems.length > 0 ? ` — ${record.problems[0]!.split('\n')[0]}` : ''}`,
+        counts,
+        displayName(instance.instanceId),
+      );
     };
     interrupted = await forEachWithEvaluationResources({
       options,
@@ -102,7 +107,7 @@ export async function runEnvironmentCheck(options: EvalOptions, io: { signal: Ab
       interruptMessage: 'interrupted: removing the containers; finished checks are kept, run the same command to resume',
       items: todo.map((instance) => ({ instance, units: [instance.instanceId] })),
       each: async ({ instance }, _unit, sandboxes) => {
-        progress.started(instance.instanceId);
+        progress.started(displayName(instance.instanceId));
         let environment = 'none';
         try {
           const instanceSandbox = sandboxes.sandboxFor(instance);

@@ -15,6 +15,7 @@ import {
 } from '@codemonkeys/swebench';
 import type { EvalOptions } from './eval-options';
 import { defaultRunId, evaluationLayout, type EvaluationLayout } from './evaluation-layout';
+import { displayList, displayName } from './display-name';
 import { createEvaluationProgress } from './evaluation-progress';
 import { forEachWithEvaluationResources } from './evaluation-resources';
 import { loadInstancesToEvaluate } from './instances-to-evaluate';
@@ -150,7 +151,7 @@ export async function runEvaluation(options: EvalOptions, io: EvaluationIo): Pro
   );
   for (const set of sets) {
     if (set.notInDataset.length > 0) {
-      io.log(`${set.label}: ${set.notInDataset.length} prediction(s) for instances not in ${options.dataset}, not evaluated: ${listOf(set.notInDataset)}`);
+      io.log(`${set.label}: ${set.notInDataset.length} prediction(s) for instances not in ${options.dataset}, not evaluated: ${displayList(set.notInDataset)}`);
     }
   }
   const outside = sets.reduce((sum, set) => sum + set.outsideSelection, 0);
@@ -185,7 +186,7 @@ export async function runEvaluation(options: EvalOptions, io: EvaluationIo): Pro
     const progress = createEvaluationProgress({ total, label: 'evaluating', mode: options.json && options.progress === 'auto' ? 'lines' : options.progress });
     const counts = { resolved: 0, failed: 0 };
     const nameOf = (instance: Instance, candidate: Candidate): string =>
-      `${instance.instanceId}${sets.length > 1 ? ` [${candidate.set.label}]` : ''}${options.repeat > 1 ? ` (repetition ${candidate.repetition}/${options.repeat})` : ''}`;
+      `${displayName(instance.instanceId)}${sets.length > 1 ? ` [${candidate.set.label}]` : ''}${options.repeat > 1 ? ` (repetition ${candidate.repetition}/${options.repeat})` : ''}`;
 
     const record = async (instance: Instance, candidate: Candidate, evaluation: PatchEvaluation, durationMs = 0): Promise<void> => {
       // Once interrupted, results are the containers' removal, not the patch's: nothing is recorded.
@@ -234,8 +235,6 @@ export async function runEvaluation(options: EvalOptions, io: EvaluationIo): Pro
   for (const entry of reports) if (entry.report.infrastructure_failure_ids.length > 0) failed = true;
   return { runId, runDirectory: layout.runDirectory, repeat: options.repeat, reports, evaluated, resumed, failed, interrupted: interrupted || io.signal.aborted };
 }
-
-const listOf = (ids: readonly string[], limit = 10): string => `${ids.slice(0, limit).join(', ')}${ids.length > limit ? `, … (${ids.length - limit} more)` : ''}`;
 
 const repetitionVerdictOf = (report: InstanceReport): RepetitionVerdict =>
   report.infrastructure_failure ? 'environment-failure' : !report.patch_successfully_applied ? 'not-applied' : report.resolved ? 'resolved' : 'unresolved';
