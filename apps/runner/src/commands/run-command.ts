@@ -56,6 +56,10 @@ export function addExperimentOptions(command: Command): Command {
     .option('--repository <owner/name=path-or-url>', 'where to clone a repository from; repeatable', collect, [])
     .option('--cache-dir <dir>', 'repository mirror cache (default ~/.cache/codemonkeys/repositories)')
     .option('--no-rewards', 'compute no pseudo-rewards')
+    .option(
+      '--no-reuse-localizations',
+      'localize every instance again instead of reusing what an earlier run of the storage computed with the same localizer, options, models and hypers',
+    )
     .addOption(new Option('--gold-tests <which>', 'SWE-bench verdicts of every distinct candidate, of the chosen patch only, or none').choices(['candidates', 'selected', 'none']))
     .addOption(new Option('--progress <mode>', 'progress on stderr').choices(['auto', 'bar', 'lines']).default('auto'))
     .option('--json', 'print the outcome as JSON on stdout');

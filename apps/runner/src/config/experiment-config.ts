@@ -147,6 +147,12 @@ export const ExperimentConfigSchema = z.strictObject({
   retries: z.number().int().min(0).default(1),
   /** Wait before the first retry; doubled for each further one. */
   retryDelayMs: z.number().int().min(0).default(2_000),
+  /**
+   * Reuse a localization another run of the storage computed with the same localizer, version, options,
+   * models, hypers and instance (a variant run that changes only the generator or selector localizes
+   * nothing again); recorded with the run it came from and counted in the scorecard.
+   */
+  reuseLocalizations: z.boolean().default(true),
   /** `redis://host:port`: enqueue (instance × run) jobs for `codemonkeys worker` instead of running them here. */
   queue: z
     .string()

@@ -38,6 +38,8 @@ export interface RunFlags {
   repository: string[];
   cacheDir?: string;
   rewards: boolean;
+  /** commander's `--no-reuse-localizations` (undefined: the config decides). */
+  reuseLocalizations?: boolean;
   goldTests?: string;
   queue?: string;
 }
@@ -144,6 +146,7 @@ export function applyRunFlags(raw: Record<string, unknown>, flags: RunFlags, cwd
     if (flags.budgetUsd) budgets.maxCostUsd = number('--budget-usd', flags.budgetUsd, false);
   }
   if (flags.retries) config.retries = number('--retries', flags.retries);
+  if (flags.reuseLocalizations === false) config.reuseLocalizations = false;
   if (flags.sandbox === 'none') config.sandbox = 'none';
   else if (flags.sandbox && flags.sandbox !== 'docker') throw new UsageError(`--sandbox must be docker or none, got "${flags.sandbox}".`);
   if (flags.specFile || flags.environments || flags.sandbox === 'docker') {

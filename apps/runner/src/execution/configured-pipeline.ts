@@ -20,6 +20,7 @@ import { stageNames, type PlannedRun, type StagePlugin } from '../experiment/exp
 import { IncompleteWorkError, infrastructureFailuresOf } from './incomplete-work';
 import type { InstanceEnvironment } from './instance-environment';
 import { fuseLocalizations } from './reciprocal-rank-fusion';
+import { keepLocalization, localizationReuseKey, reusableLocalization, type ReusedFrom } from './localization-reuse';
 import type { StageRunner } from './stage-runner';
 
 /** The plugins of one run, created once per process with the runner's context. */
@@ -77,17 +78,32 @@ export function createConfiguredPipeline(run: PlannedRun, environment: InstanceE
     const instance: Instance = environment.instance(instanceId);
     const { localizers, generator, selector } = await pluginsOfRun();
 
-    // Localize.
+    // Localize: a localization another run of the storage computed with the same plugin, options, models,
+    // hypers and instance is reused (config `reuseLocalizations`), recorded with the run it came from.
+    const reused = new Map<string, ReusedFrom>();
     const localizeOne = (plugin: StagePlugin<'localizer'>, index: number): Promise<LocalizationResult> =>
       stages.stage(
         plugin.stage,
-        async () => parseWithSchema(LocalizationResultSchema, await localizers[index]!.run(instanceId), `The localization of ${plugin.record.name} for ${instanceId}`),
+        async () => {
+          const key = run.config.reuseLocalizations ? localizationReuseKey(run, plugin, instance) : undefined;
+          if (key) {
+            const stored = await reusableLocalization(environment.storage, key, environment.logger);
+            if (stored) {
+              reused.set(plugin.stage, stored.reusedFrom);
+              return stored.result;
+            }
+          }
+          const result = parseWithSchema(LocalizationResultSchema, await localizers[index]!.run(instanceId), `The localization of ${plugin.record.name} for ${instanceId}`);
+          if (key) await keepLocalization(environment.storage, key, result, { runId: run.runId, instanceId }, environment.logger);
+          return result;
+        },
         {
           schema: LocalizationResultSchema,
           metadata: (result) => ({
             plugin: plugin.record.name,
             form: typeof result.content === 'string' ? 'text' : 'pointers',
             pointers: Array.isArray(result.content) ? result.content.length : undefined,
+            ...(reused.has(plugin.stage) ? { reusedFrom: reused.get(plugin.stage) } : {}),
           }),
         },
       );
@@ -97,7 +113,7 @@ export function createConfiguredPipeline(run: PlannedRun, environment: InstanceE
     } else {
       const results = await Promise.all(run.localizers.map((plugin, index) => localizeOne(plugin, index)));
       for (const [index, plugin] of run.localizers.entries()) {
-        await stages.rewards(plugin.stage, () => environment.rewardLocalization(run, instance, plugin.stage, results[index]!));
+        await stages.rewards(plugin.stage, () => environment.rewardLocalization(run, instance, plugin.stage, results[index]!, reused.get(plugin.stage)));
       }
       localization = await stages.stage(
         stageNames.localize,
@@ -113,7 +129,14 @@ export function createConfiguredPipeline(run: PlannedRun, environment: InstanceE
         },
       );
     }
-    await stages.rewards(stageNames.localize, () => environment.rewardLocalization(run, instance, stageNames.localize, localization));
+    // One localizer: its stage is `localize`; fused: every input reused means the fusion cost nothing either.
+    const localizeReused =
+      run.localizers.length === 1
+        ? reused.get(run.localizers[0]!.stage)
+        : run.localizers.every((plugin) => reused.has(plugin.stage))
+          ? reused.get(run.localizers[0]!.stage)
+          : undefined;
+    await stages.rewards(stageNames.localize, () => environment.rewardLocalization(run, instance, stageNames.localize, localization, localizeReused));
 
     // Generate.
     const patches = await stages.stage(

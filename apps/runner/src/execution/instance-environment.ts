@@ -21,10 +21,12 @@ export interface InstanceEnvironment {
   readonly experimentId: string;
   readonly storage: SequenceStorage;
   readonly resources: ExperimentResources;
+  readonly logger: Logger;
   instance(instanceId: string): Instance;
   /** The v1.1 context of a plugin of a run (no storage, no rewards, no gold: see createRunnerPluginContext). */
   pluginContext(run: RunScope, pluginName: string, modelRole: string): PluginContextV1_1;
-  rewardLocalization(run: RunScope, instance: Instance, stage: string, result: LocalizationResult): Promise<void>;
+  /** `reusedFrom`: the localization was another run's (nothing was spent on it here). */
+  rewardLocalization(run: RunScope, instance: Instance, stage: string, result: LocalizationResult, reusedFrom?: { runId: string; createdAt: string }): Promise<void>;
   rewardGeneration(run: RunScope, instance: Instance, candidates: readonly Patch[]): Promise<void>;
   rewardSelection(run: RunScope, instance: Instance, candidates: readonly Patch[], chosen: Patch): Promise<void>;
 }
@@ -65,6 +67,7 @@ export function createInstanceEnvironment(options: { experimentId: string; resou
     experimentId: options.experimentId,
     storage: resources.storage,
     resources,
+    logger: options.logger,
     instance(instanceId) {
       const instance = resources.instances.get(instanceId);
       if (!instance) throw new NotFoundError(`No instance "${instanceId}" in this run's dataset selection. Check the dataset and --instances.`);
@@ -79,14 +82,13 @@ export function createInstanceEnvironment(options: { experimentId: string; resou
       }
       return context;
     },
-    async rewardLocalization(run, instance, stage, result) {
+    async rewardLocalization(run, instance, stage, result, reusedFrom) {
       if (!run.rewards.enabled) return;
       const workspace = await resources.pools.cpu(() => resources.workspaces.workspace(instance.instanceId));
       const durationMs = await durationOf(run.runId, instance.instanceId, stage);
       const rewarder = rewarderFor(run.rewards, stage, run.rewards.goldTests === 'candidates');
-      await resources.pools.cpu(() =>
-        rewarder.rewardLocalization({ runId: run.runId, instance, result, workspace, ...(durationMs !== undefined ? { cost: { durationMs } } : {}) }),
-      );
+      const cost = reusedFrom ? { ...(durationMs !== undefined ? { durationMs } : {}), tokens: 0, costUsd: 0, reusedFrom } : durationMs !== undefined ? { durationMs } : undefined;
+      await resources.pools.cpu(() => rewarder.rewardLocalization({ runId: run.runId, instance, result, workspace, ...(cost ? { cost } : {}) }));
     },
     async rewardGeneration(run, instance, candidates) {
       if (!run.rewards.enabled) return;

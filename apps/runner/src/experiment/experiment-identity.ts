@@ -9,7 +9,8 @@ export function stableHash(value: unknown): string {
     .digest('hex');
 }
 
-const endpointIdentity = (model: ModelEndpointConfig) => ({
+/** What identifies a model endpoint in hashes: a named endpoint is the same wherever it listens. */
+export const endpointIdentity = (model: ModelEndpointConfig) => ({
   kind: model.kind,
   // A named endpoint is the same endpoint wherever it listens (the loopback server of the demo moves ports).
   endpoint: model.name ?? model.baseUrl,

@@ -100,6 +100,8 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
     if (verdictSourceKeys.has(row.key)) continue;
     const values = reports.map((report) => report.scorecard.headline[row.key] as number | null);
     if (values.every((value) => value === null) && !verdictKeys.has(row.key)) continue;
+    // Shown only when some run reused a localization.
+    if (row.key === 'localizationsReused' && values.every((value) => !value)) continue;
     if (row.key === 'applied') {
       rows.push({
         section: 'generation',

@@ -202,10 +202,11 @@ class StageRewarder implements Rewarder {
 
   private async costRecords(key: RecordKey, cost: StageCost | undefined): Promise<RewardRecord[]> {
     const records: RewardRecord[] = [];
-    if (cost?.durationMs !== undefined) records.push(this.record(key, stageCostRewardNames.durationMs, cost.durationMs));
+    const reused = cost?.reusedFrom ? { reusedFrom: cost.reusedFrom } : {};
+    if (cost?.durationMs !== undefined) records.push(this.record(key, stageCostRewardNames.durationMs, cost.durationMs, reused));
     let tokens = cost?.tokens;
     let costUsd = cost?.costUsd;
-    let source = 'runner';
+    let source = cost?.reusedFrom ? `reused from ${cost.reusedFrom.runId}` : 'runner';
     if (tokens === undefined || costUsd === undefined) {
       const stored = await storedModelCallCost(this.options.storage, key).catch((error: unknown) => {
         this.logger.warn(`rewards: cannot read the model calls of ${key.instanceId}/${key.stage}: ${(error as Error).message}`);
@@ -217,8 +218,8 @@ class StageRewarder implements Rewarder {
         source = `model calls (${stored.calls})`;
       }
     }
-    if (tokens !== undefined) records.push(this.record(key, stageCostRewardNames.tokens, tokens, { source }));
-    if (costUsd !== undefined) records.push(this.record(key, stageCostRewardNames.costUsd, costUsd, { source }));
+    if (tokens !== undefined) records.push(this.record(key, stageCostRewardNames.tokens, tokens, { source, ...reused }));
+    if (costUsd !== undefined) records.push(this.record(key, stageCostRewardNames.costUsd, costUsd, { source, ...reused }));
     return records;
   }
 

@@ -6,6 +6,8 @@ export interface StageCost {
   /** Input + output tokens of the stage's model calls. */
   tokens?: number;
   costUsd?: number;
+  /** The stage's output was another run's (reused, nothing spent here): recorded on the cost records. */
+  reusedFrom?: { runId: string; createdAt: string };
 }
 
 /**

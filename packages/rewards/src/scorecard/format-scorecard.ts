@@ -14,6 +14,7 @@ export const scorecardRows: readonly { key: keyof ScorecardHeadline; stage: stri
   { key: 'compressionTokens', stage: 'localization', label: 'compression, tokens (context / scanned)', format: 'ratio' },
   { key: 'compressionLines', stage: 'localization', label: 'compression, lines (context / scanned)', format: 'ratio' },
   { key: 'relevantOverContext', stage: 'localization', label: 'relevant lines / context lines', format: 'ratio' },
+  { key: 'localizationsReused', stage: 'localization', label: 'localizations reused from an earlier run (nothing spent)', format: 'count' },
   { key: 'applied', stage: 'generation', label: 'candidates applied', format: 'percent' },
   { key: 'candidateResolved', stage: 'generation', label: 'candidates resolved', format: 'percent' },
   { key: 'anyResolved', stage: 'generation', label: 'instances with a resolved candidate (oracle)', format: 'percent' },

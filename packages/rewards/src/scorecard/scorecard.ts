@@ -63,6 +63,8 @@ export interface ScorecardHeadline {
    */
   verdictsComputed: number | null;
   verdictsReused: number | null;
+  /** Instances whose localization was another run's (reused from the storage, nothing spent on it here). */
+  localizationsReused: number;
   selectionResolved: number | null;
   selectionRandom: number | null;
   selectionOracle: number | null;
@@ -214,6 +216,11 @@ export function buildScorecard(runId: string, records: readonly RewardRecord[], 
       generatedTestCoverage: mean(generation, generationRewardNames.generatedTestCoverage),
       verdictsComputed: verdicts.computed,
       verdictsReused: verdicts.reused,
+      localizationsReused: new Set(
+        of(stages.localization)
+          .filter((record) => record.name === stageCostRewardNames.tokens && record.details.reusedFrom !== undefined)
+          .map((record) => record.instanceId),
+      ).size,
       selectionResolved: mean(selection, selectionRewardNames.resolved),
       selectionRandom: mean(selection, selectionRewardNames.random),
       selectionOracle: mean(selection, selectionRewardNames.oracle),
