@@ -89,7 +89,8 @@ export function createConfiguredPipeline(run: PlannedRun, environment: InstanceE
           if (key) {
             const stored = await reusableLocalization(environment.storage, key, environment.logger);
             if (stored) {
-              reused.set(plugin.stage, stored.reusedFrom);
+              // Kept by this very run before it was stopped: its model calls are this run's, nothing to mark.
+              if (stored.reusedFrom.runId !== run.runId) reused.set(plugin.stage, stored.reusedFrom);
               return stored.result;
             }
           }
