@@ -89,6 +89,27 @@ export {
   type StorageRecordOf,
 } from './storage/storage-record-codec';
 export { InMemorySequenceStorage, createInMemorySequenceStorage, type InMemorySequenceStorageOptions } from './storage/in-memory-sequence-storage';
+export type {
+  IndexValue,
+  StorageCollection,
+  StorageDriver,
+  StorageDriverAggregate,
+  StorageDriverAggregation,
+  StorageDriverEntry,
+  StorageDriverQuery,
+  StorageDriverWrite,
+} from './storage/driver/storage-driver';
+export { DriverSequenceStorage, createSequenceStorage, type SequenceStorageOptions } from './storage/driver/driver-sequence-storage';
+export { MemoryStorageDriver, createMemoryStorageDriver } from './storage/driver/memory-storage-driver';
+export {
+  collectionNamed,
+  orderNamed,
+  recordCatalogue,
+  runInstancesCollection,
+  runStagesCollection,
+  sequenceStorageCollections,
+  type CatalogueEntry,
+} from './storage/driver/sequence-storage-collections';
 
 // Protocols
 export type { LocalizerV1, LocalizerV1 as Localizer } from './localization/v1/localizer';

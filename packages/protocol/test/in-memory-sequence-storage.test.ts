@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createInMemorySequenceStorage, emptyRunSummary } from '../src/index';
-import { runSequenceStorageConformance } from '../src/testkit/index';
+import { createInMemorySequenceStorage, createMemoryStorageDriver, emptyRunSummary } from '../src/index';
+import { runSequenceStorageConformance, runStorageDriverConformance } from '../src/testkit/index';
 
+runStorageDriverConformance('memory', { create: async () => createMemoryStorageDriver() });
 runSequenceStorageConformance('memory', { create: async (options) => createInMemorySequenceStorage(options) });
 
 describe('emptyRunSummary', () => {

@@ -9,6 +9,7 @@ export {
   type SequenceStorageCreateOptions,
   type SequenceStorageFactory,
 } from './sequence-storage-conformance';
+export { runStorageDriverConformance, type StorageDriverFactory } from './storage-driver-conformance';
 export { runSandboxConformance, type SandboxConformanceFactory } from './sandbox-conformance';
 export { goldNeedlesOf, leakedGold } from './gold-leaks';
 export { createInMemoryWorkspace, type InMemoryWorkspaceOptions } from './in-memory-workspace';
