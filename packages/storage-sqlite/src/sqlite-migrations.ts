@@ -129,6 +129,28 @@ export const sqliteMigrations: readonly SqliteMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'run summary markers: the instances and stages of each run (filled from the stage results already stored)',
+    sql: `
+      CREATE TABLE run_instances (
+        run_id TEXT NOT NULL,
+        instance_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (run_id, instance_id)
+      );
+      CREATE TABLE run_stages (
+        run_id TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (run_id, stage)
+      );
+      INSERT OR IGNORE INTO run_instances (run_id, instance_id, body)
+        SELECT DISTINCT run_id, instance_id, json_object('runId', run_id, 'instanceId', instance_id) FROM stage_results;
+      INSERT OR IGNORE INTO run_stages (run_id, stage, body)
+        SELECT DISTINCT run_id, stage, json_object('runId', run_id, 'stage', stage) FROM stage_results;
+    `,
+  },
 ];
 
 export const latestSqliteSchemaVersion = Math.max(...sqliteMigrations.map((migration) => migration.version));

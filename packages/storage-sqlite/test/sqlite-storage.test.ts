@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SchemaValidationError, StorageError } from '@codemonkeys/protocol';
-import { sampleModelCall, sampleRun } from '@codemonkeys/protocol/testkit';
+import { sampleModelCall, sampleRun, sampleStageResult } from '@codemonkeys/protocol/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appliedSqliteMigrations, createSqliteSequenceStorage, latestSqliteSchemaVersion, sqliteMigrations } from '../src/index';
 import { makeTemporaryDirectory } from './temporary-directory';
@@ -48,7 +48,7 @@ describe('schema migrations', () => {
       updatedAt: '2026-01-01T00:00:00.000Z',
       metadata: {},
     });
-    expect(appliedSqliteMigrations(old.database).map((migration) => migration.version)).toEqual([1, 2]);
+    expect(appliedSqliteMigrations(old.database).map((migration) => migration.version)).toEqual([1, 2, 3]);
     const lease = await old.leases.acquire({ runId: 'run-1', instanceId: 'a', holder: 'p', durationMs: 60_000 });
     expect(lease.status).toBe('acquired');
     await old.close();
@@ -56,6 +56,34 @@ describe('schema migrations', () => {
     expect((await again.getRun('run-1'))?.status).toBe('running');
     expect(await again.leases.inspect({ runId: 'run-1', instanceId: 'a' })).toMatchObject({ holder: 'p', generation: 1 });
     await again.close();
+  });
+
+  it('migrates a file of schema version 2 (before the run summary markers) and summarizes its stored runs as before', async () => {
+    const databasePath = newDatabasePath();
+    const raw = new Database(databasePath);
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    for (const migration of sqliteMigrations.slice(0, 2)) {
+      raw.exec(migration.sql);
+      raw.prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.description, '2026-01-01');
+    }
+    // Rows as the schema-2 storage wrote them: indexed columns plus the record's JSON.
+    const insert = raw.prepare('INSERT INTO stage_results (run_id, instance_id, stage, sample, status, finished_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const results = [sampleStageResult('a', 'localize'), sampleStageResult('a', 'generate', 1, 'failed'), sampleStageResult('b', 'generate', 0, 'skipped')];
+    for (const result of results) insert.run(result.runId, result.instanceId, result.stage, result.sample, result.status, result.finishedAt, JSON.stringify(result));
+    raw.close();
+    const storage = createSqliteSequenceStorage({ path: databasePath });
+    expect(appliedSqliteMigrations(storage.database).map((migration) => migration.version)).toEqual([1, 2, 3]);
+    const summary = await storage.summarizeRun('run-1');
+    expect(summary.instances).toBe(2);
+    expect(summary.stageResults).toEqual({
+      total: 3,
+      ok: 1,
+      failed: 1,
+      skipped: 1,
+      byStage: { generate: { ok: 0, failed: 1, skipped: 1 }, localize: { ok: 1, failed: 0, skipped: 0 } },
+    });
+    expect((await storage.queryStageResults({ runId: 'run-1' })).items).toEqual([results[1], results[0], results[2]]);
+    await storage.close();
   });
 
   it('refuses a database written by a newer schema, saying what to upgrade', async () => {
