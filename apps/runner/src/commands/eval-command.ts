@@ -6,11 +6,15 @@ import { displayList, displayName } from '../evaluation/display-name';
 import { EvalOptionsSchema, splitList, type EvalOptions } from '../evaluation/eval-options';
 import { runEnvironmentCheck, type EnvironmentCheckOutcome } from '../evaluation/run-environment-check';
 import { runEvaluation, type EvaluationOutcome } from '../evaluation/run-evaluation';
+import { describeRegrade, runRegrade } from '../evaluation/run-regrade';
 
 interface EvalFlags {
   dataset?: string;
   predictions?: string[];
   checkSpec?: boolean;
+  regrade?: string;
+  registry?: string;
+  maxImageDisk?: string;
   instances: string[];
   containers?: string;
   concurrency?: string;
@@ -37,6 +41,9 @@ function parseFlags(command: Command, flags: EvalFlags): EvalOptions {
     dataset: flags.dataset,
     predictions: flags.predictions ?? [],
     checkSpec: flags.checkSpec ?? false,
+    regrade: flags.regrade,
+    registry: flags.registry,
+    maxImageDisk: flags.maxImageDisk,
     instances: splitList(flags.instances),
     containers: flags.containers,
     concurrency: flags.concurrency,
@@ -102,6 +109,11 @@ export function registerEvalCommand(program: Command): void {
         'Files may hold several models and share model names: each (file, model) is evaluated and reported on its own',
     )
     .option('--check-spec', 'check that the environment reproduces each instance (gold resolves, FAIL_TO_PASS fails without it) before spending model calls')
+    .option(
+      '--regrade <dir>',
+      "grade saved evaluations again from their files, without containers (this tool's folders or SWE-bench's logs/run_evaluation/...): " +
+        'writes regrade.json per model folder and lists the evaluations whose verdict differs from the saved report',
+    )
     .option('--instances <ids>', 'instance ids or globs, comma-separated or repeated', collect, [])
     .option('--containers <n>', 'evaluations running at once, one container each (default: one per core)')
     .addOption(new Option('--concurrency <n>', 'older name of --containers').hideHelp())
@@ -119,7 +131,14 @@ export function registerEvalCommand(program: Command): void {
     .option('--cache-dir <dir>', 'repository mirror cache (default: the system temporary folder)')
     .option('--memory-gb <n>', 'memory limit per container')
     .option('--cpus <n>', 'CPU limit per container')
-    .addOption(new Option('--isolation <mode>', "reuse: an instance's containers are reset between evaluations; fresh: a new container per evaluation").choices(['reuse', 'fresh']))
+    .addOption(
+      new Option(
+        '--isolation <mode>',
+        "auto (default): a single-use container for instances evaluated once, else reuse; reuse: an instance's containers are reset between evaluations; fresh: a new container per evaluation",
+      ).choices(['auto', 'reuse', 'fresh']),
+    )
+    .option('--registry <host[:port][/path]>', 'registry mirror that official instance images (--spec-kind swebench-image) are pulled from, with retries and backoff')
+    .option('--max-image-disk <size>', 'disk budget of environment images (e.g. 50G): past it, the least recently used ones are removed')
     .option('--no-build-base-images', 'fail instead of building a missing Debian base image with scripts/build-base-image.sh')
     .addOption(new Option('--progress <mode>', 'progress on stderr').choices(['auto', 'bar', 'lines']))
     .option('--json', 'print the outcome as JSON on stdout')
@@ -127,7 +146,11 @@ export function registerEvalCommand(program: Command): void {
       const options = parseFlags(command, flags);
       await abortOnInterrupt(async (signal) => {
         const io = { signal, log: (message: string) => void process.stderr.write(`${message}\n`) };
-        if (options.checkSpec) {
+        if (options.regrade) {
+          const outcome = await runRegrade(options);
+          process.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : describeRegrade(outcome));
+          process.exitCode = outcome.unreadable.length > 0 ? exitCodes.failure : exitCodes.ok;
+        } else if (options.checkSpec) {
           const outcome = await runEnvironmentCheck(options, io);
           process.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : describeCheck(outcome));
           process.exitCode = outcome.interrupted ? exitCodes.interrupted : outcome.failed ? exitCodes.failure : exitCodes.ok;

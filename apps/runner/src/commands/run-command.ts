@@ -53,6 +53,8 @@ export function addExperimentOptions(command: Command): Command {
         'gold validation of each environment before any model call, once per storage: all (run every instance, flag the ones not reproduced; default), validated (leave them out), unchecked',
       ).choices(['all', 'validated', 'unchecked']),
     )
+    .option('--registry <host[:port][/path]>', 'registry mirror that official instance images (specKind swebench-image) are pulled from')
+    .option('--max-image-disk <size>', 'disk budget of environment images (e.g. 50G): past it, the least recently used ones are removed')
     .option('--repository <owner/name=path-or-url>', 'where to clone a repository from; repeatable', collect, [])
     .option('--cache-dir <dir>', 'repository mirror cache (default ~/.cache/codemonkeys/repositories)')
     .option('--no-rewards', 'compute no pseudo-rewards')

@@ -93,6 +93,10 @@ export const DockerSandboxConfigSchema = z.strictObject({
    * `validated` leaves them out, `unchecked` does not validate.
    */
   environments: EnvironmentsModeSchema.default('all'),
+  /** A registry mirror official instance images are pulled from (`host[:port][/path]`, for specKind swebench-image). */
+  registry: z.string().min(1).optional(),
+  /** Disk budget of environment images in bytes: past it, least recently used ones are removed. */
+  maxImageDiskBytes: z.number().int().positive().optional(),
 });
 export type DockerSandboxConfig = z.output<typeof DockerSandboxConfigSchema>;
 

@@ -6,6 +6,7 @@ import { ExperimentConfigSchema, type ExperimentConfig } from './experiment-conf
 import { applyOverrides, parseVaryFlags, stageKeys, type StageKey } from './hyper-sweep';
 import { resolveConfigPaths } from './load-experiment-config';
 import { UsageError } from './usage-error';
+import { byteSize } from '../evaluation/eval-options';
 
 /** The flags of `codemonkeys run` (and of `worker`'s shared ones) as commander hands them over. */
 export interface RunFlags {
@@ -35,6 +36,8 @@ export interface RunFlags {
   sandbox?: string;
   specFile?: string;
   environments?: string;
+  registry?: string;
+  maxImageDisk?: string;
   repository: string[];
   cacheDir?: string;
   rewards: boolean;
@@ -149,13 +152,19 @@ export function applyRunFlags(raw: Record<string, unknown>, flags: RunFlags, cwd
   if (flags.reuseLocalizations === false) config.reuseLocalizations = false;
   if (flags.sandbox === 'none') config.sandbox = 'none';
   else if (flags.sandbox && flags.sandbox !== 'docker') throw new UsageError(`--sandbox must be docker or none, got "${flags.sandbox}".`);
-  if (flags.specFile || flags.environments || flags.sandbox === 'docker') {
+  if (flags.specFile || flags.environments || flags.registry || flags.maxImageDisk || flags.sandbox === 'docker') {
     if (config.sandbox === 'none' && flags.environments && flags.environments !== 'unchecked')
       throw new UsageError(`--environments ${flags.environments} validates environments in Docker; with --sandbox none use --environments unchecked or leave it out.`);
     if (config.sandbox !== 'none') {
       const sandbox = config.sandbox === undefined ? {} : { ...(config.sandbox as Record<string, unknown>) };
       if (flags.specFile) sandbox.specFile = absolute(cwd, flags.specFile);
       if (flags.environments) sandbox.environments = flags.environments;
+      if (flags.registry) sandbox.registry = flags.registry;
+      if (flags.maxImageDisk) {
+        const size = byteSize('--max-image-disk').safeParse(flags.maxImageDisk);
+        if (!size.success) throw new UsageError(size.error.issues[0]!.message);
+        sandbox.maxImageDiskBytes = size.data;
+      }
       config.sandbox = sandbox;
     }
   }

@@ -6,6 +6,20 @@ const maxRepeat = 100;
 
 const repositoryMapping = z.string().regex(/^[\w.-]+\/[\w.-]+=.+$/, 'must look like owner/name=PATH_OR_URL, e.g. django/django=../clones/django');
 
+const sizeUnits: Record<string, number> = { '': 1, B: 1, K: 1024, KB: 1024, M: 1024 ** 2, MB: 1024 ** 2, G: 1024 ** 3, GB: 1024 ** 3, T: 1024 ** 4, TB: 1024 ** 4 };
+
+/** A size with an optional binary unit (`50G`, `512M`, `2TB`, bytes without one) as bytes. */
+export const byteSize = (what: string) =>
+  z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*([KMGT]B?|B)?\s*$/i, `${what} must be a size such as 50G, 512M or a number of bytes`)
+    .transform((text, context) => {
+      const match = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(text)!;
+      const bytes = Math.round(Number(match[1]) * sizeUnits[match[2]!.toUpperCase()]!);
+      if (bytes <= 0) context.addIssue({ code: 'custom', message: `${what} must be more than 0 bytes` });
+      return bytes;
+    });
+
 const positiveInteger = (what: string) =>
   z.coerce
     .number({ error: `${what} must be a number` })
@@ -19,6 +33,8 @@ export const EvalOptionsSchema = z
     /** Predictions files (SWE-bench format), or `gold` for the dataset's own gold patches. */
     predictions: z.array(z.string().min(1)).default([]),
     checkSpec: z.boolean().default(false),
+    /** A folder of saved evaluations (this tool's or SWE-bench's logs) to grade again without containers. */
+    regrade: z.string().min(1).optional(),
     /** Instance ids or globs (`django__django-11*`); comma-separated values are split. */
     instances: z.array(z.string().min(1)).default([]),
     /** Containers running at once (default: one per core); `--concurrency` is its older name. */
@@ -40,7 +56,12 @@ export const EvalOptionsSchema = z
     cacheDirectory: z.string().min(1).optional(),
     memoryGb: z.coerce.number().positive('--memory-gb must be positive').optional(),
     cpus: z.coerce.number().positive('--cpus must be positive').optional(),
-    isolation: z.enum(['reuse', 'fresh']).default('reuse'),
+    /** `auto`: a fresh single-use container when each instance is evaluated once, else reuse (one reset between evaluations). */
+    isolation: z.enum(['auto', 'reuse', 'fresh']).default('auto'),
+    /** A registry mirror official instance images are pulled from (`host[:port][/path]`). */
+    registry: z.string().min(1).optional(),
+    /** Disk budget of environment images; least recently used ones are removed past it. */
+    maxImageDisk: byteSize('--max-image-disk').optional(),
     buildBaseImages: z.boolean().default(true),
     json: z.boolean().default(false),
     progress: z.enum(['auto', 'bar', 'lines']).default('auto'),
@@ -49,7 +70,10 @@ export const EvalOptionsSchema = z
     if (options.checkSpec && options.predictions.length > 0) {
       context.addIssue({ code: 'custom', path: ['predictions'], message: '--check-spec evaluates the gold patches and the base commit itself; leave --predictions out' });
     }
-    if (!options.checkSpec && options.predictions.length === 0) {
+    if (options.regrade !== undefined && (options.checkSpec || options.predictions.length > 0 || options.repeat > 1)) {
+      context.addIssue({ code: 'custom', path: ['regrade'], message: '--regrade grades saved logs again: leave out --predictions, --check-spec and --repeat' });
+    }
+    if (!options.checkSpec && options.regrade === undefined && options.predictions.length === 0) {
       context.addIssue({ code: 'custom', path: ['predictions'], message: '--predictions is required: a predictions file, or "gold" (or use --check-spec)' });
     }
     if (options.containers !== undefined && options.concurrency !== undefined && options.containers !== options.concurrency) {

@@ -48,6 +48,8 @@ export async function openRunnerEnvironment(options: RunnerEnvironmentOptions): 
       ...(settings.specFile ? { specFile: settings.specFile } : {}),
       specKind: settings.specKind,
       isolation: settings.isolation,
+      ...(settings.registry ? { registry: settings.registry } : {}),
+      ...(settings.maxImageDiskBytes ? { maxImageDiskBytes: settings.maxImageDiskBytes } : {}),
       limits: limitsOf(settings.limits),
       labels: options.labels,
       ...(options.sessionsPerInstance ? { sessionsPerInstance: options.sessionsPerInstance } : {}),

@@ -11,11 +11,17 @@ import { repositorySourcesOf, type EvalOptions } from './eval-options';
 const evaluationLabels = (runId: string): Record<string, string> => ({ 'codemonkeys.eval': '1', 'codemonkeys.eval.run': runId });
 
 /** The Docker settings of `eval`'s (and `rewards --sandbox`'s) flags, as a config would give them. */
-function evaluationSandboxSettings(options: Pick<EvalOptions, 'specFile' | 'specKind' | 'isolation' | 'buildBaseImages' | 'memoryGb' | 'cpus'>): DockerSandboxConfig {
+function evaluationSandboxSettings(
+  options: Pick<EvalOptions, 'specFile' | 'specKind' | 'isolation' | 'buildBaseImages' | 'memoryGb' | 'cpus'> & Partial<Pick<EvalOptions, 'registry' | 'maxImageDisk'>>,
+  singleUse: boolean,
+): DockerSandboxConfig {
   return DockerSandboxConfigSchema.parse({
     ...(options.specFile ? { specFile: options.specFile } : {}),
     specKind: options.specKind,
-    isolation: options.isolation,
+    // One evaluation per instance needs neither a snapshot nor a reset: a single-use container is faster.
+    isolation: options.isolation === 'auto' ? (singleUse ? 'fresh' : 'reuse') : options.isolation,
+    ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.maxImageDisk ? { maxImageDiskBytes: options.maxImageDisk } : {}),
     buildBaseImages: options.buildBaseImages,
     limits: { ...(options.memoryGb ? { memoryBytes: Math.round(options.memoryGb * 1024 ** 3) } : {}), ...(options.cpus ? { cpus: options.cpus } : {}) },
   });
@@ -31,6 +37,8 @@ export interface ForEachWithEvaluationResourcesOptions<Item extends { instance: 
   interruptMessage: string;
   /** Instances with their units of work (a candidate and repetition each); in the order they are started. */
   items: readonly Item[];
+  /** Sandbox uses of one unit (default 1; an environment check uses two): with `--isolation auto`, instances used once get a single-use container. */
+  usesPerUnit?: number;
   /** One unit's work, holding one container; the instance's sandbox is released after its last unit, whatever happens. */
   each(item: Item, unit: Item['units'][number], sandboxes: InstanceSandboxProvider): Promise<void>;
 }
@@ -64,7 +72,7 @@ export async function forEachWithEvaluationResources<Item extends { instance: In
       runId,
       settings.items.map((item) => item.instance),
       (message) => progress.log(message),
-      { sessionsPerInstance: options.containers },
+      { sessionsPerInstance: options.containers, singleUse: settings.items.every((item) => item.units.length * (settings.usesPerUnit ?? 1) === 1) },
     );
     const sandboxes = environment.instanceSandboxes;
     // Units in order, `containers` at once; an instance's containers go when its last unit is done.
@@ -98,17 +106,18 @@ export async function forEachWithEvaluationResources<Item extends { instance: In
 
 /** The Docker environment of one evaluation (or `rewards --sandbox` run) from its flags. */
 export function openEvaluationSandboxes(
-  options: Pick<EvalOptions, 'specFile' | 'specKind' | 'isolation' | 'buildBaseImages' | 'memoryGb' | 'cpus' | 'cacheDirectory' | 'repository'>,
+  options: Pick<EvalOptions, 'specFile' | 'specKind' | 'isolation' | 'buildBaseImages' | 'memoryGb' | 'cpus' | 'cacheDirectory' | 'repository'> &
+    Partial<Pick<EvalOptions, 'registry' | 'maxImageDisk'>>,
   runId: string,
   instances: readonly Instance[],
   log: (message: string) => void,
-  extra: { sessionsPerInstance?: number } = {},
+  extra: { sessionsPerInstance?: number; singleUse?: boolean } = {},
 ): Promise<EvaluationEnvironment<DockerSandbox>> {
   return openRunnerEnvironment({
     instances,
-    sandbox: evaluationSandboxSettings(options),
+    sandbox: evaluationSandboxSettings(options, extra.singleUse ?? false),
     labels: evaluationLabels(runId),
-    ...extra,
+    ...(extra.sessionsPerInstance ? { sessionsPerInstance: extra.sessionsPerInstance } : {}),
     cacheDirectory: options.cacheDirectory,
     repositorySources: repositorySourcesOf(options.repository),
     log,

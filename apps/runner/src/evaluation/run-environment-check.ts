@@ -106,6 +106,7 @@ export async function runEnvironmentCheck(options: EvalOptions, io: { signal: Ab
       progress,
       interruptMessage: 'interrupted: removing the containers; finished checks are kept, run the same command to resume',
       items: todo.map((instance) => ({ instance, units: [instance.instanceId] })),
+      usesPerUnit: 2, // the gold patch and the base commit
       each: async ({ instance }, _unit, sandboxes) => {
         progress.started(displayName(instance.instanceId));
         let environment = 'none';
