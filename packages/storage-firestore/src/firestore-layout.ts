@@ -1,13 +1,22 @@
-import type { StorageRecordKind, StorageRecordOf } from '@codemonkeys/protocol';
+import {
+  recordCatalogue,
+  sequenceStorageCollections,
+  type CatalogueEntry,
+  type IndexValue,
+  type StorageCollection,
+  type StorageRecordKind,
+  type StorageRecordOf,
+} from '@codemonkeys/protocol';
 import { documentIdOf } from './document-id';
 import { encodeSortKey } from './sort-key';
 
 type FieldValue = string | number | null;
 
 /**
- * Where and how each kind of record is kept: its collection (under the storage's root document), its
- * document id (from the record's key, so writes are idempotent), and the top-level fields that queries
- * filter, order and sum on. The record itself is stored whole as JSON in `body` (or in chunks).
+ * How each collection of the protocol's catalogue is kept: a collection of documents under the storage's
+ * root document, named by the entry's key (so writes are idempotent), with the catalogue's indexed fields
+ * as top-level fields plus one sort-key field per order (`orderKey`, `timeKey`): Firestore orders and
+ * pages on one field (see sort-key.ts). The record itself is stored whole as JSON in `body` (or in chunks).
  */
 export interface FirestoreRecordLayout<K extends StorageRecordKind> {
   collection: string;
@@ -15,94 +24,32 @@ export interface FirestoreRecordLayout<K extends StorageRecordKind> {
   fields(record: StorageRecordOf<K>): Record<string, FieldValue>;
 }
 
-const stageOrderKey = (record: { instanceId: string; stage: string; sample: number }): string => encodeSortKey([record.instanceId, record.stage, record.sample]);
+/** The field holding the encoded sort key of the order named `order`. */
+export const sortKeyField = (order: string): string => `${order}Key`;
 
-export const firestoreLayouts: { [K in StorageRecordKind]: FirestoreRecordLayout<K> } = {
-  experiment: {
-    collection: 'experiments',
-    idParts: (record) => [record.id],
-    fields: (record) => ({ id: record.id, orderKey: encodeSortKey([record.createdAt, record.id]) }),
-  },
-  run: {
-    collection: 'runs',
-    idParts: (record) => [record.id],
-    fields: (record) => ({
-      id: record.id,
-      experimentId: record.experimentId,
-      status: record.status,
-      createdAt: record.createdAt,
-      orderKey: encodeSortKey([record.createdAt, record.id]),
-    }),
-  },
-  stageResult: {
-    collection: 'stageResults',
-    idParts: (record) => [record.runId, record.instanceId, record.stage, String(record.sample)],
-    fields: (record) => ({
-      runId: record.runId,
-      instanceId: record.instanceId,
-      stage: record.stage,
-      sample: record.sample,
-      status: record.status,
-      orderKey: stageOrderKey(record),
-      timeKey: encodeSortKey([record.finishedAt, record.instanceId, record.stage, record.sample]),
-      // Summed by run summaries (Firestore aggregates sums, not grouped counts).
-      isOk: record.status === 'ok' ? 1 : 0,
-      isFailed: record.status === 'failed' ? 1 : 0,
-      isSkipped: record.status === 'skipped' ? 1 : 0,
-    }),
-  },
-  reward: {
-    collection: 'rewards',
-    idParts: (record) => [record.runId, record.instanceId, record.stage, String(record.sample), record.name],
-    fields: (record) => ({
-      runId: record.runId,
-      instanceId: record.instanceId,
-      stage: record.stage,
-      name: record.name,
-      orderKey: encodeSortKey([record.instanceId, record.stage, record.sample, record.name]),
-    }),
-  },
-  messageLog: {
-    collection: 'messageLogs',
-    idParts: (record) => [record.runId, record.instanceId, record.stage, String(record.sample)],
-    fields: (record) => ({ runId: record.runId, instanceId: record.instanceId, stage: record.stage, orderKey: stageOrderKey(record) }),
-  },
-  modelCall: {
-    collection: 'modelCalls',
-    idParts: (record) => [record.id],
-    fields: (record) => ({
-      id: record.id,
-      experimentId: record.experimentId ?? null,
-      runId: record.runId ?? null,
-      instanceId: record.instanceId ?? null,
-      stage: record.stage ?? null,
-      model: record.model,
-      status: record.status,
-      orderKey: encodeSortKey([record.createdAt, record.id]),
-      isError: record.status === 'error' ? 1 : 0,
-      isCacheHit: record.cacheHit ? 1 : 0,
-      inputTokens: record.usage.inputTokens,
-      outputTokens: record.usage.outputTokens,
-      cacheReadTokens: record.usage.cacheReadTokens,
-      cacheWriteTokens: record.usage.cacheWriteTokens,
-      costUsd: record.costUsd,
-    }),
-  },
-  cacheEntry: {
-    collection: 'cacheEntries',
-    idParts: (record) => [record.key],
-    fields: (record) => ({ key: record.key }),
-  },
-  workState: {
-    collection: 'workStates',
-    idParts: (record) => [record.runId, record.instanceId, record.key],
-    fields: (record) => ({ runId: record.runId, instanceId: record.instanceId, orderKey: encodeSortKey([record.instanceId, record.key]) }),
-  },
-};
+/** The document id of an entry's key. */
+export const documentIdOfKey = (key: readonly IndexValue[]): string => documentIdOf(key.map(String));
 
-/** Marker documents that let a run summary count distinct instances and list stages with aggregate queries. */
-export const runInstancesCollection = 'runInstances';
-export const runStagesCollection = 'runStages';
+/** A document's top-level fields: every indexed field (null when unused) and the sort key of each order. */
+export function firestoreFieldsOf(spec: StorageCollection, fields: Readonly<Record<string, IndexValue>>): Record<string, FieldValue> {
+  const document: Record<string, FieldValue> = Object.fromEntries(spec.fields.map((field) => [field, fields[field] ?? null]));
+  for (const [order, orderFields] of Object.entries(spec.orders)) document[sortKeyField(order)] = encodeSortKey(orderFields.map((field) => fields[field] as string | number));
+  return document;
+}
+
+const layoutOf = <K extends StorageRecordKind>(entry: CatalogueEntry<K>): FirestoreRecordLayout<K> => ({
+  collection: entry.collection.name,
+  idParts: (record) => {
+    const fields = entry.fieldsOf(record);
+    return entry.collection.key.map((field) => String(fields[field]));
+  },
+  fields: (record) => firestoreFieldsOf(entry.collection, entry.fieldsOf(record)),
+});
+
+export const firestoreLayouts = Object.fromEntries(
+  Object.entries(recordCatalogue).map(([kind, entry]) => [kind, layoutOf(entry as CatalogueEntry<StorageRecordKind>)]),
+) as unknown as { [K in StorageRecordKind]: FirestoreRecordLayout<K> };
+
 /** One document per (run, instance) holding its lease's state (read and written in transactions only). */
 export const instanceLeasesCollection = 'instanceLeases';
 /** One document per (run, instance, lease generation), created (never overwritten) by the acquisition that starts it. */
@@ -110,13 +57,10 @@ export const instanceLeaseClaimsCollection = 'instanceLeaseClaims';
 /** Pieces of records over the document size limit. */
 export const chunksCollection = 'chunks';
 
-export const documentIdFor = <K extends StorageRecordKind>(kind: K, record: StorageRecordOf<K>): string =>
-  documentIdOf((firestoreLayouts[kind] as FirestoreRecordLayout<K>).idParts(record));
-
 /**
  * Every query the storage issues: equality filters drawn from `equalityFields` (those in `required`
  * always present), then a range and an order on one sort field. `firestore.indexes.json` is generated
- * from this list, and the query planner refuses anything not declared here.
+ * from this list (the catalogue's filters and orders), and the driver refuses anything not declared here.
  */
 export interface FirestoreQueryShape {
   collection: string;
@@ -125,23 +69,12 @@ export interface FirestoreQueryShape {
   sortFields: readonly string[];
 }
 
-export const firestoreQueryShapes: readonly FirestoreQueryShape[] = [
-  { collection: 'experiments', required: [], equalityFields: [], sortFields: ['orderKey'] },
-  { collection: 'runs', required: [], equalityFields: ['experimentId', 'status'], sortFields: ['orderKey'] },
-  { collection: 'stageResults', required: ['runId'], equalityFields: ['runId', 'instanceId', 'stage', 'status'], sortFields: ['orderKey', 'timeKey'] },
-  { collection: 'rewards', required: ['runId'], equalityFields: ['runId', 'instanceId', 'stage', 'name'], sortFields: ['orderKey'] },
-  { collection: 'messageLogs', required: ['runId'], equalityFields: ['runId', 'instanceId', 'stage'], sortFields: ['orderKey'] },
-  {
-    collection: 'modelCalls',
-    required: [],
-    equalityFields: ['experimentId', 'runId', 'instanceId', 'stage', 'model', 'status'],
-    sortFields: ['orderKey'],
-  },
-  { collection: 'workStates', required: ['runId'], equalityFields: ['runId', 'instanceId'], sortFields: ['orderKey'] },
-];
+export const firestoreQueryShapes: readonly FirestoreQueryShape[] = Object.values(sequenceStorageCollections)
+  .filter((spec) => Object.keys(spec.orders).length > 0)
+  .map((spec) => ({ collection: spec.name, required: [], equalityFields: spec.filters, sortFields: Object.keys(spec.orders).map(sortKeyField) }));
 
 /** Fields holding record text: never filtered on, so exempt from Firestore's automatic indexes. */
 export const unindexedFields: ReadonlyArray<{ collection: string; field: string }> = [
-  ...Object.values(firestoreLayouts).map((layout) => ({ collection: layout.collection, field: 'body' })),
+  ...Object.values(sequenceStorageCollections).map((spec) => ({ collection: spec.name, field: 'body' })),
   { collection: chunksCollection, field: 'data' },
 ];

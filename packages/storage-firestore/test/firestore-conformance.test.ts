@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { SequenceStorage } from '@codemonkeys/protocol';
-import { runSequenceStorageConformance } from '@codemonkeys/protocol/testkit';
+import { runSequenceStorageConformance, runStorageDriverConformance } from '@codemonkeys/protocol/testkit';
 import { afterAll, beforeAll } from 'vitest';
-import { createFirestoreSequenceStorage, type FirestoreSequenceStorage } from '../src/index';
+import { createFirestoreSequenceStorage, createFirestoreStorageDriver, type FirestoreSequenceStorage, type FirestoreStorageDriver } from '../src/index';
 import { startFirestoreEmulator, type FirestoreEmulator } from '../src/testing/index';
 
 let emulator: FirestoreEmulator;
@@ -14,6 +14,16 @@ afterAll(async () => {
 });
 
 const settingsOf = (storage: SequenceStorage) => (storage as FirestoreSequenceStorage).settings;
+
+runStorageDriverConformance('firestore (emulator)', {
+  async create() {
+    return createFirestoreStorageDriver({ projectId: 'codemonkeys-test', root: `driver/${randomUUID()}`, emulatorHost: emulator.host });
+  },
+  async reopen(driver) {
+    const { projectId, root } = (driver as FirestoreStorageDriver).settings;
+    return createFirestoreStorageDriver({ projectId, root, emulatorHost: emulator.host });
+  },
+});
 
 // Each store is its own root document in one emulator: separate roots are separate stores.
 runSequenceStorageConformance('firestore (emulator)', {
