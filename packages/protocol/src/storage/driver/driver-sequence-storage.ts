@@ -262,14 +262,14 @@ export class DriverSequenceStorage<Driver extends StorageDriver = StorageDriver>
     if (page.after && (page.after[0] !== tag || page.after.length !== fields.length + 1)) {
       throw new CodemonkeysError(`Invalid page cursor "${request.cursor}": pass the nextCursor of a previous page of the same query.`);
     }
-    const range = request.since !== undefined || request.until !== undefined ? { range: { since: request.since, until: request.until } } : {};
+    const timeRange = request.since !== undefined || request.until !== undefined;
     const entries = await this.driver.query({
       collection: spec.name,
       where: definedFilters(filters),
       order,
       direction: page.order,
       limit: page.limit + 1,
-      ...(range as { range?: { since?: string; until?: string } }),
+      ...(timeRange ? { range: { ...(request.since !== undefined ? { since: request.since } : {}), ...(request.until !== undefined ? { until: request.until } : {}) } } : {}),
       ...(page.after ? { after: page.after.slice(1) as IndexValue[] } : {}),
     });
     const items = entries.slice(0, page.limit).map((found) => this.codec.decode(kind, found.body, found.location));

@@ -2,7 +2,7 @@ import { StorageError } from '../../errors/capability-errors';
 import type { InstanceLeaseState, InstanceLeaseStore } from '../v1/instance-leases';
 import { compareSortKeys } from '../v1/page-cursor';
 import { collectionNamed, orderNamed } from './sequence-storage-collections';
-import type { IndexValue, StorageDriver, StorageDriverAggregate, StorageDriverEntry, StorageDriverQuery, StorageDriverWrite } from './storage-driver';
+import type { IndexValue, StorageDriver, StorageDriverAggregate, StorageDriverAggregation, StorageDriverEntry, StorageDriverQuery, StorageDriverWrite } from './storage-driver';
 
 interface MemoryEntry {
   fields: Readonly<Record<string, IndexValue>>;
@@ -81,7 +81,7 @@ export class MemoryStorageDriver implements StorageDriver {
       .map(({ key, entry }) => ({ body: entry.body, location: `${query.collection}/${key}` }));
   }
 
-  async aggregate(aggregation: { collection: string; where: Readonly<Record<string, IndexValue>>; sum: readonly string[] }): Promise<StorageDriverAggregate> {
+  async aggregate(aggregation: StorageDriverAggregation): Promise<StorageDriverAggregate> {
     this.assertOpen();
     collectionNamed(aggregation.collection, this.name);
     const result: StorageDriverAggregate = { count: 0, sums: Object.fromEntries(aggregation.sum.map((field) => [field, 0])) };
