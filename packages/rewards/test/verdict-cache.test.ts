@@ -6,7 +6,6 @@ import { pluginCacheKey, type Patch, type SequenceStorage } from '@codemonkeys/p
 import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
 import { createDockerSandbox, type DockerSandbox } from '@codemonkeys/sandbox-docker';
 import { dockerAvailability } from '@codemonkeys/sandbox-docker/testing';
-// eslint-disable-next-line import-x/no-extraneous-dependencies -- a real SQLite storage; @codemonkeys/storage-sqlite is to be added to the devDependencies
 import { createSqliteSequenceStorage } from '@codemonkeys/storage-sqlite';
 import { baseImageName, createInstanceSandboxProvider, createRepositoryCache, type InstanceSandboxProvider, type RepositoryCache } from '@codemonkeys/swebench';
 import { createFixtureRepository, fixtureEnvironmentSpec, unifiedDiffOf, type FixtureRepository } from '@codemonkeys/swebench/testing';
