@@ -9,11 +9,13 @@ import {
   type Patch,
   type PluginContext,
   type SelectorV1,
+  type Task,
   type Workspace,
 } from '@codemonkeys/protocol';
 import { createInMemoryWorkspace } from '@codemonkeys/protocol/testkit';
-import { loadPredictions } from '@codemonkeys/swebench';
-import { normalizeDiffText, normalizedKeyOf, votePlugin, type VoteSelectionMetadata } from '../src/index';
+import { loadDataset, loadPredictions } from '@codemonkeys/swebench';
+import { toTask } from '@codemonkeys/protocol';
+import { normalizeDiffText, normalizedKeyOf, votePlugin, type VoteOptionsInput, type VoteSelectionMetadata } from '../src/index';
 import { pathsOfDiff } from '../src/diff-files';
 import { loadBaseTexts } from './codebase-content';
 
@@ -63,13 +65,15 @@ export type WorkspaceLookup = (instanceId: string) => Workspace | undefined;
  * with `normalization: 'text'` and `checkApplies: false` needs nothing else, which is the point: it runs
  * on bare predictions files. `workspaceOf` gives some instances their base-commit files.
  */
-export function bareContext(workspaceOf: WorkspaceLookup = () => undefined): PluginContext {
+export function bareContext(workspaceOf: WorkspaceLookup = () => undefined, taskOf: (instanceId: string) => Task | undefined = () => undefined): PluginContext {
   const refuse = (what: string) => () => {
     throw new UnsupportedCapabilityError({ capability: what, provider: 'The bare predictions context', hint: 'It serves selection over predictions files only.' });
   };
   return {
     task: async (instanceId) => {
-      throw new NotFoundError(`No task for ${instanceId} in the bare context.`);
+      const task = taskOf(instanceId);
+      if (!task) throw new NotFoundError(`No task for ${instanceId} in the bare context.`);
+      return task;
     },
     workspace: async (instanceId) => workspaceOf(instanceId) ?? refuse('workspace')(),
     model: {
@@ -91,8 +95,20 @@ export function bareContext(workspaceOf: WorkspaceLookup = () => undefined): Plu
   };
 }
 
+/** The textual patch vote of the first measurements (kept for the figures before the modes). */
 export async function textualVoteSelector(workspaceOf?: WorkspaceLookup): Promise<SelectorV1> {
-  return instantiatePlugin(votePlugin, { normalization: 'text', checkApplies: false, testVote: false }, bareContext(workspaceOf));
+  return instantiatePlugin(votePlugin, { mode: 'patch-vote', normalization: 'text', checkApplies: false, testVote: false }, bareContext(workspaceOf));
+}
+
+/** The vote with the given options on bare predictions (no repository, no sandbox), tasks (the issue text) when given. */
+export async function voteSelectorOf(options: VoteOptionsInput, taskOf?: (instanceId: string) => Task | undefined): Promise<SelectorV1> {
+  return instantiatePlugin(votePlugin, { normalization: 'text', ...options }, bareContext(undefined, taskOf));
+}
+
+/** The gold-free tasks (issue texts) of a dataset file, by instance id: what the issue tie-breaks read. */
+export async function tasksOf(datasetFile: string): Promise<(instanceId: string) => Task | undefined> {
+  const tasks = new Map((await loadDataset(datasetFile)).map((instance) => [instance.instanceId, toTask(instance)]));
+  return (instanceId) => tasks.get(instanceId);
 }
 
 /**
@@ -155,6 +171,10 @@ export interface EnsembleScore {
   majorities: number;
   majoritiesResolved: number;
   perSystem: Record<string, number>;
+  /** The best single system's resolved rate. */
+  bestSystem: number;
+  /** Instances resolved by the choice (the count behind `vote`). */
+  resolved: number;
 }
 
 /** Runs the vote on every instance; resolved rates are over all instances (no candidate = unresolved). */
@@ -199,6 +219,8 @@ export async function scoreVote(ensemble: readonly EnsembleInstance[], selector:
     majorities,
     majoritiesResolved,
     perSystem: Object.fromEntries(Object.entries(perSystem).map(([system, count]) => [system, rate(count)])),
+    bestSystem: rate(Math.max(...Object.values(perSystem))),
+    resolved: vote,
   };
 }
 

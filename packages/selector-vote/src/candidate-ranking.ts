@@ -10,6 +10,13 @@ export interface RankedCandidate {
   testVotes: number;
   /** New failures of the repository's own tests (0 without the regression filter). */
   regressionFailures: number;
+  /**
+   * The consensus score of the similarity vote (mean similarity to the others); undefined in the patch
+   * vote, where the size of the candidate's group of equal patches is the consensus.
+   */
+  similarity?: number;
+  /** Issue mentions of the tie-break (more first); 0 without one. */
+  mentions?: number;
 }
 
 export interface PatchGroup {
@@ -28,10 +35,14 @@ export interface CandidateRanking {
   groupOf: number[];
 }
 
+/** Scores compared as equal when they differ by rounding only (a mean summed in another order). */
+const rounded = (score: number): number => Math.round(score * 1e9) / 1e9;
+
 /**
  * Orders candidates: eligible ones (non-empty after normalization, applying) first; then fewest new
- * regression failures (the regression filter); then most test votes; then the largest group of equal
- * normalized patches (the patch vote); then fewest changed lines; then first seen.
+ * regression failures (the regression filter); then most test votes; then the consensus: the highest
+ * similarity score when there is one, else the largest group of equal normalized patches (the patch
+ * vote); then most issue mentions (the tie-break, when chosen); then fewest changed lines; then first seen.
  */
 export function rankCandidates(candidates: readonly RankedCandidate[]): CandidateRanking {
   const groups: PatchGroup[] = [];
@@ -54,7 +65,8 @@ export function rankCandidates(candidates: readonly RankedCandidate[]): Candidat
   const sortKey = (index: number): number[] => {
     const candidate = byIndex.get(index)!;
     const group = groups[groupOf[index]!]!;
-    return [group.eligible ? 0 : 1, candidate.regressionFailures, -candidate.testVotes, -group.members.length, candidate.changedLines, candidate.index];
+    const consensus = candidate.similarity === undefined ? group.members.length : rounded(candidate.similarity);
+    return [group.eligible ? 0 : 1, candidate.regressionFailures, -candidate.testVotes, -consensus, -(candidate.mentions ?? 0), candidate.changedLines, candidate.index];
   };
   const order = candidates
     .map((candidate) => candidate.index)

@@ -14,6 +14,8 @@ export interface Hunk {
   newStart: number;
   /** `@@ -a,b +c,d @@` (without the section heading that may follow). */
   header: string;
+  /** The section heading after the second `@@` (often the enclosing `def` or `class`), '' when absent. */
+  section: string;
   lines: HunkLine[];
 }
 
@@ -52,6 +54,7 @@ export function parseFileDiffs(diff: string): FileDiff[] {
       oldLines: hunk.oldLines,
       newStart: hunk.newStart,
       header: hunkHeader(hunk),
+      section: hunk.section,
       lines: hunk.lines.map((line): HunkLine => ({ kind: line.kind, content: line.content })),
     })),
   }));

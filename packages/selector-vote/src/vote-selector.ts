@@ -1,13 +1,31 @@
-import { assertSelectorCandidates, UnsupportedCapabilityError, type InstanceSandbox, type Patch, type PluginContext, type SelectorV1, type Workspace } from '@codemonkeys/protocol';
+import {
+  assertSelectorCandidates,
+  NotFoundError,
+  UnsupportedCapabilityError,
+  type InstanceSandbox,
+  type Patch,
+  type PluginContext,
+  type SelectorV1,
+  type Workspace,
+} from '@codemonkeys/protocol';
 import { checkAgainstBaseTexts, readBaseTexts } from './base-application-check';
 import { rankCandidates, type RankedCandidate } from './candidate-ranking';
 import { pathsOfDiff } from './diff-files';
 
 import { normalizePythonInSession, type AstNormalization } from './python-ast-normalization';
+import { issueMentionsOf, issueVocabulary, type IssueMentions } from './issue-mentions';
 import { runRegressionFilter, type RegressionOutcome } from './regression-filter';
+import { changedLineBag, similarityScores } from './similarity-vote';
 import { runTestVote, type TestVoteMatrix } from './test-vote';
 import { normalizeDiffText, normalizedKeyOf } from './textual-normalization';
-import type { VoteOptions } from './vote-options';
+import type { VoteMode, VoteOptions, VoteTieBreak } from './vote-options';
+
+/** One step of the ranking, in the order the steps rank: what it did, or why it did nothing. */
+export interface SelectionStep {
+  step: 'eligibility' | 'regression-filter' | 'test-vote' | 'consensus' | 'tie-break' | 'smaller-patch';
+  status: 'applied' | 'skipped';
+  detail: string;
+}
 
 /** What the vote selector records in the chosen patch's `metadata.selection`. */
 export interface VoteSelectionMetadata {
@@ -15,6 +33,11 @@ export interface VoteSelectionMetadata {
   /** Index of the chosen candidate in the list given. */
   chosen: number;
   reasoning: string;
+  /** The consensus step and the tie-break used (options `mode`, `tieBreak`). */
+  mode: VoteMode;
+  tieBreak: VoteTieBreak;
+  /** Every step of the ranking (eligibility, regression filter, test vote, consensus, tie-break, smaller patch) with what it did or why not. */
+  steps: SelectionStep[];
   normalization: 'ast' | 'text';
   /** Why the AST normalization was not used where it was asked for. */
   normalizationNote?: string;
@@ -34,6 +57,10 @@ export interface VoteSelectionMetadata {
     changedLines: number;
     testVotes: number;
     regressionFailures: number;
+    /** Mean similarity to the other eligible candidates (mode `similarity`). */
+    similarity?: number;
+    /** Files and symbols of the candidate the issue names (tie-breaks `issue-files`, `issue-mentions`). */
+    issueMentions?: IssueMentions;
     notes?: string[];
   }>;
   /** Candidate indices, best first: the best `topK` for a later stage. */
@@ -51,6 +78,16 @@ async function workspaceOf(context: PluginContext, instanceId: string): Promise<
     return { workspace: await context.workspace(instanceId) };
   } catch (error) {
     if (UnsupportedCapabilityError.isInstance(error)) return { refusal: error };
+    throw error;
+  }
+}
+
+/** The issue text of an instance, or why there is none (selection over bare predictions files has no task). */
+async function problemStatementOf(context: PluginContext, instanceId: string): Promise<string | { reason: string }> {
+  try {
+    return (await context.task(instanceId)).problemStatement;
+  } catch (error) {
+    if (NotFoundError.isInstance(error) || UnsupportedCapabilityError.isInstance(error)) return { reason: (error as Error).message };
     throw error;
   }
 }
@@ -128,9 +165,7 @@ export function createVoteSelector(options: VoteOptions, context: PluginContext)
         }
         // The AST key depends on every candidate being hashed; if the sandbox lacked python3, all fall back.
         if (normalization === 'text') patches.forEach((_, index) => (keys[index] = normalizedKeyOf(textual[index]!.files)));
-      } else if (options.checkApplies) {
-        // Without a workspace the check cannot run: the context's refusal is thrown (checkApplies: false says to do without).
-        if (!workspace) throw refusal;
+      } else if (options.checkApplies && workspace) {
         for (const [index, patch] of patches.entries()) {
           if (patch.diff.trim() === '') continue;
           const check = checkAgainstBaseTexts(patch.diff, baseTexts);
@@ -138,6 +173,17 @@ export function createVoteSelector(options: VoteOptions, context: PluginContext)
           if (check.reason) notes[index]!.push(check.reason);
         }
       }
+      const steps: SelectionStep[] = [];
+      if (useAst) steps.push({ step: 'eligibility', status: 'applied', detail: 'each candidate applied in the sandbox at the base commit' });
+      else if (options.checkApplies && workspace)
+        steps.push({ step: 'eligibility', status: 'applied', detail: 'hunks checked against the base-commit files through the workspace' });
+      else if (options.checkApplies)
+        steps.push({
+          step: 'eligibility',
+          status: 'skipped',
+          detail: `whether candidates apply is unknown: no sandbox and no workspace (${refusal?.message ?? 'none given'}); only empty candidates are ineligible`,
+        });
+      else steps.push({ step: 'eligibility', status: 'skipped', detail: 'checkApplies: false; only empty candidates are ineligible' });
 
       if (normalization === 'text') {
         // How a file was read matters only for a candidate that applies (the others never win).
@@ -147,6 +193,41 @@ export function createVoteSelector(options: VoteOptions, context: PluginContext)
       }
 
       const runnable = patches.map((_, index) => index).filter((index) => keys[index] !== '' && applies[index] !== false);
+
+      // 1. The regression filter: the repository's own tests related to the changed files.
+      let regression: RegressionOutcome | undefined;
+      if (!options.regressionFilter) steps.push({ step: 'regression-filter', status: 'skipped', detail: 'off (option regressionFilter not given)' });
+      else if (!sandbox) {
+        steps.push({ step: 'regression-filter', status: 'skipped', detail: 'no sandbox for this instance: nothing can run' });
+        context.logger.warn(`selector-vote: the regression filter needs a sandbox and ${instanceId} has none; skipped`, { instanceId });
+      } else if (!workspace) steps.push({ step: 'regression-filter', status: 'skipped', detail: `no workspace to find related tests in (${refusal?.message ?? 'none given'})` });
+      else if (runnable.length < 2) steps.push({ step: 'regression-filter', status: 'skipped', detail: `${runnable.length} runnable candidate(s): nothing to filter` });
+      else {
+        regression = await runRegressionFilter({
+          sandbox,
+          workspace,
+          diffs: patches.map((patch) => patch.diff),
+          changedFiles: [...new Set(runnable.flatMap((index) => pathsOfDiff(patches[index]!.diff)))],
+          runnable,
+          settings: options.regressionFilter,
+          signal: context.signal,
+          ...(options.cache ? { cache: context.storage } : {}),
+        });
+        steps.push(
+          regression.status === 'ran'
+            ? {
+                step: 'regression-filter',
+                status: 'applied',
+                detail:
+                  `${regression.testFiles.length} test file(s) (${regression.testFiles.join(', ')}), ${regression.original?.passed ?? 0} test(s) passing at the base commit; ` +
+                  `${regression.dropped.length} candidate(s) break some: ${regression.dropped.map((index) => `#${index}`).join(', ') || 'none'}` +
+                  (regression.reason ? `; ${regression.reason}` : ''),
+              }
+            : { step: 'regression-filter', status: 'skipped', detail: regression.reason ?? 'nothing to compare' },
+        );
+      }
+
+      // 2. The test vote: every candidate's generated tests on every candidate.
       let testVotes = patches.map(() => 0);
       let testVote: TestVoteMatrix | undefined;
       const hasTests = patches.some((patch) => (patch.tests?.length ?? 0) > 0);
@@ -164,21 +245,66 @@ export function createVoteSelector(options: VoteOptions, context: PluginContext)
         });
         testVotes = outcome.votes;
         testVote = outcome.matrix;
-      }
-
-      let regression: RegressionOutcome | undefined;
-      if (options.regressionFilter && sandbox && runnable.length > 1) {
-        regression = await runRegressionFilter({
-          sandbox,
-          workspace: workspace ?? (await context.workspace(instanceId)),
-          diffs: patches.map((patch) => patch.diff),
-          changedFiles: [...new Set(runnable.flatMap((index) => pathsOfDiff(patches[index]!.diff)))],
-          runnable,
-          settings: options.regressionFilter,
+        steps.push({
+          step: 'test-vote',
+          status: 'applied',
+          detail: `${outcome.matrix.tests.length} generated test(s) on ${runnable.length} candidate(s); votes ${testVotes.join(', ')}`,
         });
-      } else if (options.regressionFilter && !sandbox) {
-        context.logger.warn(`selector-vote: the regression filter needs a sandbox and ${instanceId} has none; skipped`, { instanceId });
+      } else
+        steps.push({
+          step: 'test-vote',
+          status: 'skipped',
+          detail:
+            options.testVote === false
+              ? 'off (testVote: false)'
+              : !sandbox
+                ? 'no sandbox for this instance'
+                : !hasTests
+                  ? 'no candidate carries generated tests'
+                  : 'no runnable candidate',
+        });
+
+      // 3. Consensus: groups of equal patches, or each candidate's similarity to the others.
+      const eligibleFlags = patches.map((_, index) => keys[index] !== '' && applies[index] !== false);
+      const similarity =
+        options.mode === 'similarity'
+          ? similarityScores(
+              textual.map((normalized) => changedLineBag(normalized.files)),
+              eligibleFlags,
+              keys,
+            )
+          : undefined;
+      steps.push(
+        options.mode === 'similarity'
+          ? {
+              step: 'consensus',
+              status: 'applied',
+              detail: `similarity vote over ${similarity!.compared.length} eligible candidate(s) (mean Dice similarity of normalized changed lines to the others)`,
+            }
+          : { step: 'consensus', status: 'applied', detail: 'patch vote: the largest group of equal normalized patches' },
+      );
+
+      // 4. Tie-break from the issue text (never anything else of the task).
+      let mentions: Array<IssueMentions | undefined> = patches.map(() => undefined);
+      if (options.tieBreak === 'smaller-patch') steps.push({ step: 'tie-break', status: 'skipped', detail: 'tieBreak: smaller-patch' });
+      else {
+        const issue = await problemStatementOf(context, instanceId);
+        if (typeof issue !== 'string') steps.push({ step: 'tie-break', status: 'skipped', detail: `no issue text: ${issue.reason}` });
+        else {
+          const vocabulary = issueVocabulary(issue);
+          mentions = patches.map((patch, index) => {
+            if (!eligibleFlags[index]) return undefined;
+            const found = issueMentionsOf(patch.diff, vocabulary);
+            return options.tieBreak === 'issue-files' ? { files: found.files, symbols: [] } : found;
+          });
+          steps.push({
+            step: 'tie-break',
+            status: 'applied',
+            detail: `${options.tieBreak}: mentions per candidate ${mentions.map((entry) => (entry ? entry.files.length + entry.symbols.length : '–')).join(', ')}`,
+          });
+        }
       }
+      steps.push({ step: 'smaller-patch', status: 'applied', detail: 'fewest changed lines after normalization, then first seen' });
 
       const ranked: RankedCandidate[] = patches.map((_, index) => ({
         index,
@@ -187,6 +313,8 @@ export function createVoteSelector(options: VoteOptions, context: PluginContext)
         applies: applies[index],
         testVotes: testVotes[index]!,
         regressionFailures: regression?.failures[index] ?? 0,
+        ...(similarity ? { similarity: similarity.scores[index]! } : {}),
+        mentions: mentions[index] ? mentions[index].files.length + mentions[index].symbols.length : 0,
       }));
       const ranking = rankCandidates(ranked);
       const chosen = ranking.order[0]!;
@@ -195,18 +323,26 @@ export function createVoteSelector(options: VoteOptions, context: PluginContext)
       const reasons: string[] = [];
       if (!group.eligible) reasons.push('no candidate both changes something and applies, so none is preferable; the first of the largest group is returned');
       else {
-        if (regression && regression.testFiles.length > 0) reasons.push(`${regression.failures[chosen]} new failure(s) in ${regression.testFiles.length} existing test file(s)`);
+        if (regression?.status === 'ran') reasons.push(`${regression.failures[chosen]} new failure(s) in ${regression.testFiles.length} existing test file(s)`);
         if (testVote) reasons.push(`passes ${testVotes[chosen]} of ${testVote.tests.length} generated test(s) (best: ${Math.max(...testVotes)})`);
         reasons.push(
           `its normalized patch is shared by ${group.members.length} of ${patches.length} candidate(s) (${ranking.groups.filter((entry) => entry.eligible).length} distinct eligible change(s))`,
         );
+        if (similarity) reasons.push(`mean similarity to the other candidates ${similarity.scores[chosen]!.toFixed(3)} (best: ${Math.max(...similarity.scores).toFixed(3)})`);
+        if (mentions[chosen]) reasons.push(`touches ${mentions[chosen].files.length} file(s) and ${mentions[chosen].symbols.length} symbol(s) the issue names`);
         const tied = ranking.groups.filter((entry) => entry.eligible && entry.members.length === group.members.length).length;
-        if (!testVote && tied > 1) reasons.push(`tie among ${tied} group(s) broken by fewest changed lines (${group.changedLines}), then first seen`);
+        if (!testVote && !similarity && tied > 1)
+          reasons.push(
+            `tie among ${tied} group(s) broken by ${options.tieBreak === 'smaller-patch' ? '' : 'issue mentions, then '}fewest changed lines (${group.changedLines}), then first seen`,
+          );
       }
       const metadata: VoteSelectionMetadata = {
         selector: 'vote',
         chosen,
         reasoning: `Candidate #${chosen}: ${reasons.join('; ')}.`,
+        mode: options.mode,
+        tieBreak: options.tieBreak,
+        steps,
         normalization,
         ...(normalizationNote ? { normalizationNote } : {}),
         textBasis: workspace ? 'base-commit' : 'diff',
@@ -219,6 +355,8 @@ export function createVoteSelector(options: VoteOptions, context: PluginContext)
           changedLines: candidate.changedLines,
           testVotes: candidate.testVotes,
           regressionFailures: candidate.regressionFailures,
+          ...(similarity ? { similarity: similarity.scores[candidate.index]! } : {}),
+          ...(mentions[candidate.index] ? { issueMentions: mentions[candidate.index]! } : {}),
           ...(notes[candidate.index]!.length > 0 ? { notes: notes[candidate.index]! } : {}),
         })),
         topK: ranking.order.slice(0, options.topK),

@@ -92,10 +92,11 @@ describeWhenAvailable('vote in a real Docker sandbox (word-count fixture)', dock
     const keyword = await variant('keyword', '    return text.split(sep=None)\n');
     const spaced = await variant('spaced', '    return text.split( )\n');
     const patches = [c.regression!, c.regression!, c.regression!, c.fixPlain!, parenthesized, c.fixDocumented!, c['not-applying']!, keyword, spaced];
-    const textual = (await (await harness.selector({ normalization: 'text', checkApplies: false })).run(patches, harness.instanceId)).metadata.selection as VoteSelectionMetadata;
+    const textual = (await (await harness.selector({ normalization: 'text', checkApplies: false, mode: 'patch-vote' })).run(patches, harness.instanceId)).metadata
+      .selection as VoteSelectionMetadata;
     // Textually, `(text.split( ))` and `split( )` are other changes: the regression's group of three beats the fix's two.
     expect(textual.chosen).toBe(0);
-    const chosen = await (await harness.selector({ normalization: 'ast' })).run(patches, harness.instanceId);
+    const chosen = await (await harness.selector({ normalization: 'ast', mode: 'patch-vote' })).run(patches, harness.instanceId);
     const selection = chosen.metadata.selection as VoteSelectionMetadata;
     expect(selection.normalization).toBe('ast');
     expect(selection.groups[0]).toMatchObject({ members: [3, 4, 5, 8], eligible: true });

@@ -3,10 +3,24 @@ import { beforeAll, expect, it } from 'vitest';
 import { describeWhenAvailable, locateSharedData, sharedDataDirectory } from '@codemonkeys/protocol/testkit';
 import type { VoteSelectionMetadata } from '../src/index';
 import { codebaseContentFiles } from '../bench/codebase-content';
-import { baseCommitWorkspaces, ensembleOf, loadSystem, noChangeCandidates, scoreVote, textualVoteSelector, type EnsembleInstance } from '../bench/predictions-ensemble';
+import {
+  baseCommitWorkspaces,
+  ensembleOf,
+  loadSystem,
+  noChangeCandidates,
+  scoreVote,
+  tasksOf,
+  textualVoteSelector,
+  voteSelectorOf,
+  type EnsembleInstance,
+} from '../bench/predictions-ensemble';
 
 const systems = ['20240402_sweagent_gpt4', '20240523_aider', '20240530_autocoderover-v20240408', '20240609_moatless_gpt4o'];
-const data = locateSharedData(...systems.flatMap((system) => [`predictions-dev/${system}.jsonl`, `predictions-dev/${system}.resolved.json`]), ...codebaseContentFiles);
+const data = locateSharedData(
+  'swe-bench-lite.jsonl',
+  ...systems.flatMap((system) => [`predictions-dev/${system}.jsonl`, `predictions-dev/${system}.resolved.json`]),
+  ...codebaseContentFiles,
+);
 
 describeWhenAvailable('patch vote on real SWE-bench Lite predictions (predictions-dev)', data, () => {
   let ensemble: EnsembleInstance[];
@@ -87,5 +101,23 @@ describeWhenAvailable('patch vote on real SWE-bench Lite predictions (prediction
     const score = await scoreVote(ensemble, selector, systems);
     console.log(`patch vote with base-commit files for ${base.instanceIds.length} instances: ${(100 * score.vote).toFixed(1)}% over ${score.instances} instances`);
     expect(score.oracle).toBeGreaterThanOrEqual(score.vote);
+  }, 120_000);
+
+  it('the offline modes as measured: the similarity vote (default) above the patch vote, between random and the oracle; the issue-files tie-break over the gold-free tasks of the dataset', async () => {
+    const taskOf = await tasksOf(data.paths['swe-bench-lite.jsonl']!);
+    const defaults = await scoreVote(ensemble, await voteSelectorOf({}), systems);
+    const patchVote = await scoreVote(ensemble, await voteSelectorOf({ mode: 'patch-vote' }), systems);
+    const issueFiles = await scoreVote(ensemble, await voteSelectorOf({ mode: 'patch-vote', tieBreak: 'issue-files' }, taskOf), systems);
+    console.log(
+      `similarity ${defaults.resolved}/300, patch vote ${patchVote.resolved}/300, patch vote + issue files ${issueFiles.resolved}/300; ` +
+        `random ${(300 * defaults.random).toFixed(1)}, best system ${(300 * defaults.bestSystem).toFixed(0)}, oracle ${(300 * defaults.oracle).toFixed(0)}`,
+    );
+    // The figures of the README (2026-12-07); a change of the vote that moves them must update both.
+    expect(patchVote.resolved).toBe(71);
+    expect(defaults.resolved).toBe(78);
+    expect(issueFiles.resolved).toBe(70);
+    expect(defaults.vote).toBeGreaterThan(patchVote.vote);
+    expect(defaults.vote).toBeGreaterThan(defaults.random);
+    expect(defaults.oracle).toBeGreaterThanOrEqual(defaults.vote);
   }, 120_000);
 });
