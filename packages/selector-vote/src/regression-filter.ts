@@ -219,7 +219,7 @@ export async function runRegressionFilter(input: RegressionFilterInput): Promise
   if (discovered.files.length === 0) return { ...outcome, reason: 'no existing test file is related to the changed Python files' };
   const command = input.settings.command.replace('{files}', discovered.files.map((file) => quote(file.path)).join(' '));
 
-  const cachedRun = async (diff: string): Promise<RegressionRun | undefined> => {
+  const storedRun = async (diff: string): Promise<RegressionRun | undefined> => {
     if (!input.cache) return undefined;
     const hit = await input.cache.getCacheEntry(regressionCacheKey(input.sandbox.instanceId, command, diff)).catch(() => undefined);
     const parsed = RegressionRunSchema.safeParse(hit?.value);
@@ -233,12 +233,18 @@ export async function runRegressionFilter(input: RegressionFilterInput): Promise
       .catch(() => undefined);
   };
   const timeLeft = (): number => budgetMs - (now() - started);
+  // Runs of this selection by diff: a candidate given twice runs once, with or without the plugin's cache.
+  const seen = new Map<string, RegressionRun>();
+  const cachedRun = async (diff: string): Promise<RegressionRun | undefined> => seen.get(diff) ?? (await storedRun(diff));
   const execute = async (diff: string): Promise<{ run?: RegressionRun; cached: boolean; containerMs: number }> => {
     const hit = await cachedRun(diff);
     if (hit) return { run: hit, cached: true, containerMs: 0 };
     const { run, containerMs } = await runInSandbox(input.sandbox, diff, command, Math.max(1, Math.min(input.settings.timeoutMs, timeLeft())));
     outcome.containerMs += containerMs;
-    if (run) await remember(diff, run);
+    if (run) {
+      seen.set(diff, run);
+      await remember(diff, run);
+    }
     return { ...(run ? { run } : {}), cached: false, containerMs };
   };
 
