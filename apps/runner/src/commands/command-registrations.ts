@@ -6,6 +6,7 @@ import { registerReportCommand } from './report-command';
 import { registerRewardsCommand } from './rewards-command';
 import { registerRunCommand } from './run-command';
 import { registerRunsCommand } from './runs-command';
+import { registerSelectCommand } from './select-command';
 import { registerWorkerCommand } from './worker-command';
 
 /** Adds one subcommand to the program. */
@@ -21,4 +22,5 @@ export const commandRegistrations: CommandRegistration[] = [
   registerRunsCommand,
   registerEvalCommand,
   registerRewardsCommand,
+  registerSelectCommand,
 ];
