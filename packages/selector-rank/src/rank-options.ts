@@ -17,8 +17,9 @@ export const RankOptionsSchema = z
     maxAttempts: z.number().int().min(0).max(20).default(3),
     /**
      * Keep the best `topK` candidates by the test vote (their generated tests run on every candidate in the
-     * sandbox) before the model sees them (CodeMonkeys: 3). Without a sandbox or generated tests every
-     * candidate goes to the model. Leave out to show every candidate.
+     * sandbox) before the model sees them (CodeMonkeys: 3). Without a sandbox or generated tests (candidates
+     * pooled from other systems) by their identical copies; with neither signal every candidate goes to the
+     * model. Leave out to show every candidate.
      */
     topK: z.number().int().min(1).max(100).optional(),
     /** Prompt tokens a comparison may use; past this, candidates are compared in a tournament. */

@@ -73,9 +73,15 @@ export function createRankSelector(options: RankOptions, context: PluginContext)
       const voteWinner = ranked[0]!;
       // Empty and non-applying candidates are never compared while another exists.
       let eligible = ranked.filter((contender) => !contender.empty && contender.applies !== false);
-      if (options.topK !== undefined && prepared.testMatrix && eligible.length > options.topK) {
-        notes.push(`top ${options.topK} of ${eligible.length} distinct candidates kept by the test vote`);
-        eligible = eligible.slice(0, options.topK);
+      // The pre-filter ranks by whatever signal exists: the test vote when tests ran, else identical copies
+      // (pooled candidates of other systems carry no tests). With no signal at all it would keep an arbitrary
+      // few, so every candidate goes on (to a tournament when they do not fit).
+      if (options.topK !== undefined && eligible.length > options.topK) {
+        const signal = prepared.testMatrix ? 'the test vote' : eligible.some((contender) => contender.members.length > 1) ? 'identical copies (no generated tests ran)' : undefined;
+        if (signal) {
+          notes.push(`top ${options.topK} of ${eligible.length} distinct candidates kept by ${signal}`);
+          eligible = eligible.slice(0, options.topK);
+        } else notes.push(`no signal to keep the top ${options.topK} by (no generated tests ran, no identical candidates): all ${eligible.length} compared`);
       }
       // The model sees candidates in the order they were given, not in vote order (no position hint).
       eligible.sort((left, right) => left.id - right.id);
