@@ -46,8 +46,9 @@ export {
 } from './instrumentation/verdict-cache';
 
 // Localization
-export { goldLocalizationOf, type GoldLocalization } from './localization/gold-localization';
-export { localizationLineRewards, type LocalizationLineRewards } from './localization/localization-line-rewards';
+export { goldLocalizationOf, type GoldHunk, type GoldLocalization } from './localization/gold-localization';
+export { goldFileRanks, type GoldFileRanks } from './localization/gold-file-ranks';
+export { localizationLineRewards, type LocalizationLineRewards, type LocalizationLineRewardsOptions } from './localization/localization-line-rewards';
 export { measureContext, type ContextMeasure } from './localization/context-measure';
 export { countLines, workspaceFileReader, type BaseFileReader } from './localization/file-reader';
 export { FileSizeCache, ScannedMetadataSchema, defaultSourceExtensions, scannedMetadataOf, type ScannedMeasure, type ScannedMetadata } from './localization/scanned-files';

@@ -1,4 +1,11 @@
-import { goldLines, parseUnifiedDiff, type FileDiff } from '@codemonkeys/swebench';
+import { goldLines, goldLinesByFile, parseUnifiedDiff, type FileDiff } from '@codemonkeys/swebench';
+
+/** One hunk of the gold patch in a base file: the lines of G it contributes. */
+export interface GoldHunk {
+  path: string;
+  /** Sorted base lines of G in this hunk (its removed lines, or the anchor of an insert-only hunk). */
+  lines: number[];
+}
 
 /**
  * What a localization is measured against (DESIGN §4): the gold line set G (base-commit lines the gold
@@ -14,6 +21,13 @@ export interface GoldLocalization {
   addedFiles: string[];
   /** |G|. */
   lineCount: number;
+  /** The hunks of base files, each with its lines of G (gold-hunk recall). */
+  hunks: GoldHunk[];
+  /**
+   * Base path → lines of G that are only insertion points (the anchor of an insert-only hunk, a line the
+   * patch does not remove): the new code goes right after the anchor, which may be a blank line.
+   */
+  insertionPoints: Map<string, number[]>;
 }
 
 /** The gold localization of a gold patch (a unified diff, or its parsed files). */
@@ -29,5 +43,29 @@ export function goldLocalizationOf(goldPatch: string | readonly FileDiff[]): Gol
   for (const [path, fileLines] of goldLines(files)) if (existing.has(path)) lines.set(path, fileLines);
   let lineCount = 0;
   for (const fileLines of lines.values()) lineCount += fileLines.length;
-  return { lines, files: [...existing].sort(), addedFiles: [...added].sort(), lineCount };
+
+  const hunks: GoldHunk[] = [];
+  const insertionPoints = new Map<string, number[]>();
+  const byFile = goldLinesByFile(files);
+  files.forEach((file, index) => {
+    if (file.oldPath === null) return;
+    const path = file.oldPath;
+    const removed = new Set(byFile[index]!.removedLines);
+    const anchors = byFile[index]!.insertOnlyAnchors.filter((line) => !removed.has(line));
+    if (anchors.length > 0) insertionPoints.set(path, anchors);
+    for (const hunk of file.hunks) {
+      const hunkLines = hunk.lines.flatMap((line) => (line.kind === 'removed' ? [line.oldLine!] : []));
+      if (hunkLines.length === 0) {
+        // Insert-only: its anchor is the base line before the first added line (0 at the top of a file counts as 1).
+        let previous = hunk.oldLines === 0 ? hunk.oldStart : hunk.oldStart - 1;
+        for (const line of hunk.lines) {
+          if (line.kind === 'added') break;
+          previous = line.oldLine!;
+        }
+        hunkLines.push(Math.max(previous, 1));
+      }
+      hunks.push({ path, lines: hunkLines.sort((a, b) => a - b) });
+    }
+  });
+  return { lines, files: [...existing].sort(), addedFiles: [...added].sort(), lineCount, hunks, insertionPoints };
 }

@@ -1,8 +1,9 @@
-import { approximateTokenCount, type LocalizationResult, type TokenCounter, type Workspace } from '@codemonkeys/protocol';
+import { approximateTokenCount, type CodePointer, type LocalizationResult, type TokenCounter, type Workspace } from '@codemonkeys/protocol';
 import type { FileDiff } from '@codemonkeys/swebench';
 import { measureContext } from './context-measure';
 import { workspaceFileReader } from './file-reader';
 import { goldLocalizationOf } from './gold-localization';
+import { goldFileRanks, type GoldFileRanks } from './gold-file-ranks';
 import { localizationLineRewards, type LocalizationLineRewards } from './localization-line-rewards';
 import { FileSizeCache, defaultSourceExtensions, scannedMetadataOf, type ScannedMeasure } from './scanned-files';
 
@@ -34,24 +35,42 @@ export interface LocalizationRewards extends LocalizationLineRewards {
   compressionTokens: number | null;
   /** Files pointers name that do not exist at the base commit. */
   missingFiles: string[];
+  /** Where the gold files are in the ranked pointer list (files by first appearance); null for a string result. */
+  goldFileRanks: GoldFileRanks | null;
 }
 
 const ratio = (numerator: number | null, denominator: number | null): number | null =>
   numerator === null || denominator === null || denominator === 0 ? null : numerator / denominator;
+
+/** Lines as the renderer numbers them: a final newline does not start a line. */
+const splitBaseLines = (content: string): string[] => {
+  const lines = content.split('\n');
+  if (lines.length > 1 && lines.at(-1) === '') lines.pop();
+  return lines;
+};
 
 let anonymousRepositories = 0;
 const repositoryKeys = new WeakMap<object, string>();
 
 /**
  * Every localization reward of DESIGN §4 for one localization result (either form): gold-line recall,
- * file recall (all / any), context lines and tokens, compression (context over scanned, in lines and
+ * gold-hunk recall, file recall (all / any), gold-file top-1/5/10 of a pointer list, context lines and tokens, compression (context over scanned, in lines and
  * tokens) and relevant-over-context.
  */
 export async function computeLocalizationRewards(options: LocalizationRewardsOptions): Promise<LocalizationRewards> {
   const countTokens = options.countTokens ?? approximateTokenCount;
   const readFile = options.workspace ? workspaceFileReader(options.workspace) : undefined;
   const context = await measureContext(options.result, { countTokens, ...(readFile ? { readFile } : {}) });
-  const lineRewards = localizationLineRewards(context.shown, goldLocalizationOf(options.goldPatch));
+  const gold = goldLocalizationOf(options.goldPatch);
+  // Insertion points skip blank neighbours: read the base lines of the files that have one.
+  const fileLines = new Map<string, string[]>();
+  if (readFile) {
+    for (const path of gold.insertionPoints.keys()) {
+      const content = await readFile(path);
+      if (content !== undefined) fileLines.set(path, splitBaseLines(content));
+    }
+  }
+  const lineRewards = localizationLineRewards(context.shown, gold, { fileLines: (path) => fileLines.get(path) });
 
   const sizes = options.fileSizes ?? new FileSizeCache(countTokens);
   const reported = scannedMetadataOf(options.result.metadata);
@@ -77,5 +96,6 @@ export async function computeLocalizationRewards(options: LocalizationRewardsOpt
     compressionLines: ratio(lineRewards.contextLines, scanned?.lines ?? null),
     compressionTokens: ratio(context.tokens, scanned?.tokens ?? null),
     missingFiles: context.missingFiles,
+    goldFileRanks: typeof options.result.content === 'string' ? null : goldFileRanks(options.result.content as readonly CodePointer[], gold.files),
   };
 }
