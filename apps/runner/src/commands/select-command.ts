@@ -22,6 +22,7 @@ interface SelectFlags {
   repository: string[];
   sandbox?: string;
   cacheDir?: string;
+  specFile?: string;
   output?: string;
   runId?: string;
   modelName?: string;
@@ -75,6 +76,7 @@ function parseFlags(command: Command, flags: SelectFlags): SelectOptions {
     repository: flags.repository,
     sandbox: flags.sandbox,
     cacheDirectory: flags.cacheDir,
+    specFile: flags.specFile,
     output: flags.output,
     runId: flags.runId,
     modelNameOrPath: flags.modelName,
@@ -117,6 +119,7 @@ export function registerSelectCommand(program: Command): void {
     .option('--repository <owner/name=path-or-url>', 'where to clone a repository from (local clones for offline use); repeatable', collect, [])
     .option('--sandbox <kind>', 'docker: the instance environments for selectors that run code; none (default)')
     .option('--cache-dir <dir>', 'repository mirror cache')
+    .option('--spec-file <file>', 'with --sandbox docker: JSON array of environment specs, before the built-in ones')
     .option('--output <dir>', 'folder of predictions.jsonl, choices.jsonl, scorecard.json and scorecard.md (default ./selection)')
     .option('--run-id <id>', 'the id of the selection run (default derived from the inputs and the selector)')
     .option('--model-name <name>', 'model_name_or_path of the predictions written (default select-<selector>)')

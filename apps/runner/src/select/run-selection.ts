@@ -24,6 +24,7 @@ import {
 import { generationRewardNames, selectionRewardNames, selectionRewards, type SelectionRewards } from '@codemonkeys/rewards';
 import type { DockerSandbox } from '@codemonkeys/sandbox-docker';
 import { loadDataset, writePredictions, type EvaluationEnvironment, type Prediction } from '@codemonkeys/swebench';
+import { isUsageError } from '../commands/cli-errors';
 import { DockerSandboxConfigSchema, ModelEndpointConfigSchema } from '../config/experiment-config';
 import { openRunnerEnvironment } from '../evaluation/evaluation-environment';
 import { stageNames } from '../experiment/experiment-plan';
@@ -183,17 +184,22 @@ export async function runSelection(options: SelectOptions, io: { signal: AbortSi
       );
       const base = {
         instances: dataset.filter((instance) => pools.has(instance.instanceId)),
-        labels: { 'codemonkeys.select': '1', 'codemonkeys.run': runId },
+        labels: { 'codemonkeys.select': runId },
         ...(options.cacheDirectory ? { cacheDirectory: path.resolve(cwd, options.cacheDirectory) } : {}),
         repositorySources,
         log: io.log,
       };
       if (options.sandbox === 'docker') {
         try {
-          environment = await openRunnerEnvironment({ ...base, sandbox: DockerSandboxConfigSchema.parse({}) });
+          environment = await openRunnerEnvironment({
+            ...base,
+            sandbox: DockerSandboxConfigSchema.parse(options.specFile ? { specFile: path.resolve(cwd, options.specFile) } : {}),
+          });
           environmentNotes.sandbox = 'docker';
         } catch (error) {
-          // Degrade to the checkouts alone, and say so in the records and on stderr.
+          // A bad spec file is the user's to fix (exit 2); Docker that cannot be opened degrades to the
+          // checkouts alone, said in the records and on stderr.
+          if (isUsageError(error)) throw error;
           environmentNotes.sandbox = `none: Docker could not be opened (${(error as Error).message.split('\n')[0]})`;
           io.log(`selection without a sandbox: ${environmentNotes.sandbox}`);
         }

@@ -26,6 +26,8 @@ export const SelectOptionsSchema = z
     repository: z.array(repositoryMapping).default([]),
     sandbox: z.enum(['none', 'docker'], { error: '--sandbox must be none or docker' }).default('none'),
     cacheDirectory: z.string().min(1).optional(),
+    /** With --sandbox docker: a JSON array of environment specs, searched before the built-in ones. */
+    specFile: z.string().min(1).optional(),
     output: z.string().min(1).default('./selection'),
     runId: z
       .string()
@@ -46,6 +48,7 @@ export const SelectOptionsSchema = z
       context.addIssue({ code: 'custom', path: ['repository'], message: '--repository needs --dataset (the instances whose repositories are checked out)' });
     if (options.sandbox === 'docker' && !options.dataset)
       context.addIssue({ code: 'custom', path: ['sandbox'], message: '--sandbox docker needs --dataset (the instances whose environments are built)' });
+    if (options.specFile && options.sandbox !== 'docker') context.addIssue({ code: 'custom', path: ['specFile'], message: '--spec-file is for the sandbox: add --sandbox docker' });
     if ((options.baseUrl === undefined) !== (options.model === undefined))
       context.addIssue({ code: 'custom', path: ['baseUrl'], message: '--base-url and --model go together (the endpoint of a selector that calls a model)' });
   });
