@@ -79,16 +79,16 @@ describe('hyper-parameter sweeps', () => {
     const config = ExperimentConfigSchema.parse(minimal);
     const point = applyOverrides(config, { localizer: 'agentless', 'generator.samples': 10, 'generator.prompt.style': 'terse', temperature: 0.8 });
     expect(point.config.localizer).toEqual({ plugin: 'agentless', options: {}, model: 'default' });
-    expect(point.config.generator.options).toEqual({ samples: 10, prompt: { style: 'terse' } });
+    expect(point.config.generator!.options).toEqual({ samples: 10, prompt: { style: 'terse' } });
     expect(point.hypers).toEqual({ temperature: 0.8 });
-    expect(config.generator.options).toEqual({ samples: 4 });
+    expect(config.generator!.options).toEqual({ samples: 4 });
   });
 
   it('turn --vary flags into a grid of runs', () => {
     const grid = parseVaryFlags(['generator.samples=5,10', 'localizer=agentless,embedding']);
     expect(grid).toEqual({ 'generator.samples': [5, 10], localizer: ['agentless', 'embedding'] });
     const points = sweepPoints(ExperimentConfigSchema.parse({ ...minimal, hypers: { grid } }));
-    expect(points.map((point) => [point.config.generator.options.samples, (point.config.localizer as { plugin: string }).plugin])).toEqual([
+    expect(points.map((point) => [point.config.generator!.options.samples, (point.config.localizer as { plugin: string }).plugin])).toEqual([
       [5, 'agentless'],
       [5, 'embedding'],
       [10, 'agentless'],

@@ -57,6 +57,12 @@ export function addExperimentOptions(command: Command): Command {
     .option('--max-image-disk <size>', 'disk budget of environment images (e.g. 50G): past it, the least recently used ones are removed')
     .option('--repository <owner/name=path-or-url>', 'where to clone a repository from; repeatable', collect, [])
     .option('--cache-dir <dir>', 'repository mirror cache (default ~/.cache/codemonkeys/repositories)')
+    .addOption(
+      new Option(
+        '--stages <which>',
+        'all (default): localize, generate, select; localize: a localization-only run (contexts, their rewards and the report; no generator or selector needed)',
+      ).choices(['all', 'localize']),
+    )
     .option('--no-rewards', 'compute no pseudo-rewards')
     .option(
       '--no-reuse-localizations',

@@ -139,8 +139,15 @@ export const ExperimentConfigSchema = z.strictObject({
   localizer: z.union([PluginConfigSchema, z.array(PluginConfigSchema).min(1)]),
   /** Reciprocal-rank fusion of several localizers: score = Σ weight / (k + rank). */
   fusion: z.strictObject({ k: z.number().positive().default(60), weights: z.array(z.number().positive()).optional() }).default({ k: 60 }),
-  generator: PluginConfigSchema,
-  selector: PluginConfigSchema,
+  /** Required unless `stages` is `localize`. */
+  generator: PluginConfigSchema.optional(),
+  /** Required unless `stages` is `localize`. */
+  selector: PluginConfigSchema.optional(),
+  /**
+   * `all`: localize → generate → select; `localize`: a localization-only run (stored contexts, their rewards
+   * and the report, no predictions), e.g. `--vary localizer=embedding,agentless` side by side.
+   */
+  stages: z.enum(['all', 'localize']).default('all'),
   storage: z.string().default('sqlite:./runs.db'),
   sandbox: z.union([z.literal('none'), DockerSandboxConfigSchema]).default(() => DockerSandboxConfigSchema.parse({})),
   rewards: RewardsConfigSchema.default(() => RewardsConfigSchema.parse({})),

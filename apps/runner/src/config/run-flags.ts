@@ -43,6 +43,8 @@ export interface RunFlags {
   rewards: boolean;
   /** commander's `--no-reuse-localizations` (undefined: the config decides). */
   reuseLocalizations?: boolean;
+  /** `localize`: a localization-only run; `all` (default). */
+  stages?: string;
   goldTests?: string;
   queue?: string;
 }
@@ -150,6 +152,10 @@ export function applyRunFlags(raw: Record<string, unknown>, flags: RunFlags, cwd
   }
   if (flags.retries) config.retries = number('--retries', flags.retries);
   if (flags.reuseLocalizations === false) config.reuseLocalizations = false;
+  if (flags.stages) {
+    if (flags.stages !== 'localize' && flags.stages !== 'all') throw new UsageError(`--stages must be localize (a localization-only run) or all, got "${flags.stages}".`);
+    config.stages = flags.stages;
+  }
   if (flags.sandbox === 'none') config.sandbox = 'none';
   else if (flags.sandbox && flags.sandbox !== 'docker') throw new UsageError(`--sandbox must be docker or none, got "${flags.sandbox}".`);
   if (flags.specFile || flags.environments || flags.registry || flags.maxImageDisk || flags.sandbox === 'docker') {

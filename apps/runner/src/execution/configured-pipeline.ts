@@ -26,9 +26,13 @@ import type { StageRunner } from './stage-runner';
 /** The plugins of one run, created once per process with the runner's context. */
 interface RunPlugins {
   localizers: LocalizerV1_1[];
-  generator: PatchGeneratorV1_1;
-  selector: SelectorV1_1;
+  /** Absent in a localization-only run. */
+  generator?: PatchGeneratorV1_1;
+  selector?: SelectorV1_1;
 }
+
+/** What a localization-only run's instance ends with: no patch, and no select stage is stored for it. */
+export const localizationOnlyMetadataKey = 'localizationOnly';
 
 /** Logs each candidate's own conversation under the `generate` stage, one log per sample (its index). */
 async function logCandidateMessages(storage: SequenceStorage, runId: string, instanceId: string, stage: string, candidates: readonly Candidate[]): Promise<void> {
@@ -67,8 +71,8 @@ export function createConfiguredPipeline(run: PlannedRun, environment: InstanceE
   const pluginsOfRun = (): Promise<RunPlugins> => {
     plugins ??= (async () => ({
       localizers: await Promise.all(run.localizers.map((plugin) => create(plugin))),
-      generator: await create(run.generator),
-      selector: await create(run.selector),
+      ...(run.generator ? { generator: await create(run.generator) } : {}),
+      ...(run.selector ? { selector: await create(run.selector) } : {}),
     }))();
     plugins.catch(() => (plugins = undefined));
     return plugins;
@@ -138,12 +142,15 @@ export function createConfiguredPipeline(run: PlannedRun, environment: InstanceE
           ? reused.get(run.localizers[0]!.stage)
           : undefined;
     await stages.rewards(stageNames.localize, () => environment.rewardLocalization(run, instance, stageNames.localize, localization, localizeReused));
+    if (!run.generator || !run.selector || !generator || !selector) return { instanceId, diff: '', metadata: { [localizationOnlyMetadataKey]: true } };
+    const generatorPlugin = run.generator;
+    const selectorPlugin = run.selector;
 
     // Generate.
     const patches = await stages.stage(
       stageNames.generate,
       async () => {
-        const candidates = parseWithSchema(CandidatesSchema, await generator.run(localization, instanceId), `The candidates of ${run.generator.record.name} for ${instanceId}`);
+        const candidates = parseWithSchema(CandidatesSchema, await generator.run(localization, instanceId), `The candidates of ${generatorPlugin.record.name} for ${instanceId}`);
         const failures = infrastructureFailuresOf(candidates);
         if (failures.length > 0) throw new IncompleteWorkError(stageNames.generate, failures, candidates.length);
         await logCandidateMessages(environment.storage, run.runId, instanceId, stageNames.generate, candidates);
@@ -152,7 +159,7 @@ export function createConfiguredPipeline(run: PlannedRun, environment: InstanceE
       {
         schema: PatchesSchema,
         metadata: (candidates) => ({
-          plugin: run.generator.record.name,
+          plugin: generatorPlugin.record.name,
           candidates: candidates.length,
           empty: candidates.filter((patch) => patch.diff.trim() === '').length,
           unparseable: candidates.filter((patch) => patch.metadata.candidate !== undefined).length,
@@ -165,11 +172,11 @@ export function createConfiguredPipeline(run: PlannedRun, environment: InstanceE
     const chosen = await stages.stage(
       stageNames.select,
       async () => {
-        const selection = parseWithSchema(SelectionSchema, await selector.run(patches, instanceId), `The selection of ${run.selector.record.name} for ${instanceId}`);
+        const selection = parseWithSchema(SelectionSchema, await selector.run(patches, instanceId), `The selection of ${selectorPlugin.record.name} for ${instanceId}`);
         const candidate = patches[selection.index];
         if (!candidate || candidate.diff !== selection.patch.diff || candidate.instanceId !== selection.patch.instanceId) {
           throw new InvalidPluginError({
-            pluginName: run.selector.record.name,
+            pluginName: selectorPlugin.record.name,
             reason: `its selection (index ${selection.index}) is not one of the ${patches.length} candidates it was given`,
           });
         }
@@ -177,7 +184,7 @@ export function createConfiguredPipeline(run: PlannedRun, environment: InstanceE
       },
       {
         schema: PatchSchema,
-        metadata: (patch) => ({ plugin: run.selector.record.name, chosen: patch.metadata.selectedIndex, reason: patch.metadata.reason, empty: patch.diff.trim() === '' }),
+        metadata: (patch) => ({ plugin: selectorPlugin.record.name, chosen: patch.metadata.selectedIndex, reason: patch.metadata.reason, empty: patch.diff.trim() === '' }),
       },
     );
     await stages.rewards(stageNames.select, () => environment.rewardSelection(run, instance, patches, chosen));

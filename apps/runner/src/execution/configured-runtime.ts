@@ -1,5 +1,5 @@
 import type { Logger } from '@codemonkeys/protocol';
-import { experimentRecordOf, type ExperimentPlan, type PlannedRun } from '../experiment/experiment-plan';
+import { experimentRecordOf, pluginsOfRun, type ExperimentPlan, type PlannedRun } from '../experiment/experiment-plan';
 import { createConfiguredPipeline } from './configured-pipeline';
 import { createCoreExperiment, type ExperimentRuntime, type RuntimeRun } from './experiment-runtime';
 import type { ExperimentResources } from './experiment-resources';
@@ -23,7 +23,7 @@ export function createConfiguredRuntime(options: { plan: ExperimentPlan; resourc
     hypers: planned.hypers,
     rewards: planned.config.rewards,
     configHash: planned.configHash,
-    plugins: [...planned.localizers, planned.generator, planned.selector].map((plugin) => plugin.record),
+    plugins: pluginsOfRun(planned).map((plugin) => plugin.record),
     modelNameOrPath: planned.config.modelNameOrPath
       ? plan.runs.length > 1
         ? `${planned.config.modelNameOrPath}-${planned.index}`

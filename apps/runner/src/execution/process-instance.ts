@@ -1,3 +1,4 @@
+import { localizationOnlyMetadataKey } from './configured-pipeline';
 import { PatchSchema, withCallLabels, type ErrorInfo, type FailureReason, type Patch } from '@codemonkeys/protocol';
 import { stageNames } from '../experiment/experiment-plan';
 import type { ExperimentRuntime, RuntimeRun } from './experiment-runtime';
@@ -52,8 +53,9 @@ export async function processInstance(runtime: ExperimentRuntime, run: RuntimeRu
   const storage = runtime.environment.storage;
   const base = { runId: run.runId, instanceId, attempt };
   const state = await storage.getWorkState(run.runId, instanceId, instanceStateKey);
+  const localizeOnly = (run.config as { stages?: unknown } | undefined)?.stages === 'localize';
   if ((state?.state as InstanceState | undefined)?.status === 'done') {
-    const patch = await storedSelection(runtime, run.runId, instanceId);
+    const patch = localizeOnly ? { instanceId, diff: '', metadata: { [localizationOnlyMetadataKey]: true } } : await storedSelection(runtime, run.runId, instanceId);
     if (patch) return { ...base, status: 'reused', patch, durationMs: performance.now() - started };
   }
   if (control.stopReason) return { ...base, status: 'stopped', stopReason: control.stopReason, durationMs: 0 };
@@ -63,8 +65,9 @@ export async function processInstance(runtime: ExperimentRuntime, run: RuntimeRu
   try {
     const patch = await withCallLabels({ experimentId: runtime.experimentId, runId: run.runId, instanceId }, async () => {
       const chosen = PatchSchema.parse(await runtime.experiment.run(instanceId));
-      // A code experiment may compose its stages without a `select` stage: its answer is the selection.
-      if (!(await storedSelection(runtime, run.runId, instanceId))) {
+      // A code experiment may compose its stages without a `select` stage: its answer is the selection
+      // (a localization-only run has none: nothing to store).
+      if (chosen.metadata[localizationOnlyMetadataKey] !== true && !(await storedSelection(runtime, run.runId, instanceId))) {
         const now = new Date().toISOString();
         await storage.putStageResults([
           {

@@ -32,8 +32,10 @@ export function resultDefiningConfig(config: ExperimentConfig): Record<string, u
     models: Object.fromEntries(Object.entries(config.models).map(([role, model]) => [role, endpointIdentity(model)])),
     localizer: Array.isArray(config.localizer) ? config.localizer.map(pluginIdentity) : pluginIdentity(config.localizer),
     fusion: Array.isArray(config.localizer) && config.localizer.length > 1 ? config.fusion : undefined,
-    generator: pluginIdentity(config.generator),
-    selector: pluginIdentity(config.selector),
+    generator: config.stages === 'localize' || !config.generator ? undefined : pluginIdentity(config.generator),
+    selector: config.stages === 'localize' || !config.selector ? undefined : pluginIdentity(config.selector),
+    // Absent for full runs, so their hashes (and run ids) are what they were before `stages` existed.
+    stages: config.stages === 'localize' ? 'localize' : undefined,
     sandbox:
       config.sandbox === 'none'
         ? 'none'

@@ -34,9 +34,17 @@ export interface PlannedRun {
   /** Hash of what defines this run's results (see `resultDefiningConfig`) plus its free hypers. */
   configHash: string;
   localizers: StagePlugin<'localizer'>[];
-  generator: StagePlugin<'generator'>;
-  selector: StagePlugin<'selector'>;
+  /** Absent in a localization-only run (`stages: localize`). */
+  generator?: StagePlugin<'generator'>;
+  selector?: StagePlugin<'selector'>;
 }
+
+/** The plugins a run uses, stage by stage. */
+export const pluginsOfRun = (run: Pick<PlannedRun, 'localizers' | 'generator' | 'selector'>): StagePlugin[] => [
+  ...run.localizers,
+  ...(run.generator ? [run.generator] : []),
+  ...(run.selector ? [run.selector] : []),
+];
 
 export interface ExperimentPlan {
   experimentId: string;
@@ -106,8 +114,14 @@ export async function planExperiment(config: ExperimentConfig, options: { cwd: s
         resolveStagePlugin('localizer', localizerConfigs.length > 1 ? `${stageNames.localize}.${position}` : stageNames.localize, entry, point.config.models, options.cwd, cache),
       ),
     );
-    const generator = await resolveStagePlugin('generator', stageNames.generate, point.config.generator, point.config.models, options.cwd, cache);
-    const selector = await resolveStagePlugin('selector', stageNames.select, point.config.selector, point.config.models, options.cwd, cache);
+    const localizeOnly = point.config.stages === 'localize';
+    if (!localizeOnly && (!point.config.generator || !point.config.selector))
+      throw new CodemonkeysError(
+        `${[!point.config.generator ? 'generator' : '', !point.config.selector ? 'selector' : ''].filter(Boolean).join(' and ')}: required to generate and select; ` +
+          'give them (--generator, --selector), or run localization only with --stages localize.',
+      );
+    const generator = localizeOnly ? undefined : await resolveStagePlugin('generator', stageNames.generate, point.config.generator!, point.config.models, options.cwd, cache);
+    const selector = localizeOnly ? undefined : await resolveStagePlugin('selector', stageNames.select, point.config.selector!, point.config.models, options.cwd, cache);
     if (point.config.fusion.weights && point.config.fusion.weights.length !== localizers.length) {
       throw new CodemonkeysError(`fusion.weights has ${point.config.fusion.weights.length} weights for ${localizers.length} localizers; give one weight per localizer.`);
     }
@@ -121,14 +135,14 @@ export async function planExperiment(config: ExperimentConfig, options: { cwd: s
       rewards: point.config.rewards,
       configHash: stableHash({ config: resultDefiningConfig(point.config), hypers: point.hypers }),
       localizers,
-      generator,
-      selector,
+      ...(generator ? { generator } : {}),
+      ...(selector ? { selector } : {}),
     });
   }
   const seen = new Set<string>();
   const plugins: ResolvedPlugin[] = [];
   for (const run of runs) {
-    for (const plugin of [...run.localizers, run.generator, run.selector]) {
+    for (const plugin of pluginsOfRun(run)) {
       const key = stableHash(plugin.record);
       if (seen.has(key)) continue;
       seen.add(key);
