@@ -162,7 +162,8 @@ export function parseTestStatuses(output: string): Record<string, string> {
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
 /** The cache key of one run: (instance, the test command with its files, the candidate's diff). */
-export const regressionCacheKey = (instanceId: string, command: string, diff: string): string => `codemonkeys:selector-vote:regression-run:v1:${instanceId}:${sha256(command)}:${sha256(diff)}`;
+export const regressionCacheKey = (instanceId: string, command: string, diff: string): string =>
+  `codemonkeys:selector-vote:regression-run:v1:${instanceId}:${sha256(command)}:${sha256(diff)}`;
 
 async function runInSandbox(sandbox: InstanceSandbox, diff: string, command: string, timeoutMs: number): Promise<{ run?: RegressionRun; containerMs: number }> {
   const started = Date.now();
