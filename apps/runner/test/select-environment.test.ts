@@ -33,12 +33,48 @@ beforeAll(async () => {
       instanceIds.map((instanceId, index) => JSON.stringify({ instance_id: instanceId, model_name_or_path: system, model_patch: diff(instanceId, index) })).join('\n') + '\n',
     );
   fs.writeFileSync(path.join(directory, 'gold-labels.json'), JSON.stringify(instanceIds));
+  fs.mkdirSync(path.join(directory, 'node_modules/@codemonkeys'), { recursive: true });
+  fs.symlinkSync(path.join(workspaceModules, '@codemonkeys/protocol'), path.join(directory, 'node_modules/@codemonkeys/protocol'));
+  fs.symlinkSync(path.join(workspaceModules, 'zod'), path.join(directory, 'node_modules/zod'));
+  fs.writeFileSync(path.join(directory, 'package.json'), JSON.stringify({ name: 'select-lab', private: true, type: 'module' }));
+  fs.writeFileSync(path.join(directory, 'spy.mjs'), spySelector);
   fs.writeFileSync(path.join(directory, 'none.json'), JSON.stringify([]));
 }, 120_000);
 afterAll(async () => {
   await fixture?.cleanup();
   fs.rmSync(directory, { recursive: true, force: true });
 });
+
+const workspaceModules = path.resolve(import.meta.dirname, '../../../node_modules');
+
+/** A selector that writes down everything it can reach, and chooses the first candidate. */
+const spySelector = `import fs from 'node:fs';
+import { definePlugin } from '@codemonkeys/protocol';
+import { z } from 'zod';
+async function attempt(what, fn) {
+  try { return { what, outcome: 'value', value: JSON.parse(JSON.stringify((await fn()) ?? null)) }; }
+  catch (error) { return { what, outcome: 'refused', error: error?.name ?? String(error) }; }
+}
+export default definePlugin({
+  meta: { name: 'spy', version: '1.0.0' },
+  kind: 'selector',
+  specificationVersion: 'v1.1',
+  optionsSchema: z.object({ report: z.string() }),
+  create(options, context) {
+    return {
+      specificationVersion: 'v1.1',
+      async run(candidates, instanceId) {
+        const seen = [{ what: 'context keys', outcome: 'value', value: Object.keys(context).sort() }, { what: 'candidates', outcome: 'value', value: candidates }];
+        seen.push(await attempt('task', () => context.task(instanceId)));
+        for (const key of ['instance', 'rewards:select', 'rewards:generate']) seen.push(await attempt('checkpoint ' + key, () => context.checkpoint(instanceId).get(key)));
+        seen.push(await attempt('cache', () => context.cache.get('resolved')));
+        fs.appendFileSync(options.report, JSON.stringify({ instanceId, seen }) + '\\n');
+        return { index: 0, patch: candidates[0], reason: 'the first' };
+      },
+    };
+  },
+});
+`;
 
 const sources = ['--predictions', 'gold.jsonl', 'stale-a.jsonl', 'stale-b.jsonl', '--labels', 'gold=gold-labels.json', 'stale-a=none.json', 'stale-b=none.json'];
 
@@ -77,6 +113,85 @@ describe('codemonkeys select with and without the repository checkout', () => {
     expect(first.source).toBe('gold');
     expect(first.resolved).toBe(true);
     expect(outcome.scorecard.runtime.containers).toBe(0);
+  }, 300_000);
+});
+
+describe('what a selector of codemonkeys select can reach', () => {
+  it('gets the candidates with their source names and a gold-free task: no labels, verdicts, rewards or gold text', async () => {
+    // First a vote run in the same storage, so that labels, rewards and host work states exist there.
+    const first = await codemonkeys(
+      'select',
+      ...sources,
+      '--dataset',
+      'fixture.jsonl',
+      '--repository',
+      `${fixture.repo}=${fixture.root}`,
+      '--storage',
+      'sqlite:./spy.db',
+      '--output',
+      'spy-vote',
+      '--run-id',
+      'spied',
+      '--json',
+    );
+    expect(first.code, first.stderr).toBe(0);
+    // The same run id for another selector is refused: its stored choices are not this selector's.
+    const reused = await codemonkeys(
+      'select',
+      ...sources,
+      '--selector',
+      './spy.mjs',
+      '--option',
+      'report=unused.jsonl',
+      '--storage',
+      'sqlite:./spy.db',
+      '--output',
+      'spy-reused',
+      '--run-id',
+      'spied',
+    );
+    expect(reused.code).toBe(2);
+    expect(reused.stderr).toMatch(/The run "spied" .* holds another selection/);
+    const report = path.join(directory, 'seen.jsonl');
+    const result = await codemonkeys(
+      'select',
+      ...sources,
+      '--dataset',
+      'fixture.jsonl',
+      '--repository',
+      `${fixture.repo}=${fixture.root}`,
+      '--selector',
+      './spy.mjs',
+      '--option',
+      `report=${report}`,
+      '--storage',
+      'sqlite:./spy.db',
+      '--output',
+      'spy',
+      '--run-id',
+      'spy',
+      '--json',
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const lines = fs
+      .readFileSync(report, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { instanceId: string; seen: Array<{ what: string; outcome: string; value?: unknown }> });
+    expect(lines.map((line) => line.instanceId).sort()).toEqual([...instanceIds].sort());
+    for (const line of lines) {
+      const seen = Object.fromEntries(line.seen.map((entry) => [entry.what, entry]));
+      expect(seen['context keys']!.value).not.toContain('storage');
+      const candidates = seen.candidates!.value as Array<{ metadata: Record<string, unknown> }>;
+      for (const candidate of candidates) expect(Object.keys(candidate.metadata)).toEqual(['source']);
+      for (const key of ['instance', 'rewards:select', 'rewards:generate']) expect(seen[`checkpoint ${key}`]).toMatchObject({ outcome: 'value', value: null });
+      expect(seen.cache).toMatchObject({ outcome: 'value', value: null });
+      const task = JSON.stringify(seen.task!.value);
+      const instance = fixture.instances.find((candidate) => candidate.instanceId === line.instanceId)!;
+      expect(task).toContain(instance.problemStatement.slice(0, 40));
+      for (const gold of [instance.patch, instance.testPatch, ...instance.failToPass, ...instance.passToPass]) expect(task).not.toContain(JSON.stringify(gold).slice(1, -1));
+      expect(JSON.stringify(line)).not.toMatch(/resolved/i);
+    }
   }, 300_000);
 });
 

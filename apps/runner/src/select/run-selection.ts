@@ -25,6 +25,7 @@ import { generationRewardNames, selectionRewardNames, selectionRewards, type Sel
 import type { DockerSandbox } from '@codemonkeys/sandbox-docker';
 import { loadDataset, writePredictions, type EvaluationEnvironment, type Prediction } from '@codemonkeys/swebench';
 import { isUsageError } from '../commands/cli-errors';
+import { UsageError } from '../config/usage-error';
 import { DockerSandboxConfigSchema, ModelEndpointConfigSchema } from '../config/experiment-config';
 import { openRunnerEnvironment } from '../evaluation/evaluation-environment';
 import { stageNames } from '../experiment/experiment-plan';
@@ -261,6 +262,11 @@ export async function runSelection(options: SelectOptions, io: { signal: AbortSi
     const previousExperiment = await storage.getExperiment(experimentId);
     await storage.putExperiment({ id: experimentId, name: 'select', config, configHash: hash, plugins: [resolvedPlugin], createdAt: previousExperiment?.createdAt ?? now });
     const previousRun = await storage.getRun(runId);
+    // A stored run is resumed (its choices reused) only when it is the same selection: same sources, selector and options.
+    if (previousRun && (previousRun.metadata as { configHash?: unknown }).configHash !== hash)
+      throw new UsageError(
+        `The run "${runId}" in ${options.storage} holds another selection (other sources, selector or options). Give another --run-id, or leave it out for an id derived from the inputs.`,
+      );
     const runMetadata = {
       label: `select ${shortPluginName(definition.meta.name) ?? definition.meta.name}`,
       sweepIndex: 0,
