@@ -2,12 +2,15 @@
 //   npm run bench                 # everything
 //   npm run bench -- quality      # retrieval quality on Debian's Django (development set) and SymPy (held out)
 //   npm run bench -- scale        # index time and query latency on a generated ~500k-line repository
+//   npm run bench -- lines        # line-level localization on codebase-content-lite (exact base commits) against BM25
 // Needs apt-get (Debian packages are downloaded once into bench/.cache) and the shared SWE-bench data.
 import fs from 'node:fs';
-import { locateSharedData } from '@codemonkeys/protocol/testkit';
+import { locateSharedData, sharedDataDirectory } from '@codemonkeys/protocol/testkit';
 import { tiktokenCounter } from '@codemonkeys/llm';
 import { loadDataset } from '@codemonkeys/swebench';
+import { codebaseContentFiles, loadCodebaseContent } from './codebase-content-workspace';
 import { ensureDebianPythonPackage, readTree } from './debian-corpus';
+import { formatLineTables, measureLineLocalization, type LineBenchmarkMethod } from './line-localization';
 import { buildCorpus, formatQualityTable, goldFilesOf, measureRetrievalQuality } from './retrieval-quality';
 import { runScaleBenchmark } from './scale-benchmark';
 
@@ -50,6 +53,22 @@ if (wants('quality')) {
     );
     console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
   }
+}
+
+if (wants('lines')) {
+  const data = locateSharedData('swe-bench-lite.jsonl', ...codebaseContentFiles);
+  if (!data.available) throw new Error(data.reason);
+  const content = await loadCodebaseContent(sharedDataDirectory());
+  const covered = new Set(content.instanceIds);
+  const instances = (await loadDataset(data.paths['swe-bench-lite.jsonl']!))
+    .filter((instance) => covered.has(instance.instanceId))
+    .sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+  const methods: LineBenchmarkMethod[] = [{ name: 'embedding localizer (defaults)', options: {} }];
+  const started = performance.now();
+  const run = await measureLineLocalization(content, instances, methods, countTokens, (line) => process.stderr.write(`\r${line}          `));
+  console.log(`\ncodebase-content-lite: ${instances.length} instances at their exact base commits (budgets counted with cl100k_base)\n`);
+  console.log(formatLineTables(run));
+  console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
 }
 
 if (wants('scale')) console.log(await runScaleBenchmark(countTokens));

@@ -8,6 +8,8 @@ export interface RankedFile {
   readonly score: number;
   /** Indexes of the file's retrieved chunks (among the top k), best first. */
   readonly chunks: readonly number[];
+  /** Some chunk of the file is among the top k (otherwise it ranks by its whole-file score or a mention only). */
+  readonly retrieved: boolean;
 }
 
 /** Indexes of the `limit` highest positive scores, best first (ties keep corpus order). */
@@ -62,12 +64,13 @@ export function rankFiles(corpus: Corpus, scores: CorpusScores, options: RankFil
   }
   return topIndexes(fused, corpus.files.length).map((file) => {
     let chunks = chunksOfFile.get(file);
+    const retrieved = chunks !== undefined;
     if (!chunks) {
       // Ranked by its whole-file score or a mention only: offer its best chunks anyway.
       const own: number[] = [];
       for (let chunk = corpus.fileChunkStart[file]!; chunk < corpus.fileChunkStart[file + 1]!; chunk += 1) own.push(chunk);
       chunks = own.sort((a, b) => scores.chunks[b]! - scores.chunks[a]! || a - b).slice(0, 1);
     }
-    return { file, path: corpus.files[file]!.path, score: fused[file]!, chunks };
+    return { file, path: corpus.files[file]!.path, score: fused[file]!, chunks, retrieved };
   });
 }
