@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerCompareCommand } from './compare-command';
 import { registerDemoCommand } from './demo-command';
 import { registerEvalCommand } from './eval-command';
 import { registerPluginsCommand } from './plugins-command';
@@ -22,5 +23,6 @@ export const commandRegistrations: CommandRegistration[] = [
   registerRunsCommand,
   registerEvalCommand,
   registerRewardsCommand,
+  registerCompareCommand,
   registerSelectCommand,
 ];
