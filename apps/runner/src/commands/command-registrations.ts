@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerCompareCommand } from './compare-command';
 import { registerDemoCommand } from './demo-command';
 import { registerEvalCommand } from './eval-command';
+import { registerImportCommand } from './import-command';
 import { registerPluginsCommand } from './plugins-command';
 import { registerReportCommand } from './report-command';
 import { registerRewardsCommand } from './rewards-command';
@@ -24,5 +25,6 @@ export const commandRegistrations: CommandRegistration[] = [
   registerEvalCommand,
   registerRewardsCommand,
   registerCompareCommand,
+  registerImportCommand,
   registerSelectCommand,
 ];
