@@ -19,6 +19,7 @@ export { createSourceFileFilter, documentationPatterns, testFilePatterns, type G
 // Context rendering (the format and its parser are in @codemonkeys/protocol).
 export { renderContext, type RenderContextOptions, type RenderedContext } from './render/context-renderer';
 export { lineRunsOf, type LineRun } from './render/line-runs';
+export { contextPresentations, presentPointers, pythonDefinitionLines, type ContextPresentation, type PresentationOptions } from './render/context-presentation';
 
 // The GeneratedTest contract run in a sandbox: applying candidates, the test matrix, test votes.
 export { applyDiffInSession, diffHeaderPaths, type ApplyDiffInSessionOptions, type DiffApplication } from './selection/apply-diff-in-session';
@@ -40,7 +41,15 @@ export {
 export { reciprocalRankFusion, type FusedItem, type ReciprocalRankFusionOptions } from './fusion/reciprocal-rank-fusion';
 
 // Option fragments several plugins declare (spread into a plugin's zod options schema).
-export { hintOptions, localizerOutputOptions, localizerOutputs, modelOptions, sourceFileOptions, type LocalizerOutput } from './options/plugin-option-fragments';
+export {
+  contextPresentationOptions,
+  hintOptions,
+  localizerOutputOptions,
+  localizerOutputs,
+  modelOptions,
+  sourceFileOptions,
+  type LocalizerOutput,
+} from './options/plugin-option-fragments';
 
 // A localizer's output (`pointers` or `text`) within a token budget.
 export {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { contextPresentations } from '../render/context-presentation';
 
 /*
  * Option fragments several plugins declare: spread them into a plugin's options schema
@@ -28,6 +29,15 @@ export type LocalizerOutput = (typeof localizerOutputs)[number];
 export const localizerOutputOptions = {
   /** `pointers` (CodePointers) or `text` (the pointers rendered by plugin-kit's renderContext, line-numbered). */
   output: z.enum(localizerOutputs).default('pointers').describe("`pointers` (CodePointers) or `text` (the pointers rendered by plugin-kit's renderContext, line-numbered)."),
+};
+
+/** How a localizer's pointers are shown in its rendered context. */
+export const contextPresentationOptions = {
+  /** `spans` (the pointers as given), `full-files`, `skeleton+spans` (each file's definition headers plus the spans) or `windows` (context lines around each span). */
+  presentation: z
+    .enum(contextPresentations)
+    .default('spans')
+    .describe("`spans` (the pointers as given), `full-files`, `skeleton+spans` (each file's definition headers plus the spans) or `windows` (context lines around each span)."),
 };
 
 /** Which repository files a localizer considers (the options of `createSourceFileFilter` but the glob compiler). */

@@ -1,8 +1,9 @@
 import type { CodePointer } from '@codemonkeys/protocol';
 import type { LocalizerOutput } from '../options/plugin-option-fragments';
 import { renderContext, type RenderContextOptions } from './context-renderer';
+import { presentPointers, type PresentationOptions } from './context-presentation';
 
-export interface PointersWithinBudgetOptions extends Omit<RenderContextOptions, 'tokenBudget'> {
+export interface PointersWithinBudgetOptions extends Omit<RenderContextOptions, 'tokenBudget'>, Partial<Omit<PresentationOptions, 'readFile'>> {
   /** Tokens the rendered text may take; unlimited when absent or undefined. */
   tokenBudget?: number | undefined;
 }
@@ -25,9 +26,23 @@ export interface RenderedPointers {
 
 const scoreOf = (pointer: CodePointer): number => pointer.score ?? Number.NEGATIVE_INFINITY;
 
-/** Renders pointers in order within a token budget and maps what the text shows back to scored pointers. */
+/**
+ * Renders pointers in order within a token budget, in a presentation (`spans` by default: the pointers
+ * as given), and maps what the text shows back to scored pointers.
+ */
 export async function renderPointersWithinBudget(pointers: readonly CodePointer[], options: PointersWithinBudgetOptions): Promise<RenderedPointers> {
-  const rendered = await renderContext(pointers, {
+  const presentation = options.presentation ?? 'spans';
+  const presented =
+    presentation === 'spans'
+      ? pointers
+      : await presentPointers(pointers, {
+          presentation,
+          readFile: options.readFile,
+          ...(options.windowLines !== undefined ? { windowLines: options.windowLines } : {}),
+          ...(options.skeletonLines ? { skeletonLines: options.skeletonLines } : {}),
+          ...(options.maxSkeletonLines !== undefined ? { maxSkeletonLines: options.maxSkeletonLines } : {}),
+        });
+  const rendered = await renderContext(presented, {
     readFile: options.readFile,
     ...(options.countTokens ? { countTokens: options.countTokens } : {}),
     ...(options.tokenBudget !== undefined ? { tokenBudget: options.tokenBudget } : {}),
