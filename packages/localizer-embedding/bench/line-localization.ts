@@ -101,13 +101,16 @@ export async function measureLineLocalization(
   log: (line: string) => void = () => {},
 ): Promise<LineBenchmarkRun> {
   const counter = memoizeTokenCounter(countTokens);
+  // Methods with the same chunking and lexical options share one corpus builder and embedder (and their caches).
+  const shared = new Map<string, { builder: ReturnType<typeof createCorpusBuilder>; embedder: ReturnType<typeof createLocalLexicalEmbedder> }>();
   const states = methods.map((method) => {
     const parsed = EmbeddingLocalizerOptionsSchema.parse(method.options);
+    const key = JSON.stringify([parsed.chunking, parsed.lexical]);
+    if (!shared.has(key)) shared.set(key, { builder: createCorpusBuilder({ chunking: parsed.chunking }), embedder: createLocalLexicalEmbedder(parsed.lexical) });
     return {
       method,
       parsed,
-      builder: createCorpusBuilder({ chunking: parsed.chunking }),
-      embedder: createLocalLexicalEmbedder(parsed.lexical),
+      ...shared.get(key)!,
       selection: createFileSelection(parsed.chunking),
       figures: { name: method.name, instances: [], neverReached: new Map(), missed: [], goldWithoutOutline: 0, queryMs: [], chunkingMs: [] } as MethodFigures,
     };
@@ -153,6 +156,7 @@ export async function measureLineLocalization(
           ranking: state.parsed.ranking,
           packing: state.parsed.packing,
           queryText: query,
+          presentation: state.parsed.presentation,
         });
         if (budget === 27_000) state.figures.queryMs.push(performance.now() - queryStarted);
         const measured = measurePointers(localization.pointers, localization.tokens, gold, linesOf);

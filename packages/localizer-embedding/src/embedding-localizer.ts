@@ -18,7 +18,7 @@ function createEmbedder(options: EmbeddingLocalizerOptions, context: PluginConte
   const dense = (): Embedder =>
     createEndpointEmbedder({
       client: options.endpoint.modelRole ? context.modelFor(options.endpoint.modelRole) : context.model,
-      cache: new EmbeddingCache({ storage: context.storage, logger: context.logger }),
+      cache: new EmbeddingCache({ storage: context.storage, logger: context.logger, maxMemoryBytes: Math.floor(options.cacheBytes / 2) }),
       options: options.endpoint,
     });
   if (options.embedder === 'local') return lexical();
@@ -46,7 +46,7 @@ export class EmbeddingLocalizer implements Localizer {
     private readonly context: PluginContext,
   ) {
     this.options = options;
-    this.corpusBuilder = createCorpusBuilder({ chunking: options.chunking, logger: context.logger });
+    this.corpusBuilder = createCorpusBuilder({ chunking: options.chunking, maxCachedBytes: options.cacheBytes, logger: context.logger });
     this.embedder = createEmbedder(options, context);
     this.countTokens = memoizeTokenCounter((text) => context.model.countTokens(text));
   }
@@ -72,6 +72,7 @@ export class EmbeddingLocalizer implements Localizer {
       ranking: options.ranking,
       packing: options.packing,
       queryText,
+      presentation: options.presentation,
     });
     const finished = performance.now();
     if (corpus.chunks.length === 0) {
@@ -83,6 +84,7 @@ export class EmbeddingLocalizer implements Localizer {
     const metadata: Record<string, unknown> = {
       embedder: this.embedder.name,
       tokenBudget: options.tokenBudget,
+      presentation: options.presentation,
       contextTokens: localization.tokens,
       contextLines: localization.lines,
       filesShown: localization.filesShown,

@@ -29,3 +29,15 @@ const setupWith = (options: EmbeddingLocalizerOptionsInput) => async () => {
 runLocalizerConformance('embedding (local, pointers)', { create: setupWith({ tokenBudget: 600 }) });
 runLocalizerConformance('embedding (local, text)', { create: setupWith({ output: 'text' }) });
 runLocalizerConformance('embedding (hybrid, through the loopback embeddings endpoint)', { create: setupWith({ embedder: 'hybrid', tokenBudget: 2_000 }) });
+
+// The line-level packing reads more of the issue (identifiers, traceback frames) and of the repository
+// (the definition graph), and renders in other presentations: the same leak checks hold, with hints off
+// (the default) and on.
+const lineLevel = { costExponent: 0.5, namedSymbolWeight: 2, neighbourWeight: 1, wholeDefinitionLines: 200 };
+runLocalizerConformance('embedding (local, line-level packing, skeleton+spans)', { create: setupWith({ tokenBudget: 800, packing: lineLevel, presentation: 'skeleton+spans' }) });
+runLocalizerConformance('embedding (local, line-level packing, windows, hints on)', {
+  create: setupWith({ tokenBudget: 800, packing: lineLevel, presentation: 'windows', useHints: true }),
+});
+runLocalizerConformance('embedding (hybrid, line-level packing, full files, hints on)', {
+  create: setupWith({ embedder: 'hybrid', tokenBudget: 2_000, packing: lineLevel, presentation: 'full-files', useHints: true }),
+});

@@ -1,3 +1,4 @@
+import { ByteBoundedCache, stringBytes } from './byte-bounded-cache';
 import { createHash } from 'node:crypto';
 import pMap from 'p-map';
 import { z } from 'zod';
@@ -34,7 +35,9 @@ export interface EmbedBatches {
 
 export interface EmbeddingCacheOptions {
   storage: SequenceStorage;
-  /** Vectors kept in memory (least recently used dropped first). */
+  /** Bytes of vectors kept in memory (least recently used dropped first; default 128 MiB). */
+  maxMemoryBytes?: number;
+  /** An additional cap on the number of vectors in memory (none by default). */
   maxMemoryVectors?: number;
   /** Storage reads in flight at once. */
   readConcurrency?: number;
@@ -58,13 +61,12 @@ export interface EmbeddingCacheStatistics {
  * embedding it again).
  */
 export class EmbeddingCache {
-  private readonly memory = new Map<string, Float32Array>();
+  private readonly memory: ByteBoundedCache<string, Float32Array>;
   private readonly inFlight = new Map<string, Promise<Float32Array>>();
-  private readonly maxMemoryVectors: number;
   readonly statistics: EmbeddingCacheStatistics = { memoryHits: 0, storageHits: 0, sharedInFlight: 0, misses: 0 };
 
   constructor(private readonly options: EmbeddingCacheOptions) {
-    this.maxMemoryVectors = options.maxMemoryVectors ?? 50_000;
+    this.memory = new ByteBoundedCache(options.maxMemoryBytes ?? 128 * 1024 * 1024, (key, vector) => stringBytes(key) + vector.byteLength + 64, options.maxMemoryVectors);
   }
 
   static keyOf(endpoint: string, model: string, text: string, textHash?: string): string {
@@ -73,9 +75,7 @@ export class EmbeddingCache {
   }
 
   private remember(key: string, vector: Float32Array): void {
-    this.memory.delete(key);
     this.memory.set(key, vector);
-    while (this.memory.size > this.maxMemoryVectors) this.memory.delete(this.memory.keys().next().value!);
   }
 
   private async readStorage(key: string): Promise<Float32Array | undefined> {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import pMap from 'p-map';
 import { UnsupportedCapabilityError, type Logger, type OutlineEntry, type Workspace } from '@codemonkeys/protocol';
 import type { ChunkingOptions } from '../options/embedding-localizer-options';
+import { ByteBoundedCache, stringBytes } from '../cache/byte-bounded-cache';
 import { chunkFile, splitLines } from './chunk-file';
 import type { Chunk } from './chunk';
 import type { Corpus, CorpusFile, CorpusStatistics } from './corpus';
@@ -10,7 +11,12 @@ import { isOutlinedLanguage } from './languages';
 
 export interface CorpusBuilderOptions {
   chunking: ChunkingOptions;
-  /** Files kept in memory between instances (by path and content); unchanged files are not read into chunks again. */
+  /**
+   * Bytes of chunked files kept in memory between instances (by path and content; default 256 MiB, by an
+   * estimate of their lines and chunk texts); unchanged files are not read into chunks again.
+   */
+  maxCachedBytes?: number;
+  /** An additional cap on the number of cached files (none by default: the byte cap bounds memory). */
   maxCachedFiles?: number;
   /** Files read at once. */
   readConcurrency?: number;
@@ -22,20 +28,31 @@ export interface CorpusBuilder {
   build(workspace: Workspace, signal?: AbortSignal): Promise<Corpus>;
 }
 
+/** Default memory share of a corpus builder's file cache. */
+export const defaultCorpusCacheBytes = 256 * 1024 * 1024;
+
+/**
+ * Estimated bytes of a chunked file: its lines, and each chunk's code and embedder text (separate strings),
+ * with object overheads. Term vectors of the local embedder hang off the file (a WeakMap) and go with it.
+ */
+export function corpusFileBytes(file: CorpusFile): number {
+  let bytes = 200 + stringBytes(file.path) + stringBytes(file.contentHash);
+  for (const line of file.lines) bytes += 24 + stringBytes(line) + 6 * 4; // the line, and about six term ids a line
+  for (const chunk of file.chunks) bytes += 300 + stringBytes(chunk.code) + stringBytes(chunk.text) + stringBytes(chunk.id) + 4 * 64;
+  return bytes;
+}
+
 type ScanResult = { kind: 'file'; file: CorpusFile; reused: boolean } | { kind: 'too-large' } | { kind: 'binary' };
 
 export function createCorpusBuilder(options: CorpusBuilderOptions): CorpusBuilder {
   const { chunking } = options;
   const selection = createFileSelection(chunking);
-  const maxCachedFiles = options.maxCachedFiles ?? 20_000;
-  const cache = new Map<string, CorpusFile>();
-
-  const remember = (key: string, file: CorpusFile): void => {
-    cache.delete(key);
-    cache.set(key, file);
-    // Least recently used first: Map keeps insertion order and every hit re-inserts.
-    while (cache.size > maxCachedFiles) cache.delete(cache.keys().next().value!);
-  };
+  const cache = new ByteBoundedCache<string, CorpusFile>(
+    options.maxCachedBytes ?? defaultCorpusCacheBytes,
+    (key, file) => stringBytes(key) + corpusFileBytes(file),
+    options.maxCachedFiles,
+  );
+  const remember = (key: string, file: CorpusFile): void => cache.set(key, file);
 
   const outlineOf = async (workspace: Workspace, path: string): Promise<OutlineEntry[] | undefined> => {
     if (!workspace.capabilities.outline) return undefined;

@@ -1,4 +1,4 @@
-import { hintOptions, localizerOutputOptions, modelOptions } from '@codemonkeys/plugin-kit';
+import { contextPresentationOptions, hintOptions, localizerOutputOptions, modelOptions } from '@codemonkeys/plugin-kit';
 import { z } from 'zod';
 import { knownLanguageNames } from '../chunking/languages';
 
@@ -82,6 +82,18 @@ export const PackingOptionsSchema = z.strictObject({
   spanDecay: z.number().min(0).default(1),
   /** The top files whose other chunks (not retrieved) are offered too, best first, after their retrieved ones. */
   depthFiles: z.number().int().min(0).default(50),
+  /**
+   * Spans are offered by priority / tokens^costExponent: 0 takes them by priority alone (large spans
+   * first-come), 1 is the greedy knapsack (most priority per token first).
+   */
+  costExponent: z.number().min(0).max(2).default(0),
+  /** A span holding the definition of a function, method or class the issue names as code (backticks, tracebacks, `name(`, dotted or snake_case names) has its priority multiplied by 1 + this. */
+  namedSymbolWeight: z.number().min(0).default(0),
+  /** A span holding the definition of a name that the best chunk of one of the top `neighbourFiles` files calls or reads (`name(`, `.name`) has its priority multiplied by 1 + this. */
+  neighbourWeight: z.number().min(0).default(0),
+  neighbourFiles: z.number().int().min(0).default(5),
+  /** A retrieved part of a split function or method is offered as the whole definition when that has at most this many lines (0: parts only). */
+  wholeDefinitionLines: z.number().int().min(0).default(0),
 });
 export type PackingOptions = z.output<typeof PackingOptionsSchema>;
 
@@ -98,6 +110,18 @@ export const EmbeddingLocalizerOptionsSchema = z.strictObject({
   ...localizerOutputOptions,
   /** Also keep the rendered context in `metadata.text` when the output is pointers. */
   includeText: z.boolean().default(false),
+  /** How the packed spans are rendered (`spans`, `full-files`, `skeleton+spans`, `windows`); the pointers are what the rendering shows. */
+  ...contextPresentationOptions,
+  /**
+   * Memory (bytes, estimated) for what one localizer keeps between instances: chunked files (this much)
+   * and, for `endpoint`/`hybrid`, vectors (half as much). Several localizers in one process (a sweep)
+   * each keep their own share.
+   */
+  cacheBytes: z
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(256 * 1024 * 1024),
   chunking: ChunkingOptionsSchema.prefault({}),
   ranking: RankingOptionsSchema.prefault({}),
   packing: PackingOptionsSchema.prefault({}),

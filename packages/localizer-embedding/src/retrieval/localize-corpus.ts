@@ -1,3 +1,4 @@
+import type { ContextPresentation } from '@codemonkeys/plugin-kit';
 import type { CodePointer, TokenCounter } from '@codemonkeys/protocol';
 import type { Corpus } from '../chunking/corpus';
 import type { CorpusScores } from '../embedders/embedder';
@@ -6,6 +7,7 @@ import { mentionedFiles } from './mentioned-files';
 import { rankFiles, type RankedFile } from './rank-files';
 import type { PackingOptions, RankingOptions } from '../options/embedding-localizer-options';
 import { renderWithinBudget } from './render-within-budget';
+import { createSpanValuation, definitionExtent } from './span-valuation';
 
 export interface LocalizeCorpusOptions {
   topK: number;
@@ -15,6 +17,8 @@ export interface LocalizeCorpusOptions {
   packing: PackingOptions;
   /** The issue text, to find the files it names. */
   queryText: string;
+  /** How the packed spans are rendered (default `spans`). */
+  presentation?: ContextPresentation;
 }
 
 export interface CorpusLocalization {
@@ -35,15 +39,17 @@ export async function localizeCorpus(corpus: Corpus, scores: CorpusScores, optio
     mentionWeight: options.ranking.mentionWeight,
     mentions: mentionedFiles(options.queryText, corpus),
   });
+  const extentOf = definitionExtent(corpus, options.packing);
   const spans = packingOrder(
     rankedFiles.map((ranked, rank) => {
-      const retrieved = spansOfFile(corpus, ranked, rank, scores.chunks);
+      const retrieved = spansOfFile(corpus, ranked, rank, scores.chunks, extentOf);
       return { retrieved, remaining: () => remainingChunkSpans(corpus, ranked, rank, scores.chunks, retrieved) };
     }),
     options.packing,
+    createSpanValuation({ corpus, rankedFiles, queryText: options.queryText, packing: options.packing }),
   );
   const filesByPath = new Map(corpus.files.map((file) => [file.path, file]));
-  const context = await renderWithinBudget(spans, (path) => filesByPath.get(path), options.tokenBudget, options.countTokens);
+  const context = await renderWithinBudget(spans, (path) => filesByPath.get(path), options.tokenBudget, options.countTokens, options.presentation);
   return {
     text: context.text,
     pointers: context.pointers,

@@ -11,14 +11,21 @@ const renderedLine = /^( *\d+ \|)( [^\n]*\n?)$/;
  * ends a token at a `|` followed by a space. For other counters it is an estimate, which is safe: the
  * renderer counts the whole text at the end and trims it until it fits the budget.
  */
-export function memoizeTokenCounter(counter: TokenCounter, maxEntries = 500_000, maxLength = 2_000): TokenCounter {
+export function memoizeTokenCounter(counter: TokenCounter, maxEntries = 500_000, maxLength = 2_000, maxBytes = 64 * 1024 * 1024): TokenCounter {
   const counts = new Map<string, number>();
+  let heldBytes = 0;
   const remembered = (text: string): number => {
     let count = counts.get(text);
     if (count === undefined) {
       count = counter(text);
-      if (counts.size >= maxEntries) counts.clear();
+      // Capped by bytes as well as entries: long lines would otherwise make a few entries costly.
+      const bytes = 2 * text.length + 48;
+      if (counts.size >= maxEntries || heldBytes + bytes > maxBytes) {
+        counts.clear();
+        heldBytes = 0;
+      }
       counts.set(text, count);
+      heldBytes += bytes;
     }
     return count;
   };

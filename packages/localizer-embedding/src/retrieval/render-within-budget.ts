@@ -1,4 +1,4 @@
-import { renderPointersWithinBudget } from '@codemonkeys/plugin-kit';
+import { renderPointersWithinBudget, type ContextPresentation } from '@codemonkeys/plugin-kit';
 import { type CodePointer, type TokenCounter } from '@codemonkeys/protocol';
 import type { CorpusFile } from '../chunking/corpus';
 import { toPointer, type ContextSpan } from './context-spans';
@@ -33,6 +33,7 @@ export async function renderWithinBudget(
   fileOf: (path: string) => CorpusFile | undefined,
   tokenBudget: number,
   countTokens: TokenCounter,
+  presentation: ContextPresentation = 'spans',
 ): Promise<BudgetedContext> {
   const rendered = await renderPointersWithinBudget(spans.map(toPointer), {
     readFile: (path) => {
@@ -41,6 +42,7 @@ export async function renderWithinBudget(
     },
     tokenBudget,
     countTokens,
+    presentation,
   });
   return { text: rendered.text, pointers: rendered.pointers, tokens: rendered.tokens, lines: rendered.lines, omittedSpans: rendered.omitted };
 }
