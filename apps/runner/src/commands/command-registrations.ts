@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerCompareCommand } from './compare-command';
 import { registerDemoCommand } from './demo-command';
 import { registerEvalCommand } from './eval-command';
+import { registerExportCommand } from './export-command';
 import { registerImportCommand } from './import-command';
 import { registerPluginsCommand } from './plugins-command';
 import { registerReportCommand } from './report-command';
@@ -26,5 +27,6 @@ export const commandRegistrations: CommandRegistration[] = [
   registerRewardsCommand,
   registerCompareCommand,
   registerImportCommand,
+  registerExportCommand,
   registerSelectCommand,
 ];
