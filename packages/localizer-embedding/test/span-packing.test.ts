@@ -29,13 +29,13 @@ describe('packing order', () => {
   const cost = (candidate: ContextSpan): number => (candidate.endLine - candidate.startLine + 1) * 10;
 
   it('takes spans by priority alone with costExponent 0, by priority per token with 1', () => {
-    expect(packingOrder(files, PackingOptionsSchema.parse({}), { boost: () => 1, cost })).toEqual([big, small]);
+    expect(packingOrder(files, PackingOptionsSchema.parse({ costExponent: 0 }), { boost: () => 1, cost })).toEqual([big, small]);
     expect(packingOrder(files, PackingOptionsSchema.parse({ costExponent: 1 }), { boost: () => 1, cost })).toEqual([small, big]);
   });
 
   it('lets a boost lift a span above a better-ranked one', () => {
     const boost = (candidate: ContextSpan): number => (candidate === small ? 3 : 1);
-    expect(packingOrder(files, PackingOptionsSchema.parse({}), { boost, cost })).toEqual([small, big]);
+    expect(packingOrder(files, PackingOptionsSchema.parse({ costExponent: 0 }), { boost, cost })).toEqual([small, big]);
   });
 });
 
@@ -97,7 +97,7 @@ describe('line-level packing on a repository', () => {
     expect(valuation.boost(lines('shop/address.py', 1, 2))).toBe(5);
     expect(valuation.boost(lines('shop/address.py', 5, 6))).toBe(1);
     expect(valuation.boost(lines('shop/shipping.py', 1, 4))).toBe(1);
-    const off = createSpanValuation({ corpus, rankedFiles: [], queryText: issue, packing: PackingOptionsSchema.parse({}) });
+    const off = createSpanValuation({ corpus, rankedFiles: [], queryText: issue, packing: PackingOptionsSchema.parse({ namedSymbolWeight: 0 }) });
     expect(off.boost(lines('shop/address.py', 1, 2))).toBe(1);
   });
 

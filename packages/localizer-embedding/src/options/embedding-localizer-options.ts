@@ -86,9 +86,9 @@ export const PackingOptionsSchema = z.strictObject({
    * Spans are offered by priority / tokens^costExponent: 0 takes them by priority alone (large spans
    * first-come), 1 is the greedy knapsack (most priority per token first).
    */
-  costExponent: z.number().min(0).max(2).default(0),
+  costExponent: z.number().min(0).max(2).default(0.5),
   /** A span holding the definition of a function, method or class the issue names as code (backticks, tracebacks, `name(`, dotted or snake_case names) has its priority multiplied by 1 + this. */
-  namedSymbolWeight: z.number().min(0).default(0),
+  namedSymbolWeight: z.number().min(0).default(1),
   /** A span holding the definition of a name that the best chunk of one of the top `neighbourFiles` files calls or reads (`name(`, `.name`) has its priority multiplied by 1 + this. */
   neighbourWeight: z.number().min(0).default(0),
   neighbourFiles: z.number().int().min(0).default(5),
