@@ -90,6 +90,8 @@ export class EmbeddingLocalizer implements Localizer {
       filesShown: localization.filesShown,
       spansShown: pointers.length,
       ...corpus.statistics,
+      // What compression is measured against (the rewards count their lines and tokens): the files indexed, not the whole repository.
+      scanned: { files: corpus.files.map((file) => file.path) },
       embeddingCalls: index.usage.calls,
       embeddingInputs: index.usage.inputs,
       embeddingTokens: index.usage.tokens,

@@ -139,6 +139,11 @@ describe('local embedder on fixture repositories', () => {
     });
     expect(result.metadata.chunks as number).toBeGreaterThan(20);
     expect(result.metadata.contextTokens as number).toBeGreaterThan(0);
+    // The files it indexed, for the rewards' compression: library code only, no test and no README.
+    const scanned = (result.metadata.scanned as { files: string[] }).files;
+    expect(scanned).toHaveLength(11);
+    expect(scanned).toContain('shopkit/pricing.py');
+    expect(scanned.some((path) => path.startsWith('tests/') || path === 'README.md')).toBe(false);
   });
 
   it('indexes tests too when the exclude list is emptied', async () => {
