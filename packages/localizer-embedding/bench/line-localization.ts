@@ -1,7 +1,5 @@
 import { renderContext } from '@codemonkeys/plugin-kit';
 import { pointerLines, type CodePointer, type Instance, type TokenCounter } from '@codemonkeys/protocol';
-// The bench scores with the project's own rewards (a workspace package; declaring it as a devDependency needs a lockfile change, asked for in issue 22's report).
-// eslint-disable-next-line import-x/no-extraneous-dependencies
 import { goldLocalizationOf, localizationLineRewards, type GoldLocalization } from '@codemonkeys/rewards';
 import { createCorpusBuilder } from '../src/chunking/corpus-builder';
 import type { Corpus } from '../src/chunking/corpus';
