@@ -1,38 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
 import { dockerAvailability } from '@codemonkeys/sandbox-docker/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RunCommandFlags } from '../src/commands/run-command';
 import type { ExperimentConfigInput } from '../src/config/experiment-config';
-import { runExperimentCommand } from '../src/execution/run-experiment-command';
 import type { EnvironmentValidationSummary } from '../src/execution/environment-validation';
 import { openStorage } from '../src/storage/open-storage';
 import { predictionsOf } from './support/stored-records';
+import { runInProcess } from './support/run-in-process';
 import { createScriptedSetup, type ScriptedSetup } from './support/scripted-experiment';
-
-const flags = (overrides: Partial<RunCommandFlags> = {}): RunCommandFlags => ({
-  instances: [],
-  localizer: [],
-  set: [],
-  vary: [],
-  repository: [],
-  rewards: true,
-  progress: 'lines',
-  ...overrides,
-});
-
-async function run(setup: ScriptedSetup, experiment: string, extra: Partial<RunCommandFlags> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  (stderr as unknown as PassThrough).on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await runExperimentCommand({ experiment, flags: flags(extra), cwd: setup.directory, stdout, stderr, handleSignals: false });
-  return { code, stdout: out, stderr: err };
-}
 
 /** The instance ids of the predictions a run wrote (one run folder under the output). */
 const predictedIds = (output: string): string[] =>
@@ -85,7 +61,7 @@ describeWhenAvailable('gold validation of the environments before a run (real Do
   };
 
   it('with --environments validated, leaves out the instance whose gold patch does not resolve, and says why before the run', async () => {
-    const result = await run(setup, config('validated'), { environments: 'validated' });
+    const result = await runInProcess(setup.directory, config('validated'), { environments: 'validated' });
     expect(result.code, result.stderr).toBe(0);
     const instances = setup.dataset.instances.length;
     expect(result.stderr).toContain(`environments: ${instances - 1} reproduced, 1 not reproduced, 0 not validated (${instances} checked now, 0 from the storage)`);
@@ -101,7 +77,7 @@ describeWhenAvailable('gold validation of the environments before a run (real Do
   }, 900_000);
 
   it('a later run in the same storage reuses the validations, and by default runs every instance with the broken one flagged', async () => {
-    const result = await run(setup, config('all'));
+    const result = await runInProcess(setup.directory, config('all'));
     expect(result.code, result.stderr).toBe(0);
     const instances = setup.dataset.instances.length;
     expect(result.stderr).toContain(`(0 checked now, ${instances} from the storage)`);
@@ -112,9 +88,9 @@ describeWhenAvailable('gold validation of the environments before a run (real Do
   }, 900_000);
 
   it('refuses to validate without a sandbox, and skips validation when told to', async () => {
-    const refused = await run(setup, config('none'), { sandbox: 'none', environments: 'validated' }).catch((error: unknown) => error);
+    const refused = await runInProcess(setup.directory, config('none'), { sandbox: 'none', environments: 'validated' }).catch((error: unknown) => error);
     expect(String((refused as Error).message ?? refused)).toMatch(/--environments validated validates environments in Docker/);
-    const unchecked = await run(setup, config('unchecked'), { environments: 'unchecked' });
+    const unchecked = await runInProcess(setup.directory, config('unchecked'), { environments: 'unchecked' });
     expect(unchecked.code, unchecked.stderr).toBe(0);
     expect(unchecked.stderr).not.toContain('validating the environments');
   }, 900_000);

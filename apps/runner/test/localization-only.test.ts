@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunCommandFlags } from '../src/commands/run-command';
-import { runExperimentCommand } from '../src/execution/run-experiment-command';
 import { openStorage } from '../src/storage/open-storage';
+import { runInProcess } from './support/run-in-process';
 import { createScriptedSetup, type ScriptedSetup } from './support/scripted-experiment';
 
 describe('a localization-only run: one command, no generator or selector, localizers side by side', () => {
@@ -16,7 +15,7 @@ describe('a localization-only run: one command, no generator or selector, locali
     setup = await createScriptedSetup();
     database = path.join(setup.directory, 'runs.db');
     const config = setup.config();
-    const flags: RunCommandFlags = {
+    const flags: Partial<RunCommandFlags> = {
       dataset: config.dataset as string,
       instances: [],
       localizer: ['agentless'],
@@ -34,14 +33,7 @@ describe('a localization-only run: one command, no generator or selector, locali
       output: path.join(setup.directory, 'out'),
       name: 'contexts',
     };
-    const stdout = new PassThrough();
-    const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
-    let out = '';
-    let err = '';
-    stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    (stderr as unknown as PassThrough).on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const code = await runExperimentCommand({ experiment: undefined, flags, cwd: setup.directory, stdout, stderr, handleSignals: false });
-    result = { code, stdout: out, stderr: err };
+    result = await runInProcess(setup.directory, undefined, flags);
   }, 600_000);
   afterAll(() => setup?.close());
 
@@ -79,17 +71,8 @@ describe('a localization-only run: one command, no generator or selector, locali
 
   it('refuses a full run without a generator, naming the way out', async () => {
     const config = setup.writeConfig('no-generator.json', { generator: undefined, selector: undefined, storage: `sqlite:${database}` });
-    const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
-    let err = '';
-    (stderr as unknown as PassThrough).on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const error = await runExperimentCommand({
-      experiment: config,
-      flags: { instances: [], localizer: [], set: [], vary: [], repository: [], rewards: true, progress: 'lines' },
-      cwd: setup.directory,
-      stdout: new PassThrough(),
-      stderr,
-      handleSignals: false,
-    }).catch((caught: unknown) => caught);
+    const error = await runInProcess(setup.directory, config).catch((caught: unknown) => caught);
+    const err = (error as { stderr?: string }).stderr ?? '';
     expect(String((error as Error)?.message ?? error) + err).toMatch(/generator and selector: required to generate and select.*--stages localize/);
   });
 });

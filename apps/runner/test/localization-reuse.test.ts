@@ -1,23 +1,11 @@
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import type { SequenceStorage } from '@codemonkeys/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunCommandFlags } from '../src/commands/run-command';
 import type { ExperimentConfigInput } from '../src/config/experiment-config';
-import { runExperimentCommand } from '../src/execution/run-experiment-command';
 import { openStorage } from '../src/storage/open-storage';
+import { runInProcess } from './support/run-in-process';
 import { createScriptedSetup, type ScriptedSetup } from './support/scripted-experiment';
-
-const flags = (overrides: Partial<RunCommandFlags> = {}): RunCommandFlags => ({
-  instances: [],
-  localizer: [],
-  set: [],
-  vary: [],
-  repository: [],
-  rewards: true,
-  progress: 'lines',
-  ...overrides,
-});
 
 describe('a variant run reuses the localizations an earlier run of the storage computed with the same localizer, options, models and hypers', () => {
   let setup: ScriptedSetup;
@@ -43,13 +31,7 @@ describe('a variant run reuses the localizations an earlier run of the storage c
       name,
       output: path.join(setup.directory, `out-${name}`),
     });
-    const stdout = new PassThrough();
-    const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
-    let out = '';
-    let err = '';
-    stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    (stderr as unknown as PassThrough).on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const code = await runExperimentCommand({ experiment: config, flags: flags(extra), cwd: setup.directory, stdout, stderr, handleSignals: false });
+    const { code, stdout: out, stderr: err } = await runInProcess(setup.directory, config, extra);
     if (code !== 0) throw new Error(`the ${name} run exited ${code}:\n${err}\n${out}`);
     outputs[name] = out;
     runIds[name] = await withStorage(async (storage) => {

@@ -1,12 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
 import { dockerAvailability } from '@codemonkeys/sandbox-docker/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RunCommandFlags } from '../src/commands/run-command';
-import { runExperimentCommand } from '../src/execution/run-experiment-command';
 import { openStorage } from '../src/storage/open-storage';
+import { runInProcess } from './support/run-in-process';
 import { createScriptedSetup, type ScriptedSetup } from './support/scripted-experiment';
 
 const workspaceModules = path.resolve(import.meta.dirname, '../../../node_modules');
@@ -76,28 +74,6 @@ interface Observation {
   error?: string;
 }
 
-const flags = (more: Partial<RunCommandFlags> = {}): RunCommandFlags => ({
-  instances: [],
-  localizer: [],
-  set: [],
-  vary: [],
-  repository: [],
-  rewards: true,
-  progress: 'lines',
-  ...more,
-});
-
-async function run(setup: ScriptedSetup, experiment: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  (stderr as unknown as PassThrough).on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await runExperimentCommand({ experiment, flags: flags(), cwd: setup.directory, stdout, stderr, handleSignals: false });
-  return { code, stdout: out, stderr: err };
-}
-
 describeWhenAvailable(
   'a selector plugin cannot reach any verdict, reward or gold data (default config: gold verdicts of every candidate, in Docker)',
   await dockerAvailability(),
@@ -128,7 +104,7 @@ describeWhenAvailable(
           selector: { plugin: `./adversary-${version}.mjs`, options: { report: reports[version] } },
           concurrency: { instances: 2, containers: 2, cpu: 2 },
         });
-        const result = await run(setup, config);
+        const result = await runInProcess(setup.directory, config);
         codes[version] = result.code;
         if (result.code !== 0) throw new Error(`the run with the ${version} adversary exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
       }

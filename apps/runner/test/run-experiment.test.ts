@@ -1,41 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { readAllPages, toSweBenchRecord, type ModelCallQuery, type ModelCallRecord, type SequenceStorage } from '@codemonkeys/protocol';
 import { parseUnifiedDiff } from '@codemonkeys/swebench';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunCommandFlags } from '../src/commands/run-command';
-import { runExperimentCommand } from '../src/execution/run-experiment-command';
 import { openStorage } from '../src/storage/open-storage';
+import { runInProcess, type Invocation } from './support/run-in-process';
 import { createScriptedSetup, type ScriptedSetup } from './support/scripted-experiment';
-
-const flags = (more: Partial<RunCommandFlags> = {}): RunCommandFlags => ({
-  instances: [],
-  localizer: [],
-  set: [],
-  vary: [],
-  repository: [],
-  rewards: true,
-  progress: 'lines',
-  ...more,
-});
-
-interface Invocation {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(setup: ScriptedSetup, experiment: string | undefined, more: Partial<RunCommandFlags> = {}): Promise<Invocation> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  (stderr as unknown as PassThrough).on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await runExperimentCommand({ experiment, flags: flags(more), cwd: setup.directory, stdout, stderr, handleSignals: false });
-  return { code, stdout: out, stderr: err };
-}
 
 async function withStorage<T>(file: string, use: (storage: SequenceStorage) => Promise<T>): Promise<T> {
   const storage = await openStorage(`sqlite:${file}`, { mustExist: true });
@@ -70,7 +40,7 @@ describe('codemonkeys run: the configured pipeline on the example instances (scr
     setup = await createScriptedSetup();
     database = path.join(setup.directory, 'runs.db');
     output = path.join(setup.directory, 'out');
-    first = await run(setup, setup.writeConfig('experiment.json', { storage: `sqlite:${database}`, output }));
+    first = await runInProcess(setup.directory, setup.writeConfig('experiment.json', { storage: `sqlite:${database}`, output }));
     requestsAfterFirst = setup.server.requestCount();
   }, 120_000);
   afterAll(() => setup?.close());
@@ -181,7 +151,7 @@ describe('codemonkeys run: the configured pipeline on the example instances (scr
   it('a second invocation resumes: nothing is redone, no model request is sent, the predictions are the same', async () => {
     const runDirectory = fs.readdirSync(output).find((entry) => fs.existsSync(path.join(output, entry, 'predictions.jsonl')))!;
     const before = fs.readFileSync(path.join(output, runDirectory, 'predictions.jsonl'), 'utf8');
-    const again = await run(setup, path.join(setup.directory, 'experiment.json'));
+    const again = await runInProcess(setup.directory, path.join(setup.directory, 'experiment.json'));
     expect(again.code).toBe(0);
     expect(setup.server.requestCount()).toBe(requestsAfterFirst);
     expect(again.stderr).toMatch(/\(stored\)/);
@@ -199,7 +169,7 @@ describe('codemonkeys run: ablations, failures, budgets and code experiments', (
   it('--vary runs every variant on the same instances and prints them side by side', async () => {
     const output = path.join(setup.directory, 'vary');
     const config = setup.writeConfig('vary.json', { storage: `sqlite:${path.join(output, 'runs.db')}`, output, localizer: 'embedding' });
-    const result = await run(setup, config, { vary: ['generator.samples=1,3', 'localizer=embedding,agentless'] });
+    const result = await runInProcess(setup.directory, config, { vary: ['generator.samples=1,3', 'localizer=embedding,agentless'] });
     expect(result.code).toBe(0);
     for (const label of ['generator.samples=1 localizer=embedding', 'generator.samples=3 localizer=agentless']) expect(result.stdout).toContain(label);
     await withStorage(path.join(output, 'runs.db'), async (storage) => {
@@ -229,7 +199,7 @@ describe('codemonkeys run: ablations, failures, budgets and code experiments', (
       retries: 1,
       retryDelayMs: 10,
     });
-    const result = await run(setup, config);
+    const result = await runInProcess(setup.directory, config);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('codemonkeys-fixtures__textkit-99: attempt 1 failed');
     expect(result.stdout).toContain('2 done, 1 failed, 0 partial, 0 not finished');
@@ -249,13 +219,13 @@ describe('codemonkeys run: ablations, failures, budgets and code experiments', (
     const base = { storage: `sqlite:${path.join(output, 'runs.db')}`, output, localizer: 'embedding' as const, concurrency: { instances: 1 } };
     const tight = setup.writeConfig('budget.json', { ...base, budgets: { maxTokens: 4000 } });
     const before = setup.server.requestCount();
-    const stopped = await run(setup, tight);
+    const stopped = await runInProcess(setup.directory, tight);
     expect(stopped.code).toBe(3);
     expect(stopped.stdout).toContain('The budget is spent');
     const firstKeys = setup.requestKeys().slice(before);
     expect(firstKeys.length).toBeGreaterThan(0);
     const generous = setup.writeConfig('budget.json', { ...base, budgets: { maxTokens: 1_000_000 } });
-    const finished = await run(setup, generous);
+    const finished = await runInProcess(setup.directory, generous);
     expect(finished.code).toBe(0);
     const secondKeys = setup.requestKeys().slice(before + firstKeys.length);
     // Calls answered before the stop are served from the response cache.
@@ -304,7 +274,7 @@ export default defineExperiment({
 });
 `,
     );
-    const result = await run(setup, module);
+    const result = await runInProcess(setup.directory, module);
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('samples=2');
@@ -327,7 +297,7 @@ export default defineExperiment({
         expect((await storage.queryStageResults({ runId: runRecord.id, stage: 'select' })).items).toHaveLength(setup.dataset.instances.length);
       }
     });
-    const again = await run(setup, module);
+    const again = await runInProcess(setup.directory, module);
     expect(again.code).toBe(0);
     expect(setup.server.requestCount()).toBe(requests);
   }, 120_000);

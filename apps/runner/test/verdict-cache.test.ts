@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import type { RewardRecord, SequenceStorage } from '@codemonkeys/protocol';
 import { describeWhenAvailable } from '@codemonkeys/protocol/testkit';
@@ -9,12 +8,11 @@ import { verdictCacheKey, verdictCacheKeyParts } from '@codemonkeys/rewards';
 import { dockerAvailability } from '@codemonkeys/sandbox-docker/testing';
 import { parseEnvironmentSpecs, type EnvironmentSpec } from '@codemonkeys/swebench';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RunCommandFlags } from '../src/commands/run-command';
 import type { ExperimentConfigInput } from '../src/config/experiment-config';
-import { runExperimentCommand } from '../src/execution/run-experiment-command';
 import { RewardsOptionsSchema } from '../src/rewards/rewards-options';
 import { runOfflineRewards, writeOfflineRewards } from '../src/rewards/run-offline-rewards';
 import { openStorage } from '../src/storage/open-storage';
+import { runInProcess } from './support/run-in-process';
 import { createScriptedSetup, type ScriptedSetup } from './support/scripted-experiment';
 
 const workspaceModules = path.resolve(import.meta.dirname, '../../../node_modules');
@@ -45,19 +43,6 @@ export default definePlugin({
   },
 });
 `;
-
-const flags = (): RunCommandFlags => ({ instances: [], localizer: [], set: [], vary: [], repository: [], rewards: true, progress: 'lines' });
-
-async function run(setup: ScriptedSetup, experiment: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  (stderr as unknown as PassThrough).on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await runExperimentCommand({ experiment, flags: flags(), cwd: setup.directory, stdout, stderr, handleSignals: false });
-  return { code, stdout: out, stderr: err };
-}
 
 /** Docker's container events between two times (seconds, as `docker events` takes them) of the containers of one experiment. */
 async function containerEvents(experimentId: string, since: number, until: number): Promise<string[]> {
@@ -128,7 +113,7 @@ describeWhenAvailable(
           selector: selector as ExperimentConfigInput['selector'],
         });
         const since = seconds();
-        const result = await run(setup, config);
+        const result = await runInProcess(setup.directory, config);
         const until = seconds() + 1;
         if (result.code !== 0) throw new Error(`the ${name} run exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
         const ids = await withStorage(async (storage) => {
