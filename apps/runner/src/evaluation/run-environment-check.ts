@@ -9,6 +9,7 @@ import { displayName } from './display-name';
 import { createEvaluationProgress } from './evaluation-progress';
 import { forEachWithEvaluationResources } from './evaluation-resources';
 import { loadInstancesToEvaluate } from './instances-to-evaluate';
+import { writeFileAtomically } from '../write-file-atomically';
 
 /** What `check.json` of an instance holds. */
 const InstanceCheckRecordSchema = z.object({
@@ -87,8 +88,7 @@ export async function runEnvironmentCheck(options: EvalOptions, io: { signal: Ab
       }
       const file = layout.checkFile(instance.instanceId);
       await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.writeFile(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
-      await fs.rename(`${file}.tmp`, file);
+      await writeFileAtomically(file, `${JSON.stringify(record, null, 2)}\n`);
       records.set(instance.instanceId, record);
       checked += 1;
       if (record.status === 'reproduced') counts.resolved += 1;

@@ -20,6 +20,7 @@ import { createEvaluationProgress } from './evaluation-progress';
 import { forEachWithEvaluationResources } from './evaluation-resources';
 import { loadInstancesToEvaluate } from './instances-to-evaluate';
 import { loadPredictionSets, type PredictionSet } from './prediction-sets';
+import { writeFileAtomically } from '../write-file-atomically';
 
 /** An instance whose verdict changed between the repetitions of `--repeat`. */
 export interface FlakyInstance {
@@ -317,8 +318,7 @@ async function writeRunReports(layout: EvaluationLayout, instances: readonly Ins
       ...(set.notInDataset.length > 0 ? { not_in_dataset_ids: [...set.notInDataset].sort() } : {}),
     };
     const file = layout.runReportFile(set.directory);
-    await fs.writeFile(`${file}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
-    await fs.rename(`${file}.tmp`, file);
+    await writeFileAtomically(file, `${JSON.stringify(report, null, 2)}\n`);
     results.push({ model: set.model, source: set.source, label: set.label, directory: set.directory, file, report, flaky, notInDataset: set.notInDataset });
   }
   return results;

@@ -19,6 +19,7 @@ import { openEvaluationSandboxes } from '../evaluation/evaluation-resources';
 import { createEvaluationProgress } from '../evaluation/evaluation-progress';
 import { openStorage } from '../storage/open-storage';
 import type { RewardsOptions } from './rewards-options';
+import { writeFileAtomically } from '../write-file-atomically';
 
 /** One run of the offline scorecard: the predictions of one model in one file. */
 export interface OfflineRun {
@@ -187,9 +188,7 @@ function formatOfflineRewardsMarkdown(outcome: OfflineRewardsOutcome): string {
 export async function writeOfflineRewards(outcome: OfflineRewardsOutcome, format: 'md' | 'json', output: string | undefined): Promise<string | undefined> {
   const text = format === 'json' ? `${JSON.stringify(outcome, null, 2)}\n` : formatOfflineRewardsMarkdown(outcome);
   if (!output) return text;
-  const temporary = `${output}.${process.pid}.tmp`;
   await fs.mkdir(path.dirname(path.resolve(output)), { recursive: true });
-  await fs.writeFile(temporary, text);
-  await fs.rename(temporary, output);
+  await writeFileAtomically(output, text);
   return undefined;
 }
